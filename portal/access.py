@@ -1,0 +1,86 @@
+"""Who may do what: role names and the small decorators views use to check them.
+
+The one module of `portal` that the apps import (DESIGN §3); it imports no app. Internal
+roles are Django groups; supplier roles live on the user's supplier membership, reached
+through the `supplier_membership` relation so that this module needs no import of it.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+
+class Role(StrEnum):
+    SUPPLIER_STAFF = "supplier_staff"
+    SUPPLIER_ADMIN = "supplier_admin"
+    BUYER = "buyer"
+    INTEGRATION_OPERATOR = "integration_operator"
+    PORTAL_ADMIN = "portal_admin"
+
+
+INTERNAL_ROLES = (Role.BUYER, Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)
+SUPPLIER_ROLES = (Role.SUPPLIER_STAFF, Role.SUPPLIER_ADMIN)
+
+
+def active_membership(user):
+    """The user's active supplier membership, or None (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "_portal_membership"):
+        membership = getattr(user, "supplier_membership", None)
+        if membership is not None and (
+            not membership.is_active or not membership.supplier.can_log_in
+        ):
+            membership = None
+        user._portal_membership = membership
+    return user._portal_membership
+
+
+def user_roles(user) -> frozenset[Role]:
+    """Every role the user holds. A portal admin holds every internal role."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if not hasattr(user, "_portal_roles"):
+        roles: set[Role] = set()
+        group_names = set(user.groups.values_list("name", flat=True))
+        roles.update(role for role in INTERNAL_ROLES if role.value in group_names)
+        if user.is_superuser or Role.PORTAL_ADMIN in roles:
+            roles.update(INTERNAL_ROLES)
+        membership = active_membership(user)
+        if membership is not None:
+            roles.add(Role.SUPPLIER_STAFF)
+            if membership.role == Role.SUPPLIER_ADMIN.value:
+                roles.add(Role.SUPPLIER_ADMIN)
+        user._portal_roles = frozenset(roles)
+    return user._portal_roles
+
+
+def has_role(user, *roles: Role) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def role_required(*roles: Role) -> Callable:
+    """Anonymous users go to login; signed-in users without one of `roles` get 403."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *roles):
+                raise PermissionDenied("Your role does not give access to this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+supplier_required = role_required(*SUPPLIER_ROLES)
+buyer_required = role_required(Role.BUYER, Role.PORTAL_ADMIN)
+operator_required = role_required(Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)
+admin_required = role_required(Role.PORTAL_ADMIN)

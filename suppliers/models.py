@@ -1,0 +1,215 @@
+"""Suppliers, their people and items, and the purchase orders they work on."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from integrations.models import Channel
+from inventory.models import Item, UnitOfMeasure, Warehouse
+
+
+class Supplier(models.Model):
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ONBOARDING = "onboarding", "Onboarding"
+        PENDING_APPROVAL = "pending_approval", "Pending approval"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    # Statuses whose users may sign in: onboarding users must reach their checklist.
+    LOGIN_STATUSES = frozenset(
+        {Status.INVITED, Status.ONBOARDING, Status.PENDING_APPROVAL, Status.ACTIVE}
+    )
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.INVITED)
+    erp_vendor_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    edi_isa_qualifier = models.CharField(max_length=2, blank=True)
+    edi_isa_id = models.CharField(max_length=15, blank=True)
+    edi_gs_id = models.CharField(max_length=15, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    time_zone = models.CharField(max_length=64, default="UTC")
+    ack_sla_hours = models.PositiveIntegerField(
+        default=48, help_text="Hours after issue by which a PO must be acknowledged."
+    )
+    over_ship_tolerance_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    availability_freshness_hours = models.PositiveIntegerField(default=24)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(over_ship_tolerance_pct__gte=0) & Q(over_ship_tolerance_pct__lte=100),
+                name="supplier_tolerance_0_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def can_log_in(self) -> bool:
+        return self.status in self.LOGIN_STATUSES
+
+
+class SupplierMembership(models.Model):
+    """A user's seat at one supplier. One membership per user: a user is one tenant."""
+
+    class Role(models.TextChoices):
+        STAFF = "supplier_staff", "Staff"
+        ADMIN = "supplier_admin", "Admin"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_membership"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["supplier_id", "user_id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.supplier.code} ({self.get_role_display()})"
+
+
+class SupplierItem(models.Model):
+    """What a supplier sells us: their SKU and unit for one of our items."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="supplier_items")
+    supplier_sku = models.CharField(max_length=60)
+    uom = models.ForeignKey(
+        UnitOfMeasure, on_delete=models.PROTECT, related_name="+", help_text="Unit they sell in."
+    )
+    lead_time_days = models.PositiveIntegerField(default=7)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["supplier_id", "supplier_sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "item"], name="supplieritem_one_per_item"),
+            models.UniqueConstraint(
+                fields=["supplier", "supplier_sku"], name="supplieritem_unique_sku"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_sku} ({self.item.sku})"
+
+
+class PurchaseOrder(models.Model):
+    class Status(models.TextChoices):
+        ISSUED = "issued", "Awaiting acknowledgment"
+        CHANGE_PROPOSED = "change_proposed", "Change proposed"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+        PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+        SHIPPED = "shipped", "Shipped"
+        RECEIVED = "received", "Received"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    AWAITING_ACKNOWLEDGMENT = frozenset({Status.ISSUED})
+    OPEN_TO_SHIP = frozenset({Status.CONFIRMED, Status.PARTIALLY_SHIPPED})
+    OPEN = frozenset(
+        {Status.ISSUED, Status.CHANGE_PROPOSED, Status.CONFIRMED, Status.PARTIALLY_SHIPPED}
+    )
+    FINISHED = frozenset({Status.REJECTED, Status.RECEIVED, Status.CLOSED, Status.CANCELLED})
+
+    number = models.CharField(max_length=40, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    ship_to = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ISSUED)
+    currency = models.CharField(max_length=3, default="USD")
+    issued_at = models.DateTimeField()
+    ack_due_at = models.DateTimeField(null=True, blank=True)
+    source_channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.CSV)
+    erp_id = models.CharField(max_length=64, blank=True)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [
+            models.Index(fields=["supplier", "-issued_at", "-id"], name="po_supplier_recent"),
+            models.Index(
+                fields=["supplier", "status", "-issued_at", "-id"], name="po_supplier_status"
+            ),
+            models.Index(fields=["status", "-issued_at", "-id"], name="po_status_recent"),
+            models.Index(fields=["-issued_at", "-id"], name="po_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(revision__gte=1), name="po_revision_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def can_acknowledge(self) -> bool:
+        return self.status in self.AWAITING_ACKNOWLEDGMENT
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
+    )
+    line_no = models.PositiveIntegerField()
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    ordered_qty = models.DecimalField(max_digits=18, decimal_places=6)
+    uom = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+")
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4)
+    requested_date = models.DateField()
+    confirmed_qty = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    confirmed_date = models.DateField(null=True, blank=True)
+    confirmed_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    shipped_qty = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal(0))
+    received_qty = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal(0))
+
+    class Meta:
+        ordering = ["purchase_order_id", "line_no"]
+        indexes = [models.Index(fields=["item", "purchase_order"], name="poline_item")]
+        constraints = [
+            models.UniqueConstraint(fields=["purchase_order", "line_no"], name="poline_unique_no"),
+            models.CheckConstraint(condition=Q(line_no__gte=1), name="poline_no_positive"),
+            models.CheckConstraint(condition=Q(ordered_qty__gt=0), name="poline_ordered_positive"),
+            models.CheckConstraint(
+                condition=Q(confirmed_qty__isnull=True) | Q(confirmed_qty__gte=0),
+                name="poline_confirmed_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(shipped_qty__gte=0), name="poline_shipped_nonneg"),
+            models.CheckConstraint(condition=Q(received_qty__gte=0), name="poline_received_nonneg"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="poline_price_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase_order_id}/{self.line_no}"
+
+    @property
+    def open_to_ship(self) -> Decimal:
+        """Confirmed − shipped; nothing is open to ship before the line is confirmed."""
+        if self.confirmed_qty is None:
+            return Decimal(0)
+        return max(self.confirmed_qty - self.shipped_qty, Decimal(0))
+
+    @property
+    def line_value(self) -> Decimal:
+        price = self.confirmed_price if self.confirmed_price is not None else self.unit_price
+        qty = self.confirmed_qty if self.confirmed_qty is not None else self.ordered_qty
+        return qty * price

@@ -1,0 +1,108 @@
+"""Reads of the suppliers app. Every supplier-facing read takes the supplier it is scoped
+to, so one tenant's object is never reachable from another's page (DESIGN §1.6)."""
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from portal.access import active_membership
+from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+
+
+def supplier_for_user(user) -> Supplier | None:
+    """The supplier a signed-in user acts for, or None for internal users."""
+    membership = active_membership(user)
+    return membership.supplier if membership is not None else None
+
+
+def _line_totals() -> dict:
+    lines = PurchaseOrderLine.objects.filter(purchase_order=OuterRef("pk")).values("purchase_order")
+    return {
+        "line_count": Coalesce(Subquery(lines.annotate(n=Count("pk")).values("n")[:1]), 0),
+    }
+
+
+def _filtered(queryset: QuerySet, *, status: str | None, q: str | None) -> QuerySet:
+    if status:
+        queryset = queryset.filter(status=status)
+    q = (q or "").strip()
+    if q:
+        sku_match = PurchaseOrderLine.objects.filter(
+            purchase_order=OuterRef("pk"), item__sku__iexact=q
+        )
+        queryset = queryset.filter(Q(number__icontains=q) | Exists(sku_match))
+    return queryset
+
+
+def purchase_orders_for_supplier(
+    *, supplier: Supplier, status: str | None = None, q: str | None = None
+) -> QuerySet[PurchaseOrder]:
+    """A supplier's purchase orders, newest first, filtered by status and PO number or SKU."""
+    queryset = PurchaseOrder.objects.filter(supplier=supplier).select_related("ship_to")
+    return _filtered(queryset, status=status, q=q).annotate(**_line_totals())
+
+
+def purchase_orders_for_buyer(
+    *, supplier_code: str | None = None, status: str | None = None, q: str | None = None
+) -> QuerySet[PurchaseOrder]:
+    """Every supplier's purchase orders for the distributor's buyers."""
+    queryset = PurchaseOrder.objects.select_related("ship_to", "supplier")
+    if supplier_code:
+        queryset = queryset.filter(supplier__code=supplier_code)
+    return _filtered(queryset, status=status, q=q).annotate(**_line_totals())
+
+
+def get_purchase_order_for_supplier(*, supplier: Supplier, number: str) -> PurchaseOrder:
+    """The supplier's PO with this number; 404 for any other supplier's, never 403, so a
+    supplier cannot even learn that another supplier's PO number exists."""
+    return get_object_or_404(_detail_queryset(), number=number, supplier=supplier)
+
+
+def get_purchase_order_for_buyer(*, number: str) -> PurchaseOrder:
+    return get_object_or_404(_detail_queryset(), number=number)
+
+
+def _detail_queryset() -> QuerySet[PurchaseOrder]:
+    return PurchaseOrder.objects.select_related("supplier", "ship_to", "buyer")
+
+
+def purchase_order_lines(*, purchase_order: PurchaseOrder) -> list[PurchaseOrderLine]:
+    """The PO's lines with item, unit and the supplier's own SKU, in two queries."""
+    lines = list(purchase_order.lines.select_related("item", "uom", "item__base_uom"))
+    supplier_items = {
+        si.item_id: si
+        for si in SupplierItem.objects.filter(
+            supplier_id=purchase_order.supplier_id, item_id__in=[line.item_id for line in lines]
+        ).select_related("uom")
+    }
+    for line in lines:
+        line.supplier_item = supplier_items.get(line.item_id)
+    return lines
+
+
+def purchase_order_counts(*, supplier: Supplier | None = None) -> dict[str, int]:
+    """PO counts by status, for one supplier or across all."""
+    queryset = PurchaseOrder.objects.all()
+    if supplier is not None:
+        queryset = queryset.filter(supplier=supplier)
+    rows = queryset.values("status").annotate(n=Count("pk")).order_by()
+    return {row["status"]: row["n"] for row in rows}
+
+
+def supplier_overdue_acknowledgments(*, supplier: Supplier, now) -> int:
+    return PurchaseOrder.objects.filter(
+        supplier=supplier,
+        status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT,
+        ack_due_at__lt=now,
+    ).count()
+
+
+def suppliers_for_filter() -> QuerySet[Supplier]:
+    return Supplier.objects.only("code", "name").order_by("code")
+
+
+def open_value_for_supplier(*, supplier: Supplier) -> dict:
+    return PurchaseOrderLine.objects.filter(
+        purchase_order__supplier=supplier,
+        purchase_order__status__in=PurchaseOrder.OPEN,
+    ).aggregate(lines=Count("pk"), ordered=Sum("ordered_qty"))

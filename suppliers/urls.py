@@ -1,0 +1,13 @@
+"""Supplier-facing pages. Every pattern here is probed by the tenancy test with a user of
+another supplier, who must get a 404."""
+
+from django.urls import path
+
+from suppliers import views
+
+app_name = "suppliers"
+
+urlpatterns = [
+    path("", views.supplier_po_list, name="po_list"),
+    path("<str:number>/", views.supplier_po_detail, name="po_detail"),
+]
