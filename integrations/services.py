@@ -5,9 +5,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.db.models import Max
 from django.utils import timezone
 
-from integrations.models import AuditEntry, Channel
+from integrations.models import AuditEntry, Channel, Event
 
 
 def _jsonable(value: Any) -> Any:
@@ -52,4 +53,36 @@ def audit_record(
         before=_jsonable(before or {}),
         after=_jsonable(after or {}),
         correlation_id=correlation_id,
+    )
+
+
+def publish(
+    *,
+    event_type: str,
+    aggregate_type: str,
+    aggregate_id: str | int,
+    data: dict,
+    actor=None,
+    channel: str = Channel.SYSTEM,
+    version: int = 1,
+    correlation_id: str = "",
+) -> Event:
+    """Store a canonical event in the caller's transaction (the outbox): a rolled-back
+    business change leaves no event. Callers hold a lock on the aggregate's row, which
+    keeps `sequence` gap-free per aggregate; the unique constraint is the backstop."""
+    last = Event.objects.filter(
+        aggregate_type=aggregate_type, aggregate_id=str(aggregate_id)
+    ).aggregate(last=Max("sequence"))["last"]
+    return Event.objects.create(
+        id=uuid.uuid4(),
+        type=event_type,
+        version=version,
+        occurred_at=timezone.now(),
+        aggregate_type=aggregate_type,
+        aggregate_id=str(aggregate_id),
+        sequence=(last or 0) + 1,
+        correlation_id=correlation_id or new_correlation_id(),
+        source_channel=Channel(channel),
+        source_actor=str(actor) if actor is not None else "system",
+        data=_jsonable(data),
     )

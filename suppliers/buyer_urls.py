@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from suppliers import views
+from suppliers.views import purchase_orders as po_views
 
 app_name = "buyer"
 
 urlpatterns = [
-    path("orders/", views.buyer_po_list, name="po_list"),
-    path("orders/<str:number>/", views.buyer_po_detail, name="po_detail"),
+    path("orders/", po_views.buyer_po_list, name="po_list"),
+    path("orders/<str:number>/", po_views.buyer_po_detail, name="po_detail"),
 ]

@@ -3,11 +3,11 @@ another supplier, who must get a 404."""
 
 from django.urls import path
 
-from suppliers import views
+from suppliers.views import purchase_orders as po_views
 
 app_name = "suppliers"
 
 urlpatterns = [
-    path("", views.supplier_po_list, name="po_list"),
-    path("<str:number>/", views.supplier_po_detail, name="po_detail"),
+    path("", po_views.supplier_po_list, name="po_list"),
+    path("<str:number>/", po_views.supplier_po_detail, name="po_detail"),
 ]

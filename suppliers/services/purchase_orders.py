@@ -1,0 +1,130 @@
+"""Purchase orders arriving from the ERP, a CSV/XLSX import or a connector pull."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations import publish
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.services import audit_record
+from inventory.models import Item, UnitOfMeasure, Warehouse
+from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
+
+
+@dataclass(frozen=True)
+class PurchaseOrderLineInput:
+    line_no: int
+    item: Item
+    ordered_qty: Decimal
+    uom: UnitOfMeasure
+    unit_price: Decimal
+    requested_date: datetime.date
+
+
+def _validate_lines(lines: list[PurchaseOrderLineInput]) -> None:
+    if not lines:
+        raise DomainError("A purchase order needs at least one line.", field="lines")
+    seen: set[int] = set()
+    for line in lines:
+        if line.line_no in seen:
+            raise DomainError(
+                f"Line number {line.line_no} appears twice.", field="line_no", line=line.line_no
+            )
+        seen.add(line.line_no)
+        if line.ordered_qty <= 0:
+            raise DomainError(
+                "Ordered quantity must be greater than zero.",
+                field="ordered_qty",
+                line=line.line_no,
+            )
+        if line.uom.is_count and line.ordered_qty != line.ordered_qty.to_integral_value():
+            raise DomainError(
+                f"{line.uom.code} is counted in whole units; {line.ordered_qty.normalize()} "
+                "is not a whole number.",
+                field="ordered_qty",
+                line=line.line_no,
+            )
+        if line.unit_price < 0:
+            raise DomainError(
+                "Unit price cannot be negative.", field="unit_price", line=line.line_no
+            )
+
+
+@transaction.atomic
+def purchase_order_create(
+    *,
+    actor,
+    number: str,
+    supplier: Supplier,
+    ship_to: Warehouse,
+    lines: list[PurchaseOrderLineInput],
+    channel: str = Channel.CSV,
+    issued_at: datetime.datetime | None = None,
+    currency: str | None = None,
+    erp_id: str = "",
+    buyer=None,
+) -> PurchaseOrder:
+    """Record a purchase order the distributor issued, with its lines; audit it and
+    publish `purchase_order.received`. The acknowledgment is due after the supplier's SLA."""
+    number = number.strip()
+    if not number:
+        raise DomainError("A purchase order needs a number.", field="number")
+    if PurchaseOrder.objects.filter(number=number).exists():
+        raise DomainError(f"Purchase order {number} already exists.", field="number")
+    _validate_lines(lines)
+    issued_at = issued_at or timezone.now()
+    purchase_order = PurchaseOrder.objects.create(
+        number=number,
+        supplier=supplier,
+        ship_to=ship_to,
+        currency=currency or supplier.currency,
+        issued_at=issued_at,
+        ack_due_at=issued_at + datetime.timedelta(hours=supplier.ack_sla_hours),
+        source_channel=channel,
+        erp_id=erp_id,
+        buyer=buyer,
+    )
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=purchase_order,
+            line_no=line.line_no,
+            item=line.item,
+            ordered_qty=line.ordered_qty,
+            uom=line.uom,
+            unit_price=line.unit_price,
+            requested_date=line.requested_date,
+        )
+        for line in sorted(lines, key=lambda line: line.line_no)
+    )
+    snapshot = {
+        "number": number,
+        "supplier": supplier.code,
+        "ship_to": ship_to.code,
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "sku": line.item.sku,
+                "ordered_qty": line.ordered_qty,
+                "uom": line.uom.code,
+                "unit_price": line.unit_price,
+                "requested_date": line.requested_date,
+            }
+            for line in lines
+        ],
+    }
+    audit_record(
+        actor=actor, channel=channel, obj=purchase_order, action="received", after=snapshot
+    )
+    publish(
+        event_type="purchase_order.received",
+        aggregate_type="purchase_order",
+        aggregate_id=purchase_order.number,
+        data={**snapshot, "revision": purchase_order.revision, "currency": purchase_order.currency},
+        actor=actor,
+        channel=channel,
+    )
+    return purchase_order

@@ -1,0 +1,1 @@
+"""HTMX pages of the suppliers app, one module per concept."""
