@@ -1,6 +1,28 @@
 from django.contrib import admin
+from django.http import HttpRequest
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
 
 from inventory.models import Item, UnitOfMeasure, UomConversion, Warehouse
+from inventory.resources import ItemResource
+from portal.access import Role, has_role
+
+
+class PortalAdminImportExportMixin:
+    """Bulk loading in CSV or XLSX, for portal admins only.
+
+    import-export lets any staff user import when no permission code is configured;
+    loading master data and POs is the portal admin's job (DESIGN §3), so the role decides.
+    """
+
+    import_formats = [base_formats.CSV, base_formats.XLSX]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.PORTAL_ADMIN)
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.PORTAL_ADMIN) or self.has_view_permission(request)
 
 
 @admin.register(UnitOfMeasure)
@@ -10,7 +32,8 @@ class UnitOfMeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(PortalAdminImportExportMixin, ImportExportModelAdmin):
+    resource_classes = [ItemResource]
     list_display = ["sku", "description", "base_uom", "item_class", "is_serialized", "is_active"]
     list_filter = ["is_active", "is_serialized", "item_class", "base_uom"]
     search_fields = ["sku", "description"]
