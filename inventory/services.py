@@ -79,16 +79,16 @@ def convert_quantity(
         fits = exact and result == result.quantize(Decimal(1).scaleb(-places))
     if not fits:
         if to_uom.is_count:
-            per = (denominator / numerator).normalize()
+            per = (denominator / numerator).normalize()  # formatted with :f below
             raise DomainError(
-                f"{quantity.normalize()} {from_uom.code} is not a whole number of "
+                f"{quantity.normalize():f} {from_uom.code} is not a whole number of "
                 f"{to_uom.code} (1 {to_uom.code} = {per:f} {from_uom.code}). "
                 f"Enter a multiple of {per:f} {from_uom.code}, or use {from_uom.code}.",
                 field="quantity",
                 code="inexact_conversion",
             )
         raise DomainError(
-            f"{quantity.normalize()} {from_uom.code} does not convert exactly to "
+            f"{quantity.normalize():f} {from_uom.code} does not convert exactly to "
             f"{to_uom.code} within {places} decimal places.",
             field="quantity",
             code="inexact_conversion",

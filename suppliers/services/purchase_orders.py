@@ -43,7 +43,7 @@ def _validate_lines(lines: list[PurchaseOrderLineInput]) -> None:
             )
         if line.uom.is_count and line.ordered_qty != line.ordered_qty.to_integral_value():
             raise DomainError(
-                f"{line.uom.code} is counted in whole units; {line.ordered_qty.normalize()} "
+                f"{line.uom.code} is counted in whole units; {line.ordered_qty.normalize():f} "
                 "is not a whole number.",
                 field="ordered_qty",
                 line=line.line_no,
