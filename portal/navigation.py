@@ -17,7 +17,23 @@ class NavItem:
 NAV_ITEMS = (
     NavItem("Home", "home", ()),
     NavItem("Purchase orders", "suppliers:po_list", (Role.SUPPLIER_STAFF,)),
+    NavItem("Shipments", "suppliers:asn_list", (Role.SUPPLIER_STAFF,)),
+    NavItem("Availability", "suppliers:availability", (Role.SUPPLIER_STAFF,)),
     NavItem("All purchase orders", "buyer:po_list", (Role.BUYER, Role.PORTAL_ADMIN)),
+    NavItem("Inbound", "buyer:inbound_schedule", (Role.BUYER, Role.PORTAL_ADMIN)),
+    NavItem("Inbound risk", "buyer:inbound_risk", (Role.BUYER, Role.PORTAL_ADMIN)),
+    NavItem("Reviews", "buyer:review_queue", (Role.BUYER, Role.PORTAL_ADMIN)),
+    NavItem("Overdue acks", "buyer:overdue_acknowledgments", (Role.BUYER, Role.PORTAL_ADMIN)),
+    NavItem("Onboarding", "onboarding:checklist", (Role.SUPPLIER_ADMIN,)),
+    NavItem("Team", "team:user_list", (Role.SUPPLIER_ADMIN,)),
+    NavItem("Suppliers", "supplier_admin:supplier_list", (Role.PORTAL_ADMIN,)),
+    NavItem("Reviews", "supplier_admin:review_queue", (Role.PORTAL_ADMIN,)),
+    NavItem("Compliance", "supplier_admin:compliance", (Role.BUYER, Role.PORTAL_ADMIN)),
+    NavItem(
+        "Integrations",
+        "integrations:connector_list",
+        (Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN),
+    ),
     NavItem("Admin", "admin:index", (Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)),
 )
 

@@ -1,12 +1,18 @@
 from django.contrib import admin
+from django.contrib.admin.models import ADDITION, LogEntry
+from import_export.admin import ImportExportModelAdmin, ImportMixin
 
+from inventory.admin import PortalAdminImportExportMixin
 from suppliers.models import (
+    Acknowledgment,
+    AutoAcceptRule,
     PurchaseOrder,
     PurchaseOrderLine,
     Supplier,
     SupplierItem,
     SupplierMembership,
 )
+from suppliers.resources import PurchaseOrderResource, SupplierItemResource
 
 
 class SupplierMembershipInline(admin.TabularInline):
@@ -33,7 +39,8 @@ class SupplierMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierItem)
-class SupplierItemAdmin(admin.ModelAdmin):
+class SupplierItemAdmin(PortalAdminImportExportMixin, ImportExportModelAdmin):
+    resource_classes = [SupplierItemResource]
     list_display = ["supplier_sku", "supplier", "item", "uom", "lead_time_days", "is_active"]
     list_filter = ["is_active", "uom"]
     search_fields = ["supplier_sku", "item__sku", "supplier__code"]
@@ -49,7 +56,11 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
+class PurchaseOrderAdmin(PortalAdminImportExportMixin, ImportMixin, admin.ModelAdmin):
+    """Import only: a file of PO lines goes through `purchase_order_create`, one PO at a
+    time (see `PurchaseOrderResource`); POs leave the portal through connectors, not here."""
+
+    resource_classes = [PurchaseOrderResource]
     list_display = [
         "number",
         "supplier",
@@ -66,3 +77,59 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     date_hierarchy = "issued_at"
     show_full_result_count = False
     inlines = [PurchaseOrderLineInline]
+
+    def generate_log_entries(self, result, request) -> None:
+        # One admin log entry per created PO, not one per imported line.
+        if self.get_skip_admin_log():
+            return
+        created = {row.instance.pk: row.instance for row in result.valid_rows() if row.instance}
+        if created:
+            LogEntry.objects.log_actions(
+                request.user.pk,
+                list(created.values()),
+                ADDITION,
+                change_message="Imported from a file",
+                single_object=len(created) == 1,
+            )
+
+
+@admin.register(AutoAcceptRule)
+class AutoAcceptRuleAdmin(admin.ModelAdmin):
+    """Buyers' configuration of which change proposals skip review (see AutoAcceptRule)."""
+
+    list_display = ["supplier", "is_enabled", "max_date_shift_days", "max_qty_change_pct"]
+    list_filter = ["is_enabled"]
+    search_fields = ["supplier__code", "supplier__name"]
+    list_select_related = ["supplier"]
+    raw_id_fields = ["supplier"]
+
+
+@admin.register(Acknowledgment)
+class AcknowledgmentAdmin(admin.ModelAdmin):
+    """Read-only: acknowledgments change only through the services (audit + event)."""
+
+    list_display = ["purchase_order", "revision", "kind", "status", "submitted_at", "decided_at"]
+    list_filter = ["kind", "status", "channel"]
+    search_fields = ["purchase_order__number", "purchase_order__supplier__code"]
+    list_select_related = ["purchase_order"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# Onboarding: the list of document types suppliers provide is configured here.
+from suppliers.models import DocumentType  # noqa: E402
+
+
+@admin.register(DocumentType)
+class DocumentTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "required", "expires", "is_active", "sort_order"]
+    list_editable = ["required", "expires", "is_active", "sort_order"]
+    prepopulated_fields = {"code": ["name"]}

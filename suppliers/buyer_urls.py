@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from suppliers.views import acknowledgments as ack_views
+from suppliers.views import inbound as inbound_views
 from suppliers.views import purchase_orders as po_views
 
 app_name = "buyer"
@@ -9,4 +11,22 @@ app_name = "buyer"
 urlpatterns = [
     path("orders/", po_views.buyer_po_list, name="po_list"),
     path("orders/<str:number>/", po_views.buyer_po_detail, name="po_detail"),
+    path("inbound/", inbound_views.inbound_schedule, name="inbound_schedule"),
+    path("inbound/export.csv", inbound_views.inbound_schedule_csv, name="inbound_csv"),
+    path("inbound/risk/", inbound_views.inbound_risk, name="inbound_risk"),
+    path("availability/", inbound_views.buyer_availability, name="availability"),
+    path(
+        "shipments/<str:supplier_code>/<str:asn_number>/",
+        inbound_views.buyer_asn_detail,
+        name="asn_detail",
+    ),
+    path("orders/<str:number>/remind/", ack_views.buyer_po_remind, name="po_remind"),
+    path("reviews/", ack_views.buyer_review_queue, name="review_queue"),
+    path("reviews/<int:pk>/accept/", ack_views.buyer_proposal_accept, name="proposal_accept"),
+    path("reviews/<int:pk>/reject/", ack_views.buyer_proposal_reject, name="proposal_reject"),
+    path(
+        "acknowledgments/overdue/",
+        ack_views.buyer_overdue_acknowledgments,
+        name="overdue_acknowledgments",
+    ),
 ]

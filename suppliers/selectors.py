@@ -1,10 +1,11 @@
 """Reads of the suppliers app. Every supplier-facing read takes the supplier it is scoped
 to, so one tenant's object is never reachable from another's page (DESIGN §1.6)."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from inventory.models import Item
 from portal.access import active_membership
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 
@@ -27,10 +28,13 @@ def _filtered(queryset: QuerySet, *, status: str | None, q: str | None) -> Query
         queryset = queryset.filter(status=status)
     q = (q or "").strip()
     if q:
-        sku_match = PurchaseOrderLine.objects.filter(
-            purchase_order=OuterRef("pk"), item__sku__iexact=q
+        # Resolve the SKU first (a small table), so the PO side is an indexed semi-join on
+        # line.item rather than a case-folded comparison against every line.
+        item_ids = Item.objects.filter(sku__iexact=q).values("pk")
+        with_sku = PurchaseOrderLine.objects.filter(item_id__in=item_ids).values(
+            "purchase_order_id"
         )
-        queryset = queryset.filter(Q(number__icontains=q) | Exists(sku_match))
+        queryset = queryset.filter(Q(number__icontains=q) | Q(pk__in=with_sku))
     return queryset
 
 

@@ -3,11 +3,42 @@ another supplier, who must get a 404."""
 
 from django.urls import path
 
+from suppliers.views import acknowledgments as ack_views
+from suppliers.views import availability as availability_views
 from suppliers.views import purchase_orders as po_views
+from suppliers.views import shipments as asn_views
 
 app_name = "suppliers"
 
 urlpatterns = [
     path("", po_views.supplier_po_list, name="po_list"),
+    # Shipping pages come before "<str:number>/" so that "shipments" is not read as a PO.
+    path("shipments/", asn_views.asn_list, name="asn_list"),
+    path("shipments/new/", asn_views.asn_new, name="asn_new"),
+    path("shipments/upload/", asn_views.asn_upload, name="asn_upload"),
+    path("shipments/<str:asn_number>/", asn_views.asn_detail, name="asn_detail"),
+    path("shipments/<str:asn_number>/edit/", asn_views.asn_edit, name="asn_edit"),
+    path("shipments/<str:asn_number>/submit/", asn_views.asn_submit, name="asn_submit"),
+    path("shipments/<str:asn_number>/cancel/", asn_views.asn_cancel, name="asn_cancel"),
+    path(
+        "shipments/<str:asn_number>/milestones/", asn_views.asn_milestone, name="asn_milestone"
+    ),
+    path("availability/", availability_views.availability_list, name="availability"),
+    path(
+        "availability/upload/", availability_views.availability_upload, name="availability_upload"
+    ),
+    path(
+        "availability/<int:supplier_item_id>/",
+        availability_views.availability_row,
+        name="availability_row",
+    ),
     path("<str:number>/", po_views.supplier_po_detail, name="po_detail"),
+    path("<str:number>/accept/", ack_views.supplier_po_accept, name="po_accept"),
+    path("<str:number>/reject/", ack_views.supplier_po_reject, name="po_reject"),
+    path("<str:number>/propose/", ack_views.supplier_po_propose, name="po_propose"),
+    path(
+        "<str:number>/propose/schedule-line/",
+        ack_views.supplier_schedule_row,
+        name="po_schedule_row",
+    ),
 ]

@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After authentication: users whose role needs MFA set it up before anything else.
+    "portal.mfa.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -158,10 +160,21 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "portal.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "portal.accounts.InvitationSignupForm"}
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+
+# MFA (allauth.mfa): TOTP with recovery codes. Required for supplier admins, buyers,
+# integration operators and portal admins (portal.mfa.MfaRequiredMiddleware).
+PORTAL_MFA_REQUIRED = _bool("PORTAL_MFA_REQUIRED", True)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Supplier Portal"
+MFA_ADAPTER = "portal.mfa.MfaAdapter"
+# Onboarding: invitation links expire after this many days; document upload limit.
+PORTAL_INVITATION_DAYS = _int("PORTAL_INVITATION_DAYS", 7)
+PORTAL_DOCUMENT_MAX_MB = _int("PORTAL_DOCUMENT_MAX_MB", 10)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Supplier Portal <portal@localhost>")
@@ -204,12 +217,43 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {
     # Placeholder: the outbox sweeper, reconciliation and reminders register here.
     "portal-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+    # The outbox sweeper (DESIGN §5): expired leases, lost messages, due retries.
+    "integrations-outbox-sweep": {
+        "task": "integrations.outbox_sweep",
+        "schedule": float(_int("OUTBOX_SWEEP_SECONDS", 30)),
+    },
+    # Daily chase of overdue PO acknowledgments (at most one reminder per PO per day).
+    "suppliers-acknowledgment-reminders": {
+        "task": "suppliers.tasks.send_acknowledgment_reminders",
+        "schedule": 24 * 60 * 60.0,
+    },
+    # Daily: warn suppliers 30 days before a document expires, flag expired ones to buyers.
+    "suppliers-document-expiry": {
+        "task": "suppliers.tasks_onboarding.check_document_expiry",
+        "schedule": 24 * 60 * 60.0,
+    },
+    # Tryton ERP pulls (no-ops without an enabled `tryton` connector).
+    "suppliers-tryton-purchases": {
+        "task": "suppliers.tasks_erp.pull_tryton_purchases",
+        "schedule": float(_int("TRYTON_PULL_SECONDS", 120)),
+    },
+    "suppliers-tryton-receipts": {
+        "task": "suppliers.tasks_erp.pull_tryton_receipts",
+        "schedule": float(_int("TRYTON_PULL_SECONDS", 120)),
+    },
+    "suppliers-tryton-stock": {"task": "suppliers.tasks_erp.pull_tryton_stock", "schedule": 3600.0},
 }
+# Task modules not named tasks.py, which autodiscovery would miss.
+CELERY_IMPORTS = ["suppliers.tasks_onboarding", "suppliers.tasks_erp"]
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 PORTAL_PAGE_SIZE = _int("PORTAL_PAGE_SIZE", 25)
+# Absolute links in emails.
+PORTAL_SITE_URL = env.str("PORTAL_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The daily task reminds suppliers of POs this many hours past their acknowledgment due time.
+PORTAL_ACK_REMINDER_AFTER_HOURS = _int("PORTAL_ACK_REMINDER_AFTER_HOURS", 24)
 
 LOGGING = {
     "version": 1,

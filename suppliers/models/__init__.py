@@ -1,12 +1,54 @@
 """Models of the suppliers app, one module per concept; import them from here."""
 
+from suppliers.models.acknowledgments import (
+    Acknowledgment,
+    AcknowledgmentLine,
+    AutoAcceptRule,
+    ReasonCode,
+    ScheduleLine,
+)
+from suppliers.models.availability import SupplierAvailability
+from suppliers.models.onboarding import (
+    DocumentType,
+    Invitation,
+    OnboardingComment,
+    OnboardingSectionReview,
+    ProfileChange,
+    ShipFromLocation,
+    SupplierContact,
+    SupplierDocument,
+    SupplierProfile,
+)
 from suppliers.models.purchase_orders import PurchaseOrder, PurchaseOrderLine
+from suppliers.models.receipts import Receipt, ReceiptLine
+from suppliers.models.shipments import AsnLine, Shipment, ShipmentMilestone, ShipmentPackage
 from suppliers.models.suppliers import Supplier, SupplierItem, SupplierMembership
 
 __all__ = [
+    "Acknowledgment",
+    "AcknowledgmentLine",
+    "AsnLine",
+    "AutoAcceptRule",
+    "DocumentType",
+    "Invitation",
+    "OnboardingComment",
+    "OnboardingSectionReview",
+    "ProfileChange",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "ReasonCode",
+    "Receipt",
+    "ReceiptLine",
+    "ScheduleLine",
+    "Shipment",
+    "ShipmentMilestone",
+    "ShipmentPackage",
+    "ShipFromLocation",
     "Supplier",
+    "SupplierContact",
+    "SupplierDocument",
+    "SupplierAvailability",
     "SupplierItem",
     "SupplierMembership",
+    "SupplierProfile",
 ]

@@ -38,7 +38,12 @@ class PurchaseOrder(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     issued_at = models.DateTimeField()
     ack_due_at = models.DateTimeField(null=True, blank=True)
+    last_reminder_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the supplier was last chased for an acknowledgment."
+    )
     source_channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.CSV)
+    # Set while one of its shipments is delayed (shipping issue: milestone "delayed").
+    at_risk = models.BooleanField(default=False)
     erp_id = models.CharField(max_length=64, blank=True)
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

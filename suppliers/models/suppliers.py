@@ -39,6 +39,10 @@ class Supplier(models.Model):
     )
     availability_freshness_hours = models.PositiveIntegerField(default=24)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Onboarding milestones: invited → active is the onboarding cycle time KPI.
+    invited_at = models.DateTimeField(null=True, blank=True)
+    onboarding_submitted_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

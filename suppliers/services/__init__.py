@@ -1,6 +1,107 @@
 """Writes of the suppliers app, one module per concept, all re-exported here so callers
 write `from suppliers import services` and `services.purchase_order_create(...)`."""
 
+from suppliers.services.acknowledgment_proposals import (
+    LineProposalInput,
+    ScheduleLineInput,
+    auto_accept_verdict,
+    purchase_order_propose_changes,
+)
+from suppliers.services.acknowledgment_reviews import (
+    change_proposal_accept,
+    change_proposal_reject,
+    purchase_order_send_reminder,
+)
+from suppliers.services.acknowledgments import purchase_order_accept, purchase_order_reject
+from suppliers.services.availability import AvailabilityInput, supplier_availability_post
+from suppliers.services.onboarding import (
+    document_types_ensure_defaults,
+    onboarding_review,
+    onboarding_submit,
+    profile_change_decide,
+    ship_from_location_add,
+    ship_from_location_remove,
+    supplier_contact_add,
+    supplier_contact_remove,
+    supplier_invite,
+    supplier_profile_save,
+)
 from suppliers.services.purchase_orders import PurchaseOrderLineInput, purchase_order_create
+from suppliers.services.shipments import (
+    AsnHeader,
+    AsnLineInput,
+    PackageInput,
+    asn_cancel,
+    asn_create,
+    asn_create_from_purchase_orders,
+    asn_submit,
+    asn_update,
+    shipment_milestone_report,
+)
+from suppliers.services.supplier_documents import (
+    supplier_document_remove,
+    supplier_document_review,
+    supplier_document_upload,
+    supplier_documents_expiry_check,
+)
+from suppliers.services.supplier_users import (
+    InvitationError,
+    IssuedInvitation,
+    invitation_accept,
+    invitation_check,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+    supplier_user_deactivate,
+    supplier_user_reactivate,
+    supplier_user_set_role,
+)
 
-__all__ = ["PurchaseOrderLineInput", "purchase_order_create"]
+__all__ = [
+    "AsnHeader",
+    "AsnLineInput",
+    "AvailabilityInput",
+    "PackageInput",
+    "asn_cancel",
+    "asn_create",
+    "asn_create_from_purchase_orders",
+    "asn_submit",
+    "asn_update",
+    "shipment_milestone_report",
+    "supplier_availability_post",
+    "InvitationError",
+    "IssuedInvitation",
+    "LineProposalInput",
+    "PurchaseOrderLineInput",
+    "ScheduleLineInput",
+    "auto_accept_verdict",
+    "change_proposal_accept",
+    "change_proposal_reject",
+    "document_types_ensure_defaults",
+    "invitation_accept",
+    "invitation_check",
+    "invitation_create",
+    "invitation_resend",
+    "invitation_revoke",
+    "onboarding_review",
+    "onboarding_submit",
+    "profile_change_decide",
+    "purchase_order_accept",
+    "purchase_order_create",
+    "purchase_order_propose_changes",
+    "purchase_order_reject",
+    "purchase_order_send_reminder",
+    "ship_from_location_add",
+    "ship_from_location_remove",
+    "supplier_contact_add",
+    "supplier_contact_remove",
+    "supplier_document_remove",
+    "supplier_document_review",
+    "supplier_document_upload",
+    "supplier_documents_expiry_check",
+    "supplier_invite",
+    "supplier_profile_save",
+    "supplier_user_deactivate",
+    "supplier_user_reactivate",
+    "supplier_user_set_role",
+]

@@ -4,11 +4,14 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from integrations.selectors import audit_entries_for
 from portal.access import buyer_required, supplier_required
 from suppliers import selectors
+from suppliers import selectors_acknowledgments as ack_selectors
 from suppliers.models import PurchaseOrder
+from suppliers.views.acknowledgments import acknowledgment_context
 
 
 def _page(request: HttpRequest, queryset):
@@ -35,7 +38,14 @@ def supplier_po_list(request: HttpRequest) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
     filters = _list_filters(request)
     queryset = selectors.purchase_orders_for_supplier(supplier=supplier, **filters)
+    now = timezone.now()
+    # The inbox: counters of what to act on, and "overdue" as a filter of its own.
+    overdue = request.GET.get("overdue") == "1"
+    if overdue:
+        queryset = ack_selectors.only_overdue(queryset, now=now)
     context = {
+        "counters": ack_selectors.supplier_inbox_counters(supplier=supplier, now=now),
+        "overdue": overdue,
         "page": _page(request, queryset),
         "filters": filters,
         "statuses": PurchaseOrder.Status.choices,
@@ -63,15 +73,32 @@ def buyer_po_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_detail(
-    request: HttpRequest, purchase_order: PurchaseOrder, back_url_name: str
+    request: HttpRequest,
+    purchase_order: PurchaseOrder,
+    back_url_name: str,
+    extra: dict | None = None,
 ) -> HttpResponse:
+    timeline = list(audit_entries_for(purchase_order)[:50])
     context = {
         "po": purchase_order,
         "lines": selectors.purchase_order_lines(purchase_order=purchase_order),
-        "timeline": audit_entries_for(purchase_order)[:50],
+        "timeline": timeline,
         "back_url_name": back_url_name,
+        **acknowledgment_context(
+            purchase_order,
+            supplier_side=back_url_name.startswith("suppliers:"),
+            timeline=timeline,
+        ),
+        **(extra or {}),
     }
     return render(request, "suppliers/po_detail.html", context)
+
+
+def render_supplier_detail(
+    request: HttpRequest, purchase_order: PurchaseOrder, extra: dict | None = None
+) -> HttpResponse:
+    """The supplier's PO page, e.g. again with a failed acknowledgment form's errors."""
+    return _render_detail(request, purchase_order, "suppliers:po_list", extra)
 
 
 @supplier_required
@@ -79,7 +106,7 @@ def supplier_po_detail(request: HttpRequest, number: str) -> HttpResponse:
     purchase_order = selectors.get_purchase_order_for_supplier(
         supplier=selectors.supplier_for_user(request.user), number=number
     )
-    return _render_detail(request, purchase_order, "suppliers:po_list")
+    return render_supplier_detail(request, purchase_order)
 
 
 @buyer_required

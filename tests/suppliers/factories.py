@@ -5,6 +5,7 @@ import factory
 from django.utils import timezone
 
 from suppliers.models import (
+    AutoAcceptRule,
     PurchaseOrder,
     PurchaseOrderLine,
     Supplier,
@@ -71,4 +72,46 @@ class PurchaseOrderLineFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("2.5000")
     requested_date = factory.LazyFunction(
         lambda: timezone.localdate() + datetime.timedelta(days=14)
+    )
+
+
+class AutoAcceptRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AutoAcceptRule
+
+    supplier = factory.SubFactory(SupplierFactory)
+    is_enabled = True
+    max_date_shift_days = 3
+    max_qty_change_pct = Decimal("10")
+
+
+def purchase_order_awaiting_acknowledgment(
+    *, supplier, number: str, lines: int = 2, qty: str = "100", **fields
+) -> PurchaseOrder:
+    """A PO issued to `supplier` with `lines` lines (SKU-<number>-<n>, `qty` EA each at
+    2.50, requested two weeks out), the way acknowledgment tests need one."""
+    purchase_order = PurchaseOrderFactory(supplier=supplier, number=number, **fields)
+    for line_no in range(1, lines + 1):
+        PurchaseOrderLineFactory(
+            purchase_order=purchase_order,
+            line_no=line_no,
+            item=ItemFactory(sku=f"SKU-{number}-{line_no}"),
+            ordered_qty=Decimal(qty),
+        )
+    return purchase_order
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    """A bare ASN header (no lines): for pages and probes. Tests of the shipping rules
+    create ASNs through the services (tests/suppliers/shipping_helpers.py)."""
+
+    class Meta:
+        model = "suppliers.Shipment"
+
+    supplier = factory.SubFactory(SupplierFactory)
+    asn_number = factory.Sequence(lambda n: f"ASN-{n:06d}")
+    ship_to = factory.SubFactory(WarehouseFactory)
+    ship_date = factory.LazyFunction(timezone.localdate)
+    expected_delivery = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=3)
     )

@@ -1,0 +1,172 @@
+"""The buyer's side of acknowledgments: decide change proposals, chase overdue ones."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from integrations import publish
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.services import audit_record
+from suppliers.models import Acknowledgment, AcknowledgmentLine, PurchaseOrder
+from suppliers.services import acknowledgment_emails as emails
+from suppliers.services.acknowledgments import (
+    acknowledgment_data,
+    apply_accepted_proposal,
+    lock_purchase_order,
+)
+
+
+def _lock_pending(acknowledgment: Acknowledgment) -> tuple[Acknowledgment, PurchaseOrder]:
+    """Lock the PO, then the proposal (always in that order, like the supplier's side),
+    and check the proposal still waits for a decision on the PO's current revision."""
+    purchase_order = lock_purchase_order(acknowledgment.purchase_order)
+    acknowledgment = Acknowledgment.objects.select_for_update().get(pk=acknowledgment.pk)
+    acknowledgment.purchase_order = purchase_order
+    if not acknowledgment.can_decide:
+        raise DomainError(
+            f"This proposal was already decided ({acknowledgment.get_status_display().lower()}).",
+            field="status",
+            code="already_decided",
+        )
+    if (
+        purchase_order.status != PurchaseOrder.Status.CHANGE_PROPOSED
+        or purchase_order.revision != acknowledgment.revision
+    ):
+        raise DomainError(
+            f"PO {purchase_order.number} has moved on (revision {purchase_order.revision}, "
+            f"{purchase_order.get_status_display().lower()}); this proposal can no longer be "
+            "decided.",
+            field="status",
+            code="stale_revision",
+        )
+    return acknowledgment, purchase_order
+
+
+def _lines(acknowledgment: Acknowledgment) -> list[AcknowledgmentLine]:
+    return list(
+        acknowledgment.lines.select_related("po_line", "po_line__uom").prefetch_related(
+            Prefetch("schedule_lines")
+        )
+    )
+
+
+@transaction.atomic
+def change_proposal_accept(
+    *, actor, acknowledgment: Acknowledgment, comment: str = "", channel: str = Channel.PORTAL
+) -> Acknowledgment:
+    """Accept a supplier's proposal: the PO becomes a new revision with the proposed
+    quantities, dates and prices confirmed on its lines; the supplier's users are told."""
+    acknowledgment, purchase_order = _lock_pending(acknowledgment)
+    apply_accepted_proposal(
+        acknowledgment=acknowledgment,
+        purchase_order=purchase_order,
+        lines=_lines(acknowledgment),
+        actor=actor,
+        channel=channel,
+        comment=comment.strip(),
+        status=Acknowledgment.Status.ACCEPTED,
+    )
+    return acknowledgment
+
+
+@transaction.atomic
+def change_proposal_reject(
+    *, actor, acknowledgment: Acknowledgment, comment: str, channel: str = Channel.PORTAL
+) -> Acknowledgment:
+    """Reject a supplier's proposal with a comment. The PO returns to awaiting
+    acknowledgment on the same revision, with a fresh SLA, so the supplier can propose
+    again (or accept as ordered)."""
+    comment = comment.strip()
+    if not comment:
+        raise DomainError(
+            "Tell the supplier why you reject the proposal, so they can propose again.",
+            field="comment",
+        )
+    acknowledgment, purchase_order = _lock_pending(acknowledgment)
+    now = timezone.now()
+    acknowledgment.status = Acknowledgment.Status.REJECTED
+    acknowledgment.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    acknowledgment.decided_at = now
+    acknowledgment.decision_comment = comment
+    acknowledgment.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    purchase_order.status = PurchaseOrder.Status.ISSUED
+    purchase_order.ack_due_at = now + datetime.timedelta(
+        hours=purchase_order.supplier.ack_sla_hours
+    )
+    purchase_order.save(update_fields=["status", "ack_due_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=purchase_order,
+        action="change_rejected",
+        before={"status": PurchaseOrder.Status.CHANGE_PROPOSED},
+        after={
+            "status": purchase_order.status,
+            "revision": purchase_order.revision,
+            "comment": comment,
+            "acknowledgment_id": acknowledgment.pk,
+            "ack_due_at": purchase_order.ack_due_at,
+        },
+    )
+    publish(
+        event_type="purchase_order.change_decided",
+        aggregate_type="purchase_order",
+        aggregate_id=purchase_order.number,
+        data={
+            **acknowledgment_data(acknowledgment, _lines(acknowledgment)),
+            "decision": acknowledgment.status,
+            "decision_comment": comment,
+            "previous_revision": purchase_order.revision,
+            "new_revision": purchase_order.revision,
+        },
+        actor=actor,
+        channel=channel,
+    )
+    emails.notify_change_decided(acknowledgment)
+    return acknowledgment
+
+
+@transaction.atomic
+def purchase_order_send_reminder(
+    *,
+    actor,
+    purchase_order: PurchaseOrder,
+    channel: str = Channel.PORTAL,
+    now: datetime.datetime | None = None,
+) -> PurchaseOrder:
+    """Email the supplier's users to acknowledge the PO; at most one reminder per PO per
+    calendar day (portal time zone), whoever asks (a buyer or the daily task)."""
+    now = now or timezone.now()
+    purchase_order = lock_purchase_order(purchase_order)
+    if not purchase_order.can_acknowledge:
+        raise DomainError(
+            f"PO {purchase_order.number} is not awaiting acknowledgment "
+            f"({purchase_order.get_status_display().lower()}).",
+            field="status",
+        )
+    last = purchase_order.last_reminder_at
+    if last is not None and timezone.localdate(last) == timezone.localdate(now):
+        raise DomainError(
+            f"A reminder for PO {purchase_order.number} was already sent today at "
+            f"{timezone.localtime(last):%H:%M}.",
+            field="last_reminder_at",
+            code="already_reminded",
+        )
+    recipients = emails.notify_reminder(purchase_order)
+    if not recipients:
+        raise DomainError(
+            f"{purchase_order.supplier.name} has no active users to remind.", field="supplier"
+        )
+    purchase_order.last_reminder_at = now
+    purchase_order.save(update_fields=["last_reminder_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=purchase_order,
+        action="reminder_sent",
+        after={"recipients": len(recipients), "ack_due_at": purchase_order.ack_due_at},
+    )
+    return purchase_order

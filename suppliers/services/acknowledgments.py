@@ -1,0 +1,380 @@
+"""The supplier's answer to a purchase order: accept or reject it (changes: see
+acknowledgment_proposals). Shared steps of every acknowledgment transition live here.
+
+Every channel (portal pages now; the API, EDI 855 and imports later) calls these. Each
+locks the PO row first and checks its status inside the transaction, so a double click or
+a second tab yields one acknowledgment; the partial unique constraint on
+(purchase_order, revision) is the database's backstop.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations import publish
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.services import audit_record
+from suppliers.models import (
+    Acknowledgment,
+    AcknowledgmentLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReasonCode,
+    ScheduleLine,
+)
+from suppliers.services import acknowledgment_emails as emails
+
+# --- shared by the supplier's and the buyer's transitions (and by proposals) -----------
+
+
+def lock_purchase_order(purchase_order: PurchaseOrder) -> PurchaseOrder:
+    """Re-read the PO under a row lock: every acknowledgment transition serialises here."""
+    return (
+        PurchaseOrder.objects.select_for_update()
+        .select_related("supplier")
+        .get(pk=purchase_order.pk)
+    )
+
+
+def check_can_acknowledge(purchase_order: PurchaseOrder, revision: int) -> None:
+    if purchase_order.status == PurchaseOrder.Status.CANCELLED:
+        raise DomainError(
+            f"PO {purchase_order.number} was cancelled and cannot be acknowledged.",
+            field="status",
+            code="cancelled",
+        )
+    if purchase_order.status == PurchaseOrder.Status.CHANGE_PROPOSED:
+        raise DomainError(
+            f"PO {purchase_order.number} already has changes waiting for the buyer's review.",
+            field="status",
+            code="already_acknowledged",
+        )
+    if not purchase_order.can_acknowledge:
+        raise DomainError(
+            f"PO {purchase_order.number} was already acknowledged "
+            f"({purchase_order.get_status_display().lower()}).",
+            field="status",
+            code="already_acknowledged",
+        )
+    if revision != purchase_order.revision:
+        raise DomainError(
+            f"You answered revision {revision}, but PO {purchase_order.number} is now at "
+            f"revision {purchase_order.revision}. Reload the PO and acknowledge the current "
+            "revision.",
+            field="revision",
+            code="stale_revision",
+        )
+
+
+def create_acknowledgment(**fields) -> Acknowledgment:
+    # A savepoint, so that losing the race to the unique constraint leaves the outer
+    # transaction usable on PostgreSQL and the caller gets a DomainError, not a 500.
+    try:
+        with transaction.atomic():
+            return Acknowledgment.objects.create(**fields)
+    except IntegrityError:
+        raise DomainError(
+            "This purchase order revision was already acknowledged.",
+            field="status",
+            code="already_acknowledged",
+        ) from None
+
+
+def line_snapshot(line: PurchaseOrderLine) -> dict:
+    return {
+        "line_no": line.line_no,
+        "confirmed_qty": line.confirmed_qty,
+        "confirmed_date": line.confirmed_date,
+        "confirmed_price": line.confirmed_price,
+    }
+
+
+def acknowledgment_data(acknowledgment: Acknowledgment, lines: list[AcknowledgmentLine]) -> dict:
+    """The event payload of an acknowledgment: what a connector needs to update the ERP."""
+    purchase_order = acknowledgment.purchase_order
+    return {
+        "number": purchase_order.number,
+        "supplier": purchase_order.supplier.code,
+        "revision": acknowledgment.revision,
+        "acknowledgment_id": acknowledgment.pk,
+        "kind": acknowledgment.kind,
+        "status": acknowledgment.status,
+        "reason_code": acknowledgment.reason_code,
+        "comment": acknowledgment.comment,
+        "lines": [
+            {
+                "line_no": ack_line.po_line.line_no,
+                "action": ack_line.action,
+                "reason_code": ack_line.reason_code,
+                "quantity": ack_line.proposed_qty,
+                "uom": ack_line.po_line.uom.code,
+                "date": ack_line.proposed_date,
+                "unit_price": ack_line.proposed_price,
+                "schedule": [
+                    {"quantity": s.quantity, "date": s.date} for s in _schedule_of(ack_line)
+                ],
+            }
+            for ack_line in lines
+        ],
+    }
+
+
+def _schedule_of(ack_line: AcknowledgmentLine) -> list[ScheduleLine]:
+    # Lines built in this transaction carry their schedule; stored ones are prefetched.
+    if hasattr(ack_line, "new_schedule"):
+        return ack_line.new_schedule
+    return list(ack_line.schedule_lines.all())
+
+
+def _confirm_lines(lines: list[AcknowledgmentLine]) -> list[dict]:
+    """Write the acknowledged quantity, date and price onto the PO lines (ordered values
+    stay as issued); returns the before-snapshots for the audit entry."""
+    before = []
+    po_lines = []
+    for ack_line in lines:
+        po_line = ack_line.po_line
+        before.append(line_snapshot(po_line))
+        po_line.confirmed_qty = ack_line.proposed_qty
+        po_line.confirmed_date = ack_line.proposed_date
+        po_line.confirmed_price = ack_line.proposed_price
+        po_lines.append(po_line)
+    PurchaseOrderLine.objects.bulk_update(
+        po_lines, ["confirmed_qty", "confirmed_date", "confirmed_price"]
+    )
+    return before
+
+
+def po_lines_for(purchase_order: PurchaseOrder) -> list[PurchaseOrderLine]:
+    return list(purchase_order.lines.select_related("item", "item__base_uom", "uom"))
+
+
+def save_lines(acknowledgment: Acknowledgment, lines: list[AcknowledgmentLine]) -> None:
+    for ack_line in lines:
+        ack_line.acknowledgment = acknowledgment
+    AcknowledgmentLine.objects.bulk_create(lines)
+    ScheduleLine.objects.bulk_create(
+        schedule_line
+        for ack_line in lines
+        for schedule_line in _attach(ack_line, ack_line.new_schedule)
+    )
+
+
+def _attach(ack_line: AcknowledgmentLine, schedule: list[ScheduleLine]) -> list[ScheduleLine]:
+    for schedule_line in schedule:
+        schedule_line.acknowledgment_line = ack_line
+    return schedule
+
+
+def accepted_as_ordered(po_line: PurchaseOrderLine) -> AcknowledgmentLine:
+    ack_line = AcknowledgmentLine(
+        po_line=po_line,
+        action=AcknowledgmentLine.Action.ACCEPT,
+        original_qty=po_line.ordered_qty,
+        original_date=po_line.requested_date,
+        original_price=po_line.unit_price,
+        proposed_qty=po_line.ordered_qty,
+        proposed_date=po_line.requested_date,
+        proposed_price=po_line.unit_price,
+    )
+    ack_line.new_schedule = [
+        ScheduleLine(
+            sequence=1,
+            quantity=po_line.ordered_qty,
+            entered_quantity=po_line.ordered_qty,
+            entered_uom=po_line.uom,
+            date=po_line.requested_date,
+        )
+    ]
+    return ack_line
+
+
+def apply_accepted_proposal(
+    *,
+    acknowledgment: Acknowledgment,
+    purchase_order: PurchaseOrder,
+    lines: list[AcknowledgmentLine],
+    actor,
+    channel: str,
+    comment: str,
+    status: str,
+) -> None:
+    """The accepted proposal becomes the PO's next revision: confirmed quantity, date and
+    price on every line, schedule lines kept on the proposal. The caller holds the PO lock."""
+    before = _confirm_lines(lines)
+    previous_revision = purchase_order.revision
+    purchase_order.revision = previous_revision + 1
+    purchase_order.status = PurchaseOrder.Status.CONFIRMED
+    purchase_order.save(update_fields=["revision", "status", "updated_at"])
+    acknowledgment.status = status
+    acknowledgment.decided_by = user_or_none(actor)
+    acknowledgment.decided_at = timezone.now()
+    acknowledgment.decision_comment = comment
+    acknowledgment.resulting_revision = purchase_order.revision
+    acknowledgment.save(
+        update_fields=[
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "resulting_revision",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=purchase_order,
+        action=(
+            "change_auto_accepted"
+            if status == Acknowledgment.Status.AUTO_ACCEPTED
+            else "change_accepted"
+        ),
+        before={
+            "status": PurchaseOrder.Status.CHANGE_PROPOSED,
+            "revision": previous_revision,
+            "lines": before,
+        },
+        after={
+            "status": purchase_order.status,
+            "revision": purchase_order.revision,
+            "comment": comment,
+            "acknowledgment_id": acknowledgment.pk,
+            "lines": [line_snapshot(ack_line.po_line) for ack_line in lines],
+        },
+    )
+    publish(
+        event_type="purchase_order.change_decided",
+        aggregate_type="purchase_order",
+        aggregate_id=purchase_order.number,
+        data={
+            **acknowledgment_data(acknowledgment, lines),
+            "decision": status,
+            "decision_comment": comment,
+            "previous_revision": previous_revision,
+            "new_revision": purchase_order.revision,
+        },
+        actor=actor,
+        channel=channel,
+    )
+    emails.notify_change_decided(acknowledgment)
+
+
+# --- accept and reject ----------------------------------------------------------------
+
+
+@transaction.atomic
+def purchase_order_accept(
+    *,
+    actor,
+    purchase_order: PurchaseOrder,
+    revision: int,
+    comment: str = "",
+    channel: str = Channel.PORTAL,
+) -> Acknowledgment:
+    """Accept the whole PO as ordered: every line is confirmed at its ordered quantity,
+    requested date and price, and the PO is open to ship."""
+    purchase_order = lock_purchase_order(purchase_order)
+    check_can_acknowledge(purchase_order, revision)
+    now = timezone.now()
+    acknowledgment = create_acknowledgment(
+        purchase_order=purchase_order,
+        revision=purchase_order.revision,
+        kind=Acknowledgment.Kind.ACCEPT,
+        status=Acknowledgment.Status.RECORDED,
+        comment=comment.strip(),
+        channel=channel,
+        submitted_by=user_or_none(actor),
+        submitted_at=now,
+    )
+    lines = [accepted_as_ordered(po_line) for po_line in po_lines_for(purchase_order)]
+    save_lines(acknowledgment, lines)
+    before = _confirm_lines(lines)
+    purchase_order.status = PurchaseOrder.Status.CONFIRMED
+    purchase_order.save(update_fields=["status", "updated_at"])
+    data = acknowledgment_data(acknowledgment, lines)
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=purchase_order,
+        action="acknowledged",
+        before={"status": PurchaseOrder.Status.ISSUED, "lines": before},
+        after={"status": purchase_order.status, "revision": revision, "comment": comment},
+    )
+    publish(
+        event_type="purchase_order.acknowledged",
+        aggregate_type="purchase_order",
+        aggregate_id=purchase_order.number,
+        data=data,
+        actor=actor,
+        channel=channel,
+    )
+    return acknowledgment
+
+
+@transaction.atomic
+def purchase_order_reject(
+    *,
+    actor,
+    purchase_order: PurchaseOrder,
+    revision: int,
+    reason_code: str,
+    comment: str,
+    channel: str = Channel.PORTAL,
+) -> Acknowledgment:
+    """Reject the whole PO with a reason code and a comment the buyer will read."""
+    check_reason_code(reason_code, line=None)
+    comment = comment.strip()
+    if not comment:
+        raise DomainError("Tell the buyer why you reject this PO.", field="comment")
+    purchase_order = lock_purchase_order(purchase_order)
+    check_can_acknowledge(purchase_order, revision)
+    acknowledgment = create_acknowledgment(
+        purchase_order=purchase_order,
+        revision=purchase_order.revision,
+        kind=Acknowledgment.Kind.REJECT,
+        status=Acknowledgment.Status.RECORDED,
+        reason_code=reason_code,
+        comment=comment,
+        channel=channel,
+        submitted_by=user_or_none(actor),
+        submitted_at=timezone.now(),
+    )
+    purchase_order.status = PurchaseOrder.Status.REJECTED
+    purchase_order.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=purchase_order,
+        action="rejected",
+        before={"status": PurchaseOrder.Status.ISSUED},
+        after={
+            "status": purchase_order.status,
+            "revision": revision,
+            "reason_code": reason_code,
+            "comment": comment,
+        },
+    )
+    publish(
+        event_type="purchase_order.acknowledged",
+        aggregate_type="purchase_order",
+        aggregate_id=purchase_order.number,
+        data=acknowledgment_data(acknowledgment, []),
+        actor=actor,
+        channel=channel,
+    )
+    emails.notify_purchase_order_rejected(acknowledgment)
+    return acknowledgment
+
+
+def check_reason_code(reason_code: str, *, line: int | None) -> None:
+    if not reason_code:
+        raise DomainError("Choose a reason code.", field="reason_code", line=line)
+    if reason_code not in ReasonCode.values:
+        raise DomainError(
+            f"Unknown reason code {reason_code!r}; use one of {', '.join(ReasonCode.values)}.",
+            field="reason_code",
+            line=line,
+        )
+
+
+def user_or_none(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None

@@ -1,0 +1,367 @@
+"""HTMX pages for acknowledgments: the supplier answers a PO on its detail page; the buyer
+reviews change proposals and chases overdue acknowledgments.
+
+Writes are POST-only and call the services; a DomainError is shown next to the field or
+line it names. HTMX requests get the updated fragment (or a client redirect on success);
+plain form posts get a redirect with a message, so the pages work without JavaScript.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from integrations.errors import DomainError
+from integrations.models import AuditEntry, Channel
+from portal.access import buyer_required, supplier_required
+from suppliers import selectors, services
+from suppliers import selectors_acknowledgments as ack_selectors
+from suppliers.forms.acknowledgments import (
+    AcceptForm,
+    ChangeProposalForm,
+    DecisionForm,
+    RejectForm,
+    ScheduleRowForm,
+)
+from suppliers.models import Acknowledgment, PurchaseOrder, ReasonCode
+
+# --- the PO detail page's acknowledgment part (both sides) -----------------------------
+
+TIMELINE_LABELS = {
+    "received": "Received",
+    "acknowledged": "Accepted as ordered",
+    "rejected": "Rejected by the supplier",
+    "change_proposed": "Changes proposed",
+    "change_accepted": "Changes accepted by the buyer",
+    "change_auto_accepted": "Changes auto-accepted",
+    "change_rejected": "Proposal rejected by the buyer",
+    "reminder_sent": "Acknowledgment reminder sent",
+}
+
+
+def timeline_rows(entries: list[AuditEntry]) -> list[dict]:
+    """Audit entries, oldest first, each with a label and the detail worth reading."""
+    reasons = dict(ReasonCode.choices)
+    rows = []
+    for entry in reversed(entries):
+        after = entry.after or {}
+        details = []
+        if "revision" in after:
+            details.append(f"revision {after['revision']}")
+        if after.get("reason_code"):
+            details.append(reasons.get(after["reason_code"], after["reason_code"]))
+        rows.append(
+            {
+                "entry": entry,
+                "label": TIMELINE_LABELS.get(
+                    entry.action, entry.action.replace("_", " ").capitalize()
+                ),
+                "details": details,
+                "comment": after.get("comment", ""),
+            }
+        )
+    return rows
+
+
+def acknowledgment_context(
+    purchase_order: PurchaseOrder, *, supplier_side: bool, timeline: list[AuditEntry]
+) -> dict:
+    """What po_detail.html needs for acknowledgments: history, the supplier's action forms,
+    and the timeline with readable labels."""
+    history = ack_selectors.acknowledgments_for_purchase_order(purchase_order=purchase_order)
+    context = {
+        "acknowledgments": history,
+        "timeline_rows": timeline_rows(list(timeline)),
+        "supplier_side": supplier_side,
+        "now": timezone.now(),
+    }
+    if supplier_side and purchase_order.can_acknowledge:
+        initial = {"revision": purchase_order.revision}
+        context["accept_form"] = AcceptForm(initial=initial)
+        context["reject_form"] = RejectForm(initial=initial)
+    return context
+
+
+def _panel_response(request: HttpRequest, purchase_order: PurchaseOrder, **forms) -> HttpResponse:
+    """The supplier's acknowledgment panel again, with the forms' errors."""
+    context = acknowledgment_context(purchase_order, supplier_side=True, timeline=[])
+    context.update(forms)
+    context["po"] = purchase_order
+    return render(request, "suppliers/acknowledgments/_panel.html", context)
+
+
+def _supplier_po(request: HttpRequest, number: str) -> PurchaseOrder:
+    return selectors.get_purchase_order_for_supplier(
+        supplier=selectors.supplier_for_user(request.user), number=number
+    )
+
+
+def _post_to_own_po(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like @require_POST, but only after the tenancy check: another supplier's user gets
+    a 404 on every route and method, never a 405 that would confirm the PO exists."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, number: str) -> HttpResponse:
+        purchase_order = _supplier_po(request, number)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, purchase_order)
+
+    return wrapped
+
+
+def _done(request: HttpRequest, url: str, message: str) -> HttpResponse:
+    messages.success(request, message)
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _error_page(request: HttpRequest, purchase_order: PurchaseOrder, **forms) -> HttpResponse:
+    if request.htmx:
+        return _panel_response(request, purchase_order, **forms)
+    # Without JavaScript the whole detail page comes back with the errors in place.
+    from suppliers.views.purchase_orders import render_supplier_detail
+
+    return render_supplier_detail(request, purchase_order, extra=forms)
+
+
+# --- supplier: accept, reject, propose -------------------------------------------------
+
+
+@supplier_required
+@_post_to_own_po
+def supplier_po_accept(request: HttpRequest, purchase_order: PurchaseOrder) -> HttpResponse:
+    number = purchase_order.number
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.purchase_order_accept(
+                actor=request.user,
+                purchase_order=purchase_order,
+                revision=form.cleaned_data["revision"],
+                comment=form.cleaned_data["comment"],
+                channel=Channel.PORTAL,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            url = reverse("suppliers:po_detail", kwargs={"number": number})
+            return _done(request, url, f"PO {number} accepted as ordered.")
+    return _error_page(request, purchase_order, accept_form=form)
+
+
+@supplier_required
+@_post_to_own_po
+def supplier_po_reject(request: HttpRequest, purchase_order: PurchaseOrder) -> HttpResponse:
+    number = purchase_order.number
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.purchase_order_reject(
+                actor=request.user,
+                purchase_order=purchase_order,
+                revision=form.cleaned_data["revision"],
+                reason_code=form.cleaned_data["reason_code"],
+                comment=form.cleaned_data["comment"],
+                channel=Channel.PORTAL,
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            url = reverse("suppliers:po_detail", kwargs={"number": number})
+            return _done(request, url, f"PO {number} rejected.")
+    return _error_page(request, purchase_order, reject_form=form)
+
+
+def _render_proposal(
+    request: HttpRequest, purchase_order: PurchaseOrder, form: ChangeProposalForm
+) -> HttpResponse:
+    template = "suppliers/acknowledgments/propose.html"
+    if request.htmx:
+        template += "#proposal-form"
+    context = {
+        "po": purchase_order,
+        "form": form,
+        "reasons": ReasonCode.choices,
+        "last_rejected": next(
+            (
+                ack
+                for ack in ack_selectors.acknowledgments_for_purchase_order(
+                    purchase_order=purchase_order
+                )
+                if ack.status == Acknowledgment.Status.REJECTED
+            ),
+            None,
+        ),
+    }
+    return render(request, template, context)
+
+
+@supplier_required
+def supplier_po_propose(request: HttpRequest, number: str) -> HttpResponse:
+    """The per-line change form (GET), and its submission (POST)."""
+    purchase_order = _supplier_po(request, number)
+    lines = selectors.purchase_order_lines(purchase_order=purchase_order)
+    if request.method != "POST":
+        if not purchase_order.can_acknowledge:
+            messages.info(request, f"PO {number} is not awaiting acknowledgment.")
+            return redirect("suppliers:po_detail", number=number)
+        form = ChangeProposalForm(lines, revision=purchase_order.revision)
+        return _render_proposal(request, purchase_order, form)
+    form = ChangeProposalForm(lines, data=request.POST)
+    if form.is_valid():
+        try:
+            acknowledgment = services.purchase_order_propose_changes(
+                actor=request.user,
+                purchase_order=purchase_order,
+                revision=form.revision,
+                lines=form.line_inputs(),
+                comment=form.comment,
+                channel=Channel.PORTAL,
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            url = reverse("suppliers:po_detail", kwargs={"number": number})
+            if acknowledgment.status == Acknowledgment.Status.AUTO_ACCEPTED:
+                message = (
+                    f"Your changes to PO {number} were auto-accepted: it is now revision "
+                    f"{acknowledgment.resulting_revision}."
+                )
+            else:
+                message = f"Your changes to PO {number} were sent to the buyer for review."
+            return _done(request, url, message)
+    return _render_proposal(request, purchase_order, form)
+
+
+@supplier_required
+def supplier_schedule_row(request: HttpRequest, number: str) -> HttpResponse:
+    """One more empty schedule line for a PO line (htmx), with the next "add" button."""
+    purchase_order = _supplier_po(request, number)
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    lines = {
+        line.line_no: line for line in selectors.purchase_order_lines(purchase_order=purchase_order)
+    }
+    try:
+        po_line = lines[int(request.GET.get("line", ""))]
+        index = max(0, min(int(request.GET.get("index", "0")), 99))
+    except (KeyError, ValueError):
+        return HttpResponse("Unknown line.", status=400)
+    row = ScheduleRowForm(po_line=po_line, index=index, initial={"uom": po_line.uom.code})
+    context = {"po": purchase_order, "row": row, "line": po_line, "next_index": index + 1}
+    return render(request, "suppliers/acknowledgments/propose.html#schedule-row-added", context)
+
+
+# --- buyer: review queue ----------------------------------------------------------------
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@buyer_required
+@require_GET
+def buyer_review_queue(request: HttpRequest) -> HttpResponse:
+    supplier_code = request.GET.get("supplier", "").strip()[:20]
+    context = {
+        "page": _page(request, ack_selectors.pending_change_proposals(supplier_code=supplier_code)),
+        "supplier_code": supplier_code,
+        "suppliers": selectors.suppliers_for_filter(),
+        "rules": ack_selectors.auto_accept_rules(),
+        "decision_form": DecisionForm(),
+    }
+    return render(request, "suppliers/acknowledgments/review_queue.html", context)
+
+
+def _decide(request: HttpRequest, pk: int, *, accept: bool) -> HttpResponse:
+    acknowledgment = ack_selectors.get_change_proposal_for_buyer(pk=pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        service = services.change_proposal_accept if accept else services.change_proposal_reject
+        try:
+            service(
+                actor=request.user,
+                acknowledgment=acknowledgment,
+                comment=form.cleaned_data["comment"],
+                channel=Channel.PORTAL,
+            )
+        except DomainError as error:
+            form.add_error("comment" if error.field == "comment" else None, error.message)
+        else:
+            number = acknowledgment.purchase_order.number
+            verdict = "accepted" if accept else "rejected"
+            if not request.htmx:
+                messages.success(request, f"Proposal for PO {number} {verdict}.")
+                return redirect("buyer:review_queue")
+            acknowledgment = ack_selectors.get_change_proposal_for_buyer(pk=pk)
+    context = {"ack": acknowledgment, "decision_form": form}
+    if request.htmx:
+        return render(request, "suppliers/acknowledgments/review_queue.html#card", context)
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+    return redirect("buyer:review_queue")
+
+
+@buyer_required
+@require_POST
+def buyer_proposal_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, accept=True)
+
+
+@buyer_required
+@require_POST
+def buyer_proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, accept=False)
+
+
+# --- buyer: overdue acknowledgments ------------------------------------------------------
+
+
+@buyer_required
+@require_GET
+def buyer_overdue_acknowledgments(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    supplier_code = request.GET.get("supplier", "").strip()[:20]
+    context = {
+        "page": _page(
+            request, ack_selectors.overdue_acknowledgments(now=now, supplier_code=supplier_code)
+        ),
+        "supplier_code": supplier_code,
+        "suppliers": selectors.suppliers_for_filter(),
+        "now": now,
+    }
+    return render(request, "suppliers/acknowledgments/overdue.html", context)
+
+
+@buyer_required
+@require_POST
+def buyer_po_remind(request: HttpRequest, number: str) -> HttpResponse:
+    purchase_order = selectors.get_purchase_order_for_buyer(number=number)
+    error = None
+    try:
+        purchase_order = services.purchase_order_send_reminder(
+            actor=request.user, purchase_order=purchase_order, channel=Channel.PORTAL
+        )
+    except DomainError as exc:
+        error = exc.message
+    if request.htmx:
+        context = {"po": purchase_order, "error": error, "now": timezone.now()}
+        return render(request, "suppliers/acknowledgments/overdue.html#row", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"Reminder sent for PO {number}.")
+    if request.POST.get("back") == "detail":
+        return redirect("buyer:po_detail", number=number)
+    return redirect("buyer:overdue_acknowledgments")
