@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= small
 
-.PHONY: demo test setup migrate seed serve lint format worker beat clean
+.PHONY: demo test setup migrate seed serve lint format worker beat clean erp
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,3 +51,16 @@ beat: setup
 
 clean:
 	rm -rf var/portal.sqlite3* .pytest_cache
+
+## A local Tryton ERP with the demo's suppliers, products, warehouses and confirmed
+## purchases, and the portal's `tryton` connector pointing at it (erp/README.md).
+ERP_VENV := .venv-erp
+ERP_PORT ?= 8069
+TRYTON_PASSWORD ?= admin
+erp: seed
+	test -x $(ERP_VENV)/bin/trytond || ($(PYTHON) -m venv $(ERP_VENV) && $(ERP_VENV)/bin/pip install --quiet -r requirements-erp.txt)
+	$(PY) manage.py configure_tryton_connector --url http://127.0.0.1:$(ERP_PORT) --write-spec var/erp/demo-spec.json
+	test -f var/erp/tryton.sqlite || TRYTON_PASSWORD=$(TRYTON_PASSWORD) $(ERP_VENV)/bin/python erp/build_db.py --spec var/erp/demo-spec.json --output var/erp/tryton.sqlite
+	@echo "trytond on http://127.0.0.1:$(ERP_PORT)/ (user admin, password $(TRYTON_PASSWORD)); Ctrl-C to stop."
+	@echo "Run the portal with TRYTON_PASSWORD=$(TRYTON_PASSWORD) in its environment (make demo)."
+	TRYTOND_DATABASE__PATH=$(CURDIR)/var/erp TRYTOND_WEB__LISTEN=127.0.0.1:$(ERP_PORT) $(ERP_VENV)/bin/trytond -c erp/trytond.conf

@@ -1,0 +1,408 @@
+"""Tryton ERP ↔ portal domain mapping: purchases in as POs, receipts and stock back.
+
+The transport (`integrations.connectors.tryton`) returns plain dicts; this module turns
+them into portal documents through the same services every other channel uses
+(`purchase_order_create`), so the mapping from a canonical payload to a model lives next
+to the model (DESIGN §2).
+
+- Pulling is idempotent twice over: each purchase version (state + lines) is recorded as
+  an inbound message (`integrations.services.inbound_message`) in the transaction that
+  imports it, and a PO number that already exists is never created again.
+- A purchase the portal cannot map (unknown supplier, product, warehouse or unit) is not
+  a crash: nothing is created, and one failure row per purchase version and reason is
+  written (an audit entry on the connector, action `inbound_rejected`, reason in words)
+  until the master data is fixed; the next pull then imports it. The shared exceptions
+  inbox (issue 6) will take these rows over.
+"""
+
+import datetime
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from integrations.connectors import connector_for
+from integrations.errors import DomainError
+from integrations.models import Channel, Connector
+from integrations.services import audit_record, inbound_message, inbound_seen_or_record
+from inventory.models import Item, UnitOfMeasure, Warehouse
+from suppliers import services
+from suppliers.models import AsnLine, PurchaseOrder, Shipment, Supplier
+
+logger = logging.getLogger(__name__)
+
+KIND = "tryton"
+
+
+class InboundRejected(Exception):
+    """A Tryton document the portal cannot take as it is; `reasons` say what to fix."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass
+class PullReport:
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"created": self.created, "unchanged": len(self.unchanged), "failed": self.failed}
+
+
+def tryton_connectors() -> list[Connector]:
+    return list(Connector.objects.filter(kind=KIND, enabled=True, paused=False).order_by("pk"))
+
+
+def _source(connector: Connector) -> str:
+    return f"{KIND}:{connector.name}"
+
+
+def _fingerprint(payload: dict) -> str:
+    raw = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _record_failure(
+    *, connector: Connector, subject: str, version: str, reasons: list[str]
+) -> bool:
+    """One failure row per document version and reasons (a pull every few minutes must
+    not bury the operator). Returns True when the row is new."""
+    key = f"failure:{subject}:{version}:{_fingerprint(reasons)}"
+    with transaction.atomic():
+        if inbound_seen_or_record(source=_source(connector), external_id=key, note=subject):
+            return False
+        audit_record(
+            actor=None,
+            channel=Channel.CONNECTOR,
+            obj=connector,
+            action="inbound_rejected",
+            after={"document": subject, "reasons": reasons},
+        )
+    logger.warning("Tryton %s not imported: %s", subject, "; ".join(reasons))
+    return True
+
+
+# --- purchases → purchase orders ---------------------------------------------------------
+
+
+def _line_signature(lines) -> list[tuple]:
+    return [
+        (
+            line["line_no"],
+            line["product"],
+            str(Decimal(line["quantity"]).normalize()),
+            line["uom"] or line["unit"],
+            str(Decimal(line["unit_price"]).normalize()),
+        )
+        for line in lines
+    ]
+
+
+def _portal_signature(purchase_order: PurchaseOrder) -> list[tuple]:
+    return [
+        (
+            line.line_no,
+            line.item.sku,
+            str(line.ordered_qty.normalize()),
+            line.uom.code,
+            str(line.unit_price.normalize()),
+        )
+        for line in purchase_order.lines.select_related("item", "uom").order_by("line_no")
+    ]
+
+
+def _resolve(purchase: dict) -> tuple[Supplier, Warehouse, list[services.PurchaseOrderLineInput]]:
+    """Map a canonical Tryton purchase onto portal master data, or say everything that is
+    missing at once."""
+    reasons = []
+    supplier = Supplier.objects.filter(erp_vendor_id=purchase["supplier"]).first()
+    if supplier is None:
+        reasons.append(
+            f"unknown supplier: no portal supplier has ERP vendor id {purchase['supplier']!r} "
+            f"(Tryton party {purchase['supplier_name']!r})"
+        )
+    warehouse = Warehouse.objects.filter(code=purchase["warehouse"]).first()
+    if warehouse is None:
+        reasons.append(f"unknown warehouse: no portal warehouse has code {purchase['warehouse']!r}")
+    skus = {line["product"] for line in purchase["lines"]}
+    items = Item.objects.select_related("base_uom").in_bulk(skus, field_name="sku")
+    uoms = UnitOfMeasure.objects.in_bulk(
+        {line["uom"] for line in purchase["lines"] if line["uom"]}, field_name="code"
+    )
+    lines = []
+    fallback_date = purchase.get("purchase_date") or datetime.date.today()
+    for line in purchase["lines"]:
+        where = f"line {line['line_no']}"
+        item = items.get(line["product"])
+        if item is None:
+            reasons.append(f"{where}: unknown product: no portal item has SKU {line['product']!r}")
+        uom = uoms.get(line["uom"]) if line["uom"] else None
+        if uom is None:
+            reasons.append(
+                f"{where}: unknown unit: Tryton unit {line['unit']!r} maps to no portal unit "
+                "(connector config uom_map)"
+            )
+        if item is None or uom is None:
+            continue
+        lines.append(
+            services.PurchaseOrderLineInput(
+                line_no=line["line_no"],
+                item=item,
+                ordered_qty=line["quantity"],
+                uom=uom,
+                unit_price=line["unit_price"],
+                requested_date=line["delivery_date"] or fallback_date,
+            )
+        )
+    if not purchase["lines"]:
+        reasons.append("the purchase has no goods lines")
+    if reasons:
+        raise InboundRejected(reasons)
+    return supplier, warehouse, lines
+
+
+def purchase_import(*, connector: Connector, purchase: dict) -> str:
+    """Import one canonical Tryton purchase. Returns "created", "unchanged" or "failed"
+    (with a failure row written)."""
+    number = purchase["number"]
+    version = _fingerprint(
+        {"state": purchase["state"], "lines": _line_signature(purchase["lines"])}
+    )
+    external_id = f"purchase:{purchase['erp_id']}:{version}"
+    try:
+        with inbound_message(
+            source=_source(connector), external_id=external_id, note=number
+        ) as first_time:
+            if not first_time:
+                return "unchanged"
+            existing = (
+                PurchaseOrder.objects.filter(number=number).select_related("supplier").first()
+            )
+            if purchase["state"] == "cancelled":
+                if existing is None:
+                    return "unchanged"  # cancelled before we ever saw it: nothing to undo
+                raise InboundRejected(
+                    [
+                        f"cancelled in Tryton after the portal received it (portal status "
+                        f"{existing.get_status_display().lower()}); the portal has no PO "
+                        "cancellation service yet, a buyer must tell the supplier"
+                    ]
+                )
+            if existing is not None:
+                if existing.erp_id != purchase["erp_id"]:
+                    raise InboundRejected(
+                        [f"PO number {number} already exists in the portal from another source"]
+                    )
+                if _portal_signature(existing) != _line_signature(purchase["lines"]):
+                    raise InboundRejected(
+                        [
+                            "revised in Tryton after the portal received it (lines differ); "
+                            "the portal has no PO revision service yet"
+                        ]
+                    )
+                return "unchanged"
+            supplier, warehouse, lines = _resolve(purchase)
+            services.purchase_order_create(
+                actor=None,
+                number=number,
+                supplier=supplier,
+                ship_to=warehouse,
+                lines=lines,
+                channel=Channel.CONNECTOR,
+                currency=purchase["currency"] or None,
+                erp_id=purchase["erp_id"],
+            )
+            return "created"
+    except InboundRejected as rejected:
+        _record_failure(
+            connector=connector,
+            subject=f"purchase {number}",
+            version=version,
+            reasons=rejected.reasons,
+        )
+        return "failed"
+    except DomainError as error:
+        _record_failure(
+            connector=connector,
+            subject=f"purchase {number}",
+            version=version,
+            reasons=[str(error)],
+        )
+        return "failed"
+
+
+def purchases_pull(*, connector: Connector, since: datetime.datetime | None = None) -> PullReport:
+    """Pull confirmed, processing, done and cancelled purchases and import each in its
+    own transaction (one bad purchase does not hold back the others). Raises
+    ConnectorError when Tryton cannot be reached."""
+    report = PullReport()
+    for purchase in connector_for(connector).fetch_purchases(since=since):
+        outcome = purchase_import(connector=connector, purchase=purchase)
+        if outcome == "created":
+            report.created.append(purchase["number"])
+        elif outcome == "unchanged":
+            report.unchanged.append(purchase["number"])
+        else:
+            report.failed[purchase["number"]] = "see the connector's inbound_rejected entries"
+    return report
+
+
+# --- receipts → ASN lines -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptLineInput:
+    """What arrived for one ASN line, in the PO line's unit, with its variance."""
+
+    asn_line: AsnLine
+    quantity: Decimal
+
+    @property
+    def variance(self) -> Decimal:
+        return self.quantity - self.asn_line.quantity_po_uom
+
+
+def receipt_lines(*, shipment: Shipment, receipt: dict) -> list[ReceiptLineInput]:
+    """Map a canonical Tryton receipt onto the ASN's lines (partial, over and short show as
+    the variance)."""
+    asn_lines = {
+        (line.po_line.purchase_order.number, line.po_line.line_no): line
+        for line in shipment.lines.select_related("po_line__purchase_order", "po_line__uom")
+    }
+    received: dict[tuple[str, int], Decimal] = {}
+    reasons = []
+    for line in receipt["lines"]:
+        key = (line["po_number"], line["po_line_no"])
+        if key not in asn_lines:
+            reasons.append(
+                f"{line['po_number']} line {line['po_line_no']} is not on ASN {shipment}"
+            )
+            continue
+        if line["uom"] != asn_lines[key].po_line.uom.code:
+            reasons.append(
+                f"{line['po_number']} line {line['po_line_no']}: received in {line['unit']!r}, "
+                f"the PO line is in {asn_lines[key].po_line.uom.code}"
+            )
+            continue
+        received[key] = received.get(key, Decimal(0)) + line["quantity"]
+    if reasons:
+        raise InboundRejected(reasons)
+    return [
+        ReceiptLineInput(asn_line=asn_line, quantity=received.get(key, Decimal(0)))
+        for key, asn_line in sorted(asn_lines.items(), key=lambda kv: kv[1].line_no)
+    ]
+
+
+def receipts_pull(*, connector: Connector, since: datetime.datetime | None = None) -> dict:
+    """Pull supplier shipments received in Tryton and map them onto their ASNs.
+
+    Recording the receipt (Receipt/ReceiptLine, received quantities, closing the ASN,
+    variances into the exceptions inbox) is the receiving issue's service, not built yet:
+    until `services.receipt_record` exists, each mapped receipt is written as one
+    `erp_receipt_pending` audit entry on the ASN with its lines and variances, and the
+    message is not marked processed, so the receipt is recorded for real once the
+    service lands."""
+    outcome = {"mapped": [], "failed": {}}
+    record = getattr(services, "receipt_record", None)
+    for receipt in connector_for(connector).fetch_receipts(since=since):
+        subject = f"receipt {receipt['number']} (ASN {receipt['asn_number']})"
+        shipment = (
+            Shipment.objects.filter(
+                supplier__erp_vendor_id=receipt["supplier"], asn_number=receipt["asn_number"]
+            )
+            .select_related("supplier", "ship_to")
+            .first()
+        )
+        try:
+            if shipment is None:
+                raise InboundRejected(
+                    [f"no portal ASN {receipt['asn_number']} for ERP vendor {receipt['supplier']}"]
+                )
+            lines = receipt_lines(shipment=shipment, receipt=receipt)
+        except InboundRejected as rejected:
+            _record_failure(
+                connector=connector,
+                subject=subject,
+                version=receipt["state"],
+                reasons=rejected.reasons,
+            )
+            outcome["failed"][receipt["number"]] = rejected.reasons
+            continue
+        if record is not None:  # pragma: no cover - the receiving issue's service
+            with inbound_message(
+                source=_source(connector), external_id=f"receipt:{receipt['erp_id']}"
+            ) as first_time:
+                if first_time:
+                    record(actor=None, shipment=shipment, lines=lines, channel=Channel.CONNECTOR)
+        else:
+            with transaction.atomic():
+                if not inbound_seen_or_record(
+                    source=_source(connector),
+                    external_id=f"receipt-pending:{receipt['erp_id']}",
+                    note=subject,
+                ):
+                    audit_record(
+                        actor=None,
+                        channel=Channel.CONNECTOR,
+                        obj=shipment,
+                        action="erp_receipt_pending",
+                        after={
+                            "tryton_shipment": receipt["number"],
+                            "received_on": receipt["received_on"],
+                            "lines": [
+                                {
+                                    "asn_line": line.asn_line.line_no,
+                                    "received": line.quantity,
+                                    "variance": line.variance,
+                                }
+                                for line in lines
+                            ],
+                        },
+                    )
+        outcome["mapped"].append(
+            {
+                "asn": shipment.asn_number,
+                "lines": {line.asn_line.line_no: line.quantity for line in lines},
+            }
+        )
+    return outcome
+
+
+# --- stock ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErpStockRow:
+    sku: str
+    warehouse: str
+    quantity: Decimal
+    uom: str
+
+
+def stock_pull(*, connector: Connector, on: datetime.date | None = None) -> list[ErpStockRow]:
+    """On-hand quantities per item × warehouse from Tryton, for the portal's items and
+    warehouses. StockPosition (the ERP side of reconciliation) is not built yet: callers
+    get the rows; the beat task logs how many it pulled."""
+    warehouses = list(Warehouse.objects.order_by("code").values_list("code", flat=True))
+    if not warehouses:
+        return []
+    rows = connector_for(connector).fetch_stock(warehouses=warehouses, on=on)
+    skus = set(
+        Item.objects.filter(sku__in={r["product"] for r in rows}).values_list("sku", flat=True)
+    )
+    return [
+        ErpStockRow(
+            sku=row["product"],
+            warehouse=row["warehouse"],
+            quantity=row["quantity"],
+            uom=row["uom"] or row["unit"],
+        )
+        for row in rows
+        if row["product"] in skus
+    ]
