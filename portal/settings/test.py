@@ -2,6 +2,8 @@
 
 import os
 
+# MFA off by default: MFA tests turn it on themselves (PORTAL_MFA_REQUIRED=true to try it).
+os.environ.setdefault("PORTAL_MFA_REQUIRED", "false")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-for-checks-000000")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

@@ -1,0 +1,251 @@
+"""Supplier documents: upload with file type, size and expiry checks, removal, review of
+documents an active supplier adds, and the daily expiry check (warn 30 days ahead, flag
+expired documents to buyers)."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.services import audit_record
+from portal.access import Role
+from suppliers.models import DocumentType, Supplier, SupplierDocument
+from suppliers.services.onboarding import (
+    lock_supplier,
+    notify_after_commit,
+    require_editable,
+    supplier_admin_emails,
+)
+
+EXPIRY_WARNING_DAYS = 30
+
+# Accepted formats, recognised by their first bytes: a renamed .exe is not a PDF.
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf", (".pdf",)),
+    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
+    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
+)
+ACCEPTED_EXTENSIONS = ", ".join(ext for _, _, exts in _SIGNATURES for ext in exts)
+
+
+def _sniff(upload: UploadedFile) -> str:
+    name = (upload.name or "").lower()
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for magic, content_type, extensions in _SIGNATURES:
+        if head.startswith(magic) and name.endswith(extensions):
+            return content_type
+    raise DomainError(
+        f"{upload.name} is not an accepted file: upload a PDF, PNG or JPEG "
+        f"({ACCEPTED_EXTENSIONS}).",
+        field="file",
+    )
+
+
+def _doc_snapshot(document: SupplierDocument) -> dict:
+    return {
+        "type": document.document_type.code,
+        "file": document.original_name,
+        "size": document.size,
+        "expires_on": document.expires_on,
+        "status": document.status,
+    }
+
+
+@transaction.atomic
+def supplier_document_upload(
+    *,
+    actor,
+    supplier: Supplier,
+    document_type: DocumentType,
+    upload: UploadedFile,
+    expires_on: datetime.date | None,
+    today: datetime.date | None = None,
+    channel: str = Channel.PORTAL,
+) -> SupplierDocument:
+    """Store one document. Pending review until an admin approves it (with the onboarding,
+    or on its own once the supplier is active)."""
+    supplier = lock_supplier(supplier)
+    require_editable(supplier)
+    today = today or timezone.localdate()
+    if not document_type.is_active:
+        raise DomainError(f"{document_type.name} is no longer requested.", field="document_type")
+    max_bytes = settings.PORTAL_DOCUMENT_MAX_MB * 1024 * 1024
+    if upload.size > max_bytes:
+        raise DomainError(
+            f"{upload.name} is {upload.size / 1048576:.1f} MB; the limit is "
+            f"{settings.PORTAL_DOCUMENT_MAX_MB} MB.",
+            field="file",
+        )
+    if upload.size == 0:
+        raise DomainError(f"{upload.name} is empty.", field="file")
+    content_type = _sniff(upload)
+    if document_type.expires and expires_on is None:
+        raise DomainError(f"Enter the date the {document_type.name} expires.", field="expires_on")
+    if expires_on is not None and expires_on < today:
+        raise DomainError(
+            f"The expiry date {expires_on:%Y-%m-%d} is in the past: upload the current document.",
+            field="expires_on",
+        )
+    document = SupplierDocument(
+        supplier=supplier,
+        document_type=document_type,
+        original_name=upload.name[:200],
+        content_type=content_type,
+        size=upload.size,
+        expires_on=expires_on if document_type.expires else None,
+        uploaded_by=actor,
+    )
+    document.file.save(f"{supplier.code}-{document_type.code}-{upload.name}", upload, save=False)
+    document.save()
+    audit_record(
+        actor=actor, channel=channel, obj=document, action="uploaded", after=_doc_snapshot(document)
+    )
+    return document
+
+
+@transaction.atomic
+def supplier_document_remove(
+    *, actor, document: SupplierDocument, channel: str = Channel.PORTAL
+) -> None:
+    """Remove a document not yet approved; approved ones stay as the record of what was
+    on file (upload a newer one instead)."""
+    require_editable(lock_supplier(document.supplier))
+    if document.status == SupplierDocument.Status.APPROVED:
+        raise DomainError("An approved document stays on file; upload a newer one instead.")
+    audit_record(
+        actor=actor, channel=channel, obj=document, action="removed", before=_doc_snapshot(document)
+    )
+    document.file.delete(save=False)
+    document.delete()
+
+
+@transaction.atomic
+def supplier_document_review(
+    *,
+    actor,
+    document: SupplierDocument,
+    approve: bool,
+    comment: str = "",
+    channel: str = Channel.PORTAL,
+) -> SupplierDocument:
+    """Approve or reject a document an active supplier uploaded."""
+    document = (
+        SupplierDocument.objects.select_for_update()
+        .select_related("supplier", "document_type")
+        .get(pk=document.pk)
+    )
+    if document.status != SupplierDocument.Status.PENDING_REVIEW:
+        raise DomainError(f"This document is already {document.get_status_display().lower()}.")
+    if not approve and not comment.strip():
+        raise DomainError("Say why the document is rejected.", field="comment")
+    before = document.status
+    document.status = (
+        SupplierDocument.Status.APPROVED if approve else SupplierDocument.Status.REJECTED
+    )
+    document.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=document,
+        action="approved" if approve else "rejected",
+        before={"status": before},
+        after={"status": document.status, "comment": comment.strip()},
+    )
+    notify_after_commit(
+        supplier_admin_emails(document.supplier),
+        f"{document.document_type.name} {document.get_status_display().lower()}",
+        comment.strip() or f"{document.original_name} is approved.",
+    )
+    return document
+
+
+def _buyer_emails() -> list[str]:
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[Role.BUYER, Role.PORTAL_ADMIN])
+        .values_list("email", flat=True)
+        .distinct()
+        .order_by("email")
+    )
+
+
+@transaction.atomic
+def supplier_documents_expiry_check(*, today: datetime.date) -> dict[str, int]:
+    """The daily check: warn the supplier once about each document expiring within 30
+    days; mark expired documents and tell buyers. Safe to run twice a day."""
+    now = timezone.now()
+    counts = {"warned": 0, "expired": 0}
+    live = (SupplierDocument.Status.APPROVED, SupplierDocument.Status.PENDING_REVIEW)
+    expiring = (
+        SupplierDocument.objects.select_for_update(of=("self",))
+        .filter(
+            status__in=live,
+            expiry_warned_at__isnull=True,
+            expires_on__gte=today,
+            expires_on__lte=today + datetime.timedelta(days=EXPIRY_WARNING_DAYS),
+        )
+        .select_related("supplier", "document_type")
+        .order_by("pk")
+    )
+    for document in expiring:
+        document.expiry_warned_at = now
+        document.save(update_fields=["expiry_warned_at"])
+        audit_record(
+            actor=None,
+            channel=Channel.SYSTEM,
+            obj=document,
+            action="expiry_warned",
+            after={"expires_on": document.expires_on},
+        )
+        notify_after_commit(
+            supplier_admin_emails(document.supplier),
+            f"{document.document_type.name} expires on {document.expires_on:%Y-%m-%d}",
+            f"Upload a renewed {document.document_type.name} in the Supplier Portal before "
+            f"{document.expires_on:%Y-%m-%d}.",
+        )
+        counts["warned"] += 1
+    expired = (
+        SupplierDocument.objects.select_for_update(of=("self",))
+        .filter(status__in=live, expires_on__lt=today)
+        .select_related("supplier", "document_type")
+        .order_by("pk")
+    )
+    flagged: list[str] = []
+    for document in expired:
+        before = document.status
+        document.status = SupplierDocument.Status.EXPIRED
+        document.expired_flagged_at = now
+        document.save(update_fields=["status", "expired_flagged_at"])
+        audit_record(
+            actor=None,
+            channel=Channel.SYSTEM,
+            obj=document,
+            action="expired",
+            before={"status": before},
+            after={"status": document.status, "expires_on": document.expires_on},
+        )
+        notify_after_commit(
+            supplier_admin_emails(document.supplier),
+            f"{document.document_type.name} has expired",
+            f"Your {document.document_type.name} expired on {document.expires_on:%Y-%m-%d}. "
+            "Upload a current one in the Supplier Portal.",
+        )
+        flagged.append(
+            f"{document.supplier.code} {document.supplier.name}: {document.document_type.name} "
+            f"expired {document.expires_on:%Y-%m-%d}"
+        )
+        counts["expired"] += 1
+    if flagged:
+        notify_after_commit(
+            _buyer_emails(),
+            f"{len(flagged)} supplier document(s) expired",
+            "\n".join(flagged),
+        )
+    return counts
