@@ -7,7 +7,12 @@ whose URL keyword it cannot fill fails the test: add the keyword to `owned_objec
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.suppliers.factories import PurchaseOrderFactory, PurchaseOrderLineFactory
+from tests.suppliers.factories import (
+    PurchaseOrderFactory,
+    PurchaseOrderLineFactory,
+    ShipmentFactory,
+    SupplierItemFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +40,16 @@ def supplier_facing_patterns() -> list[tuple[str, URLPattern]]:
 def owned_objects(supplier):
     """URL keyword → a value naming an object that belongs to `supplier`."""
     purchase_order = PurchaseOrderFactory(supplier=supplier, number="PO-OWNED-1")
-    PurchaseOrderLineFactory(purchase_order=purchase_order, line_no=1)
-    return {"number": purchase_order.number}
+    po_line = PurchaseOrderLineFactory(purchase_order=purchase_order, line_no=1)
+    shipment = ShipmentFactory(
+        supplier=supplier, asn_number="ASN-OWNED-1", ship_to=purchase_order.ship_to
+    )
+    supplier_item = SupplierItemFactory(supplier=supplier, item=po_line.item)
+    return {
+        "number": purchase_order.number,
+        "asn_number": shipment.asn_number,
+        "supplier_item_id": supplier_item.pk,
+    }
 
 
 def test_the_probe_finds_the_supplier_pages():

@@ -1,0 +1,135 @@
+"""Supplier inventory availability: what a supplier can ship us, per supplier item.
+
+Events: `inventory.availability_reported`, aggregate_type "supplier_item", aggregate_id
+"<supplier code>:<supplier sku>".
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.services import audit_record, publish
+from suppliers.models import Supplier, SupplierAvailability, SupplierItem
+
+# A clock a little ahead of ours is not an error; a count from tomorrow is.
+FUTURE_SLACK = datetime.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class AvailabilityInput:
+    supplier_item: SupplierItem
+    qty_available: Decimal
+    available_date: datetime.date | None = None
+    as_of: datetime.datetime | None = None
+
+
+def _validate(*, supplier: Supplier, entry: AvailabilityInput, now: datetime.datetime) -> None:
+    supplier_item = entry.supplier_item
+    label = supplier_item.supplier_sku
+    if supplier_item.supplier_id != supplier.pk:
+        raise DomainError(f"{label} is not one of your items.", field="supplier_sku", line=label)
+    quantity = entry.qty_available
+    if quantity is None or not quantity.is_finite():
+        raise DomainError("Enter the quantity available.", field="qty_available", line=label)
+    if quantity < 0:
+        raise DomainError(
+            "The quantity available cannot be negative; enter 0 when you have none.",
+            field="qty_available",
+            line=label,
+        )
+    uom = supplier_item.uom
+    if quantity != quantity.quantize(Decimal(1).scaleb(-uom.decimal_places)):
+        raise DomainError(
+            f"{uom.code} allows {uom.decimal_places} decimal places; "
+            f"{quantity.normalize():f} has more.",
+            field="qty_available",
+            line=label,
+        )
+    if entry.as_of is not None and entry.as_of > now + FUTURE_SLACK:
+        raise DomainError("'As of' cannot be in the future.", field="as_of", line=label)
+    if entry.available_date is not None and entry.available_date < timezone.localdate(now):
+        raise DomainError(
+            "The next-available date is in the past; leave it blank or enter a future date.",
+            field="available_date",
+            line=label,
+        )
+
+
+@transaction.atomic
+def supplier_availability_post(
+    *,
+    actor,
+    supplier: Supplier,
+    entries: list[AvailabilityInput],
+    channel: str = Channel.PORTAL,
+) -> list[SupplierAvailability]:
+    """Record the supplier's available quantity (and next-available date) for each of
+    these items, as of the given time (now when not given). All or nothing: the first bad
+    entry raises a DomainError naming its supplier SKU. A post older than the one already
+    recorded for an item is refused rather than overwriting newer information."""
+    now = timezone.now()
+    for entry in entries:
+        _validate(supplier=supplier, entry=entry, now=now)
+    item_ids = [entry.supplier_item.pk for entry in entries]
+    if len(set(item_ids)) != len(item_ids):
+        raise DomainError("An item appears twice; post each item once.", field="supplier_sku")
+    current = {
+        row.supplier_item_id: row
+        for row in SupplierAvailability.objects.select_for_update().filter(
+            supplier_item_id__in=item_ids
+        )
+    }
+    saved = []
+    for entry in entries:
+        supplier_item = entry.supplier_item
+        as_of = entry.as_of or now
+        row = current.get(supplier_item.pk)
+        before = {}
+        if row is not None:
+            if as_of < row.as_of:
+                raise DomainError(
+                    f"{supplier_item.supplier_sku}: this count is as of {as_of:%Y-%m-%d %H:%M}, "
+                    f"older than the one already recorded ({row.as_of:%Y-%m-%d %H:%M}).",
+                    field="as_of",
+                    line=supplier_item.supplier_sku,
+                )
+            before = {
+                "qty_available": row.qty_available,
+                "available_date": row.available_date,
+                "as_of": row.as_of,
+            }
+        else:
+            row = SupplierAvailability(supplier_item=supplier_item)
+        row.qty_available = entry.qty_available
+        row.available_date = entry.available_date
+        row.as_of = as_of
+        row.channel = channel
+        row.reported_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.save()
+        after = {
+            "supplier": supplier.code,
+            "supplier_sku": supplier_item.supplier_sku,
+            "sku": supplier_item.item.sku,
+            "qty_available": row.qty_available,
+            "uom": supplier_item.uom.code,
+            "available_date": row.available_date,
+            "as_of": row.as_of,
+        }
+        audit_record(
+            actor=actor, channel=channel, obj=row, action="reported", before=before, after=after
+        )
+        publish(
+            event_type="inventory.availability_reported",
+            aggregate_type="supplier_item",
+            aggregate_id=f"{supplier.code}:{supplier_item.supplier_sku}",
+            data=after,
+            actor=actor,
+            channel=channel,
+        )
+        saved.append(row)
+    return saved

@@ -1,0 +1,132 @@
+"""Shipment milestones reported by the supplier (or later a carrier feed) on an ASN.
+
+Codes (stable; API, EDI and carrier feeds map onto them) and what each does:
+picked_up, in_transit, out_for_delivery → status in transit; delayed (new ETA and reason
+required) → status delayed, expected delivery := new ETA, ASN and its POs flagged at
+risk; delivered → status delivered, risk flags cleared. Each publishes
+`shipment.milestone_reported` on the ASN's aggregate ("asn", "<supplier>:<asn number>").
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.services import audit_record
+from suppliers.models import Shipment, ShipmentMilestone
+from suppliers.services.shipment_rules import locked_shipment, publish_asn_event, refresh_po_risk
+
+# ---------------------------------------------------------------- milestones
+
+# Milestone code → the status it moves the shipment to.
+MILESTONE_STATUS = {
+    ShipmentMilestone.Code.PICKED_UP: Shipment.Status.IN_TRANSIT,
+    ShipmentMilestone.Code.IN_TRANSIT: Shipment.Status.IN_TRANSIT,
+    ShipmentMilestone.Code.DELAYED: Shipment.Status.DELAYED,
+    ShipmentMilestone.Code.OUT_FOR_DELIVERY: Shipment.Status.IN_TRANSIT,
+    ShipmentMilestone.Code.DELIVERED: Shipment.Status.DELIVERED,
+}
+
+
+@transaction.atomic
+def shipment_milestone_report(
+    *,
+    actor,
+    shipment: Shipment,
+    code: str,
+    occurred_at: datetime.datetime | None = None,
+    location: str = "",
+    note: str = "",
+    new_eta: datetime.date | None = None,
+    reason: str = "",
+    channel: str = Channel.PORTAL,
+) -> ShipmentMilestone:
+    """Record a milestone and move the shipment: picked_up/in_transit/out_for_delivery
+    → in transit, delayed → delayed (new ETA and reason required; the expected delivery
+    moves and the ASN and its POs are flagged at risk), delivered → delivered (the risk
+    flag clears). Publishes `shipment.milestone_reported`."""
+    shipment = locked_shipment(shipment)
+    if code not in ShipmentMilestone.Code.values:
+        raise DomainError(
+            f"Unknown milestone '{code}'; use one of {', '.join(ShipmentMilestone.Code.values)}.",
+            field="code",
+        )
+    if not shipment.can_report_milestone:
+        raise DomainError(
+            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; milestones "
+            "are reported between submission and delivery.",
+            field="code",
+        )
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now + datetime.timedelta(minutes=5):
+        raise DomainError("A milestone cannot be in the future.", field="occurred_at")
+    if code == ShipmentMilestone.Code.DELAYED:
+        if new_eta is None:
+            raise DomainError("A delay needs the new expected delivery date.", field="new_eta")
+        if not reason.strip():
+            raise DomainError("Say why the shipment is delayed.", field="reason")
+        if new_eta < shipment.ship_date:
+            raise DomainError(
+                f"The new ETA {new_eta} is before the ship date {shipment.ship_date}.",
+                field="new_eta",
+            )
+    before = {
+        "status": shipment.status,
+        "expected_delivery": shipment.expected_delivery,
+        "at_risk": shipment.at_risk,
+    }
+    milestone = ShipmentMilestone.objects.create(
+        shipment=shipment,
+        code=code,
+        occurred_at=occurred_at,
+        location=location.strip()[:120],
+        note=note.strip()[:500],
+        new_eta=new_eta if code == ShipmentMilestone.Code.DELAYED else None,
+        reason=reason.strip()[:200] if code == ShipmentMilestone.Code.DELAYED else "",
+        channel=channel,
+        reported_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    shipment.status = MILESTONE_STATUS[code]
+    if code == ShipmentMilestone.Code.DELAYED:
+        shipment.expected_delivery = new_eta
+        shipment.delay_reason = milestone.reason
+        shipment.at_risk = True
+    elif code == ShipmentMilestone.Code.DELIVERED:
+        shipment.delivered_at = occurred_at
+        shipment.at_risk = False
+    shipment.save()
+    after = {
+        "status": shipment.status,
+        "expected_delivery": shipment.expected_delivery,
+        "at_risk": shipment.at_risk,
+    }
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=shipment,
+        action=f"milestone {code}",
+        before=before,
+        after={**after, "reason": milestone.reason, "location": milestone.location},
+    )
+    po_ids = set(shipment.lines.values_list("po_line__purchase_order_id", flat=True).distinct())
+    refresh_po_risk(po_ids)
+    publish_asn_event(
+        shipment,
+        "shipment.milestone_reported",
+        actor=actor,
+        channel=channel,
+        data={
+            "asn_number": shipment.asn_number,
+            "code": code,
+            "occurred_at": occurred_at,
+            "location": milestone.location,
+            "note": milestone.note,
+            "new_eta": milestone.new_eta,
+            "reason": milestone.reason,
+            **after,
+        },
+    )
+    return milestone

@@ -1,0 +1,441 @@
+"""The rules and bookkeeping behind the ASN services (`shipments.py`) and milestones
+(`shipment_milestones.py`): service inputs, validation of header and lines, the
+cumulative over-shipment tolerance, PO line locks, shipped quantities, PO status and risk
+flags, and the ASN's event payload. See `shipments.py` for the tolerance rule."""
+
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Sum
+
+from integrations.errors import DomainError
+from integrations.services import audit_record, publish
+from inventory.models import UnitOfMeasure
+from inventory.services import convert_quantity
+from suppliers.models import (
+    AsnLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Shipment,
+    ShipmentPackage,
+    Supplier,
+    SupplierItem,
+)
+from suppliers.sscc import sscc_normalize, sscc_problem
+
+ASN_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+SHIPPABLE_PO_STATUSES = frozenset(
+    {
+        PurchaseOrder.Status.CONFIRMED,
+        PurchaseOrder.Status.PARTIALLY_SHIPPED,
+        PurchaseOrder.Status.SHIPPED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class AsnLineInput:
+    """One line to ship. `uom` None means the PO line's unit."""
+
+    po_line: PurchaseOrderLine
+    quantity: Decimal
+    uom: UnitOfMeasure | None = None
+    lot: str = ""
+    expiry_date: datetime.date | None = None
+    serial_numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackageInput:
+    sscc: str = ""
+    weight_kg: Decimal | None = None
+
+
+@dataclass
+class AsnHeader:
+    asn_number: str
+    ship_date: datetime.date
+    expected_delivery: datetime.date
+    carrier: str = ""
+    tracking_number: str = ""
+    package_count: int = 1
+    gross_weight_kg: Decimal | None = None
+    packages: list[PackageInput] = field(default_factory=list)
+
+
+def line_label(po_line: PurchaseOrderLine) -> str:
+    """How errors name a PO line: "PO-1001 line 2"."""
+    return f"{po_line.purchase_order.number} line {po_line.line_no}"
+
+
+def fmt(quantity: Decimal) -> str:
+    return f"{quantity.normalize():f}"
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_header(*, supplier: Supplier, header: AsnHeader, shipment: Shipment | None) -> None:
+    number = header.asn_number
+    if not ASN_NUMBER.fullmatch(number or ""):
+        raise DomainError(
+            "Enter an ASN number of up to 40 letters, digits, dots, dashes or underscores.",
+            field="asn_number",
+        )
+    taken = Shipment.objects.filter(supplier=supplier, asn_number=number)
+    if shipment is not None:
+        taken = taken.exclude(pk=shipment.pk)
+    if taken.exists():
+        raise DomainError(
+            f"You already have an ASN numbered {number}; ASN numbers must be unique.",
+            field="asn_number",
+        )
+    if header.ship_date is None:
+        raise DomainError("Enter the ship date.", field="ship_date")
+    if header.expected_delivery is None:
+        raise DomainError("Enter the expected delivery date.", field="expected_delivery")
+    if header.expected_delivery < header.ship_date:
+        raise DomainError(
+            f"Expected delivery {header.expected_delivery} is before the ship date "
+            f"{header.ship_date}; it must be on or after it.",
+            field="expected_delivery",
+        )
+    if header.package_count < 1:
+        raise DomainError("A shipment has at least one package.", field="package_count")
+    if header.gross_weight_kg is not None and header.gross_weight_kg < 0:
+        raise DomainError("Weight cannot be negative.", field="gross_weight_kg")
+    if len(header.packages) > header.package_count:
+        raise DomainError(
+            f"{len(header.packages)} package labels for {header.package_count} packages; "
+            "raise the package count or remove labels.",
+            field="package_count",
+        )
+    seen: set[str] = set()
+    for sequence, package in enumerate(header.packages, 1):
+        where = f"package {sequence}"
+        if package.sscc:
+            problem = sscc_problem(package.sscc)
+            if problem:
+                raise DomainError(problem, field="sscc", line=where)
+            sscc = sscc_normalize(package.sscc)
+            if sscc in seen:
+                raise DomainError(f"SSCC {sscc} is on two packages.", field="sscc", line=where)
+            seen.add(sscc)
+        if package.weight_kg is not None and package.weight_kg < 0:
+            raise DomainError("Weight cannot be negative.", field="weight_kg", line=where)
+    if seen:
+        reused = (
+            ShipmentPackage.objects.filter(shipment__supplier=supplier, sscc__in=seen)
+            .exclude(shipment__status=Shipment.Status.CANCELLED)
+            .exclude(shipment=shipment)
+            .values_list("sscc", "shipment__asn_number")
+            .first()
+        )
+        if reused:
+            raise DomainError(
+                f"SSCC {reused[0]} is already on ASN {reused[1]}; every label is used once.",
+                field="sscc",
+            )
+
+
+def supplier_units(supplier: Supplier, lines: list[AsnLineInput]) -> dict[int, SupplierItem]:
+    item_ids = {line.po_line.item_id for line in lines}
+    return {
+        si.item_id: si
+        for si in SupplierItem.objects.filter(supplier=supplier, item_id__in=item_ids)
+    }
+
+
+def prepare_lines(
+    *, supplier: Supplier, ship_to_id: int, ship_date: datetime.date, lines: list[AsnLineInput]
+) -> list[AsnLine]:
+    """Check every line on its own and convert it into the PO unit; the cumulative
+    tolerance check needs the other ASNs and is done by `check_tolerance`."""
+    if not lines:
+        raise DomainError("An ASN needs at least one line with a quantity.", field="lines")
+    supplier_items = supplier_units(supplier, lines)
+    prepared = []
+    for line_no, line in enumerate(lines, 1):
+        po_line = line.po_line
+        purchase_order = po_line.purchase_order
+        label = line_label(po_line)
+        if purchase_order.supplier_id != supplier.pk:
+            # Same words as for an unknown PO: a supplier learns nothing about others'.
+            raise DomainError(f"{label} is not one of your purchase orders.", field="po_line")
+        if purchase_order.ship_to_id != ship_to_id:
+            raise DomainError(
+                f"{label} ships to {purchase_order.ship_to.code}; one ASN goes to one warehouse.",
+                field="po_line",
+                line=label,
+            )
+        if (
+            purchase_order.status not in SHIPPABLE_PO_STATUSES
+            or po_line.confirmed_qty is None
+            or po_line.confirmed_qty <= 0
+        ):
+            raise DomainError(
+                f"{label} is not confirmed; only acknowledged (confirmed) lines can be shipped.",
+                field="po_line",
+                line=label,
+            )
+        if line.quantity is None or line.quantity <= 0:
+            raise DomainError(
+                f"{label}: the quantity shipped must be greater than zero.",
+                field="quantity",
+                line=label,
+            )
+        uom = line.uom or po_line.uom
+        supplier_item = supplier_items.get(po_line.item_id)
+        allowed_units = {po_line.uom_id} | ({supplier_item.uom_id} if supplier_item else set())
+        if uom.pk not in allowed_units:
+            units = sorted(
+                {po_line.uom.code} | ({supplier_item.uom.code} if supplier_item else set())
+            )
+            raise DomainError(
+                f"{label}: ship in {' or '.join(units)}, not {uom.code}.", field="uom", line=label
+            )
+        try:
+            quantity_po_uom = convert_quantity(
+                quantity=line.quantity, from_uom=uom, to_uom=po_line.uom, item=po_line.item
+            )
+            in_base = convert_quantity(
+                quantity=line.quantity,
+                from_uom=uom,
+                to_uom=po_line.item.base_uom,
+                item=po_line.item,
+            )
+        except DomainError as error:
+            raise DomainError(
+                f"{label}: {error.message}", field=error.field or "quantity", line=label
+            ) from error
+        serials = [serial.strip() for serial in line.serial_numbers if serial.strip()]
+        if po_line.item.is_serialized:
+            if Decimal(len(serials)) != in_base:
+                raise DomainError(
+                    f"{label}: {po_line.item.sku} is serialised; enter one serial number per "
+                    f"{po_line.item.base_uom.code} shipped ({fmt(in_base)}), not {len(serials)}.",
+                    field="serial_numbers",
+                    line=label,
+                )
+            if len(set(serials)) != len(serials):
+                raise DomainError(
+                    f"{label}: a serial number is entered twice.",
+                    field="serial_numbers",
+                    line=label,
+                )
+        elif serials:
+            raise DomainError(
+                f"{label}: {po_line.item.sku} is not serialised; remove the serial numbers.",
+                field="serial_numbers",
+                line=label,
+            )
+        if line.expiry_date is not None and line.expiry_date < ship_date:
+            raise DomainError(
+                f"{label}: lot expiry {line.expiry_date} is before the ship date.",
+                field="expiry_date",
+                line=label,
+            )
+        prepared.append(
+            AsnLine(
+                line_no=line_no,
+                po_line=po_line,
+                quantity=line.quantity,
+                uom=uom,
+                quantity_po_uom=quantity_po_uom,
+                lot=(line.lot or "").strip()[:60],
+                expiry_date=line.expiry_date,
+                serial_numbers=serials,
+            )
+        )
+    return prepared
+
+
+def shipped_elsewhere(po_line_ids: set[int], *, excluding: Shipment | None) -> dict[int, Decimal]:
+    """Quantity (PO unit) per PO line on every other ASN that counts as shipped."""
+    rows = AsnLine.objects.filter(
+        po_line_id__in=po_line_ids, shipment__status__in=Shipment.COUNTS_AS_SHIPPED
+    )
+    if excluding is not None and excluding.pk:
+        rows = rows.exclude(shipment=excluding)
+    totals = rows.values("po_line_id").annotate(total=Sum("quantity_po_uom")).order_by()
+    return {row["po_line_id"]: row["total"] for row in totals}
+
+
+def tolerance_allowance(po_line: PurchaseOrderLine, tolerance_pct: Decimal) -> Decimal:
+    """The most that may ever ship on this line in total, in the PO line's unit."""
+    return po_line.confirmed_qty * (1 + tolerance_pct / Decimal(100))
+
+
+def check_tolerance(
+    *, supplier: Supplier, prepared: list[AsnLine], shipment: Shipment | None
+) -> None:
+    by_line: dict[int, Decimal] = defaultdict(Decimal)
+    po_lines = {}
+    for asn_line in prepared:
+        by_line[asn_line.po_line_id] += asn_line.quantity_po_uom
+        po_lines[asn_line.po_line_id] = asn_line.po_line
+    elsewhere = shipped_elsewhere(set(by_line), excluding=shipment)
+    pct = supplier.over_ship_tolerance_pct
+    for po_line_id, here in by_line.items():
+        po_line = po_lines[po_line_id]
+        before = elsewhere.get(po_line_id, Decimal(0))
+        allowed = tolerance_allowance(po_line, pct)
+        if before + here > allowed:
+            unit = po_line.uom.code
+            left = max(allowed - before, Decimal(0))
+            raise DomainError(
+                f"{line_label(po_line)}: shipping {fmt(here)} {unit} would bring the total "
+                f"shipped to {fmt(before + here)} {unit}, more than the {fmt(allowed)} {unit} "
+                f"allowed (confirmed {fmt(po_line.confirmed_qty)} {unit} + {fmt(pct)}% "
+                f"over-ship tolerance). Other ASNs already ship {fmt(before)} {unit}; at most "
+                f"{fmt(left)} {unit} more can ship.",
+                field="quantity",
+                line=line_label(po_line),
+            )
+
+
+# ---------------------------------------------------------------- bookkeeping
+
+
+def lock_po_lines(po_line_ids: set[int]) -> None:
+    """Row locks on the PO lines, always in primary-key order (no deadlocks)."""
+    list(
+        PurchaseOrderLine.objects.select_for_update()
+        .filter(pk__in=po_line_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def refresh_shipped(po_line_ids: set[int], *, actor, channel: str, reason: str) -> None:
+    """Recompute shipped_qty of these lines and the shipping status of their POs."""
+    if not po_line_ids:
+        return
+    totals = shipped_elsewhere(po_line_ids, excluding=None)
+    lines = list(PurchaseOrderLine.objects.filter(pk__in=po_line_ids))
+    for po_line in lines:
+        po_line.shipped_qty = totals.get(po_line.pk, Decimal(0))
+    PurchaseOrderLine.objects.bulk_update(lines, ["shipped_qty"])
+    po_ids = {line.purchase_order_id for line in lines}
+    orders = PurchaseOrder.objects.select_for_update().filter(pk__in=po_ids).order_by("pk")
+    for purchase_order in orders:
+        if purchase_order.status not in SHIPPABLE_PO_STATUSES:
+            continue
+        confirmed = list(purchase_order.lines.filter(confirmed_qty__gt=0))
+        if confirmed and all(line.shipped_qty >= line.confirmed_qty for line in confirmed):
+            status = PurchaseOrder.Status.SHIPPED
+        elif any(line.shipped_qty > 0 for line in confirmed):
+            status = PurchaseOrder.Status.PARTIALLY_SHIPPED
+        else:
+            status = PurchaseOrder.Status.CONFIRMED
+        before = purchase_order.status
+        if status != before:
+            purchase_order.status = status
+            purchase_order.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            channel=channel,
+            obj=purchase_order,
+            action=reason,
+            before={"status": before},
+            after={"status": status},
+        )
+
+
+def refresh_po_risk(po_ids: set[int]) -> None:
+    """A PO is at risk while any of its live shipments is flagged at risk."""
+    risky = AsnLine.objects.filter(
+        po_line__purchase_order=OuterRef("pk"),
+        shipment__at_risk=True,
+        shipment__status__in=Shipment.INBOUND,
+    )
+    for purchase_order in PurchaseOrder.objects.filter(pk__in=po_ids).annotate(risky=Exists(risky)):
+        if purchase_order.at_risk != purchase_order.risky:
+            purchase_order.at_risk = purchase_order.risky
+            purchase_order.save(update_fields=["at_risk", "updated_at"])
+
+
+def replace_lines_and_packages(shipment: Shipment, prepared: list[AsnLine], header: AsnHeader):
+    shipment.lines.all().delete()
+    shipment.packages.all().delete()
+    for asn_line in prepared:
+        asn_line.shipment = shipment
+    AsnLine.objects.bulk_create(prepared)
+    ShipmentPackage.objects.bulk_create(
+        ShipmentPackage(
+            shipment=shipment,
+            sequence=sequence,
+            sscc=sscc_normalize(package.sscc) if package.sscc else "",
+            weight_kg=package.weight_kg,
+        )
+        for sequence, package in enumerate(header.packages, 1)
+    )
+
+
+def asn_snapshot(shipment: Shipment) -> dict:
+    """The ASN as events and audit entries carry it."""
+    return {
+        "asn_number": shipment.asn_number,
+        "supplier": shipment.supplier.code,
+        "ship_to": shipment.ship_to.code,
+        "status": shipment.status,
+        "ship_date": shipment.ship_date,
+        "expected_delivery": shipment.expected_delivery,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "package_count": shipment.package_count,
+        "gross_weight_kg": shipment.gross_weight_kg,
+        "revision": shipment.revision,
+        "packages": [
+            {"sscc": p.sscc, "weight_kg": p.weight_kg}
+            for p in shipment.packages.order_by("sequence")
+        ],
+        "lines": [
+            {
+                "line_no": line.line_no,
+                "po_number": line.po_line.purchase_order.number,
+                "po_line_no": line.po_line.line_no,
+                "sku": line.po_line.item.sku,
+                "quantity": line.quantity,
+                "uom": line.uom.code,
+                "quantity_po_uom": line.quantity_po_uom,
+                "po_uom": line.po_line.uom.code,
+                "lot": line.lot,
+                "expiry_date": line.expiry_date,
+                "serial_numbers": line.serial_numbers,
+            }
+            for line in shipment.lines.select_related(
+                "po_line__purchase_order", "po_line__item", "po_line__uom", "uom"
+            ).order_by("line_no")
+        ],
+    }
+
+
+def publish_asn_event(
+    shipment: Shipment, event_type: str, *, actor, channel: str, data: dict
+) -> None:
+    publish(
+        event_type=event_type,
+        aggregate_type="asn",
+        aggregate_id=shipment.aggregate_id,
+        data=data,
+        actor=actor,
+        channel=channel,
+    )
+
+
+def locked_shipment(shipment: Shipment) -> Shipment:
+    # of=("self",): lock the ASN row only, not the joined supplier and warehouse rows,
+    # which would serialise every ASN of a supplier (and of a warehouse) for nothing.
+    return (
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("supplier", "ship_to")
+        .get(pk=shipment.pk)
+    )
+
+
+def po_line_ids_of(shipment: Shipment) -> set[int]:
+    return set(shipment.lines.values_list("po_line_id", flat=True))

@@ -1,0 +1,401 @@
+"""Advance ship notices: create, edit, submit, cancel, and report shipment milestones.
+
+Over-shipment tolerance (the rule every channel gets from here): for each PO line,
+the quantity on all of its ASNs that count as shipped (submitted and later, not cancelled,
+drafts excluded) plus this ASN may not exceed
+
+    confirmed qty × (1 + supplier.over_ship_tolerance_pct / 100)
+
+measured in the PO line's unit after exact conversion. Drafts reserve nothing: a draft is
+checked when saved (a helpful early error) and again, authoritatively, on submit while
+the PO line rows are locked (`SELECT … FOR UPDATE`, in primary-key order so two
+submissions touching the same lines cannot deadlock). `PurchaseOrderLine.shipped_qty` is
+recomputed from the ASN lines under that lock, never incremented, so it cannot drift.
+
+Events: aggregate_type "asn", aggregate_id "<supplier code>:<asn number>" (stable: the
+ASN number cannot change once submitted). Types: asn.submitted, asn.updated (an edit after
+submission), asn.cancelled (of a submitted ASN; a cancelled draft was never announced),
+shipment.milestone_reported.
+"""
+
+from dataclasses import replace
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.services import audit_record
+from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, Supplier
+from suppliers.services.shipment_rules import (
+    SHIPPABLE_PO_STATUSES,
+    AsnHeader,
+    AsnLineInput,
+    PackageInput,
+    asn_snapshot,
+    check_tolerance,
+    line_label,
+    lock_po_lines,
+    locked_shipment,
+    po_line_ids_of,
+    prepare_lines,
+    publish_asn_event,
+    refresh_po_risk,
+    refresh_shipped,
+    replace_lines_and_packages,
+    tolerance_allowance,
+    validate_header,
+)
+from suppliers.sscc import sscc_normalize
+
+__all__ = [
+    "AsnHeader",
+    "AsnLineInput",
+    "PackageInput",
+    "asn_cancel",
+    "asn_create",
+    "asn_create_from_purchase_orders",
+    "asn_submit",
+    "asn_update",
+    "line_label",
+    "open_lines_for_purchase_orders",
+    "tolerance_allowance",
+]
+
+
+# ---------------------------------------------------------------- ASN services
+
+
+@transaction.atomic
+def asn_create(
+    *,
+    actor,
+    supplier: Supplier,
+    header: AsnHeader,
+    lines: list[AsnLineInput],
+    channel: str = Channel.PORTAL,
+) -> Shipment:
+    """Create a draft ASN. The ship-to warehouse is the lines' POs' (one per ASN)."""
+    validate_header(supplier=supplier, header=header, shipment=None)
+    if not lines:
+        raise DomainError("An ASN needs at least one line with a quantity.", field="lines")
+    ship_to = lines[0].po_line.purchase_order.ship_to
+    prepared = prepare_lines(
+        supplier=supplier, ship_to_id=ship_to.pk, ship_date=header.ship_date, lines=lines
+    )
+    check_tolerance(supplier=supplier, prepared=prepared, shipment=None)
+    shipment = Shipment.objects.create(
+        supplier=supplier,
+        asn_number=header.asn_number,
+        ship_to=ship_to,
+        ship_date=header.ship_date,
+        expected_delivery=header.expected_delivery,
+        carrier=header.carrier.strip(),
+        tracking_number=header.tracking_number.strip(),
+        package_count=header.package_count,
+        gross_weight_kg=header.gross_weight_kg,
+        channel=channel,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    replace_lines_and_packages(shipment, prepared, header)
+    audit_record(
+        actor=actor, channel=channel, obj=shipment, action="created", after=asn_snapshot(shipment)
+    )
+    return shipment
+
+
+def open_lines_for_purchase_orders(
+    *, supplier: Supplier, purchase_orders: list[PurchaseOrder]
+) -> list[PurchaseOrderLine]:
+    """The confirmed lines of these POs that still have something open to ship."""
+    return [
+        line
+        for line in PurchaseOrderLine.objects.filter(
+            purchase_order__in=purchase_orders,
+            purchase_order__supplier=supplier,
+            purchase_order__status__in=SHIPPABLE_PO_STATUSES,
+            confirmed_qty__gt=0,
+        )
+        .select_related("purchase_order__ship_to", "item__base_uom", "uom")
+        .order_by("purchase_order__number", "line_no")
+        if line.open_to_ship > 0
+    ]
+
+
+@transaction.atomic
+def asn_create_from_purchase_orders(
+    *,
+    actor,
+    supplier: Supplier,
+    header: AsnHeader,
+    purchase_orders: list[PurchaseOrder],
+    channel: str = Channel.PORTAL,
+) -> Shipment:
+    """ "Ship everything open": a draft ASN with every open-to-ship quantity of these POs
+    (which must all ship to the same warehouse), in the PO unit, ready to edit."""
+    if not purchase_orders:
+        raise DomainError("Choose at least one purchase order.", field="purchase_orders")
+    for purchase_order in purchase_orders:
+        if purchase_order.supplier_id != supplier.pk:
+            raise DomainError(
+                f"{purchase_order.number} is not one of your purchase orders.",
+                field="purchase_orders",
+            )
+    warehouses = {po.ship_to_id for po in purchase_orders}
+    if len(warehouses) > 1:
+        raise DomainError(
+            "These purchase orders ship to different warehouses; one ASN goes to one "
+            "warehouse. Choose purchase orders of the same ship-to.",
+            field="purchase_orders",
+        )
+    open_lines = open_lines_for_purchase_orders(supplier=supplier, purchase_orders=purchase_orders)
+    if not open_lines:
+        numbers = ", ".join(po.number for po in purchase_orders)
+        raise DomainError(
+            f"Nothing is open to ship on {numbers}: only confirmed lines with an open "
+            "quantity can be shipped.",
+            field="purchase_orders",
+        )
+    lines = [AsnLineInput(po_line=line, quantity=line.open_to_ship) for line in open_lines]
+    return asn_create(actor=actor, supplier=supplier, header=header, lines=lines, channel=channel)
+
+
+@transaction.atomic
+def asn_update(
+    *,
+    actor,
+    shipment: Shipment,
+    header: AsnHeader,
+    lines: list[AsnLineInput],
+    channel: str = Channel.PORTAL,
+) -> Shipment:
+    """Edit an ASN until its goods are received. After submission the edit is checked
+    against the tolerance under the PO line locks, updates shipped quantities and
+    publishes `asn.updated`."""
+    shipment = locked_shipment(shipment)
+    if not shipment.can_edit:
+        raise DomainError(
+            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; it can "
+            "no longer be edited.",
+            field="status",
+        )
+    if not shipment.is_draft and header.asn_number != shipment.asn_number:
+        raise DomainError(
+            "The ASN number cannot change after submission; cancel and create a new ASN.",
+            field="asn_number",
+        )
+    supplier = shipment.supplier
+    validate_header(supplier=supplier, header=header, shipment=shipment)
+    before = asn_snapshot(shipment)
+    old_ids = po_line_ids_of(shipment)
+    new_ids = {line.po_line.pk for line in lines}
+    if not shipment.is_draft:
+        lock_po_lines(old_ids | new_ids)
+        # Re-read the lines after the lock: confirmed quantities may have moved.
+        fresh = PurchaseOrderLine.objects.select_related(
+            "purchase_order__ship_to", "item__base_uom", "uom"
+        ).in_bulk(new_ids)
+        lines = [replace(line, po_line=fresh[line.po_line.pk]) for line in lines]
+    prepared = prepare_lines(
+        supplier=supplier,
+        ship_to_id=shipment.ship_to_id,
+        ship_date=header.ship_date,
+        lines=lines,
+    )
+    check_tolerance(supplier=supplier, prepared=prepared, shipment=shipment)
+    if _edit_signature_of(shipment) == _edit_signature(header, prepared):
+        # A repeated save (double click, retried request) changes nothing: no new
+        # revision, no audit entry, no asn.updated for consumers to process.
+        return shipment
+    shipment.asn_number = header.asn_number
+    shipment.ship_date = header.ship_date
+    if shipment.expected_delivery != header.expected_delivery and not shipment.is_draft:
+        shipment.at_risk = shipment.at_risk or header.expected_delivery > shipment.expected_delivery
+    shipment.expected_delivery = header.expected_delivery
+    shipment.carrier = header.carrier.strip()
+    shipment.tracking_number = header.tracking_number.strip()
+    shipment.package_count = header.package_count
+    shipment.gross_weight_kg = header.gross_weight_kg
+    shipment.revision += 1
+    shipment.save()
+    replace_lines_and_packages(shipment, prepared, header)
+    after = asn_snapshot(shipment)
+    audit_record(
+        actor=actor, channel=channel, obj=shipment, action="updated", before=before, after=after
+    )
+    if not shipment.is_draft:
+        refresh_shipped(
+            old_ids | new_ids, actor=actor, channel=channel, reason=f"ASN {shipment} updated"
+        )
+        refresh_po_risk(
+            set(
+                PurchaseOrderLine.objects.filter(pk__in=old_ids | new_ids).values_list(
+                    "purchase_order_id", flat=True
+                )
+            )
+        )
+        publish_asn_event(shipment, "asn.updated", actor=actor, channel=channel, data=after)
+    return shipment
+
+
+def _edit_signature(header: AsnHeader, prepared: list) -> tuple:
+    return (
+        header.asn_number,
+        header.ship_date,
+        header.expected_delivery,
+        header.carrier.strip(),
+        header.tracking_number.strip(),
+        header.package_count,
+        header.gross_weight_kg,
+        tuple((sscc_normalize(p.sscc) if p.sscc else "", p.weight_kg) for p in header.packages),
+        tuple(
+            (
+                line.po_line_id,
+                line.quantity,
+                line.uom_id,
+                line.lot,
+                line.expiry_date,
+                tuple(line.serial_numbers),
+            )
+            for line in prepared
+        ),
+    )
+
+
+def _edit_signature_of(shipment: Shipment) -> tuple:
+    return (
+        shipment.asn_number,
+        shipment.ship_date,
+        shipment.expected_delivery,
+        shipment.carrier,
+        shipment.tracking_number,
+        shipment.package_count,
+        shipment.gross_weight_kg,
+        tuple((p.sscc, p.weight_kg) for p in shipment.packages.order_by("sequence")),
+        tuple(
+            (
+                line.po_line_id,
+                line.quantity,
+                line.uom_id,
+                line.lot,
+                line.expiry_date,
+                tuple(line.serial_numbers),
+            )
+            for line in shipment.lines.order_by("line_no")
+        ),
+    )
+
+
+@transaction.atomic
+def asn_submit(*, actor, shipment: Shipment, channel: str = Channel.PORTAL) -> Shipment:
+    """Submit a draft: lock its PO lines (primary-key order), check the cumulative
+    tolerance against every other submitted ASN, count it as shipped, publish
+    `asn.submitted`. Submitting an ASN that is already submitted changes nothing (a
+    double click or a retried request makes one ASN)."""
+    shipment = locked_shipment(shipment)
+    if shipment.status in Shipment.COUNTS_AS_SHIPPED:
+        return shipment
+    if not shipment.can_submit:
+        raise DomainError(
+            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; only a "
+            "draft can be submitted.",
+            field="status",
+        )
+    po_line_ids = po_line_ids_of(shipment)
+    if not po_line_ids:
+        raise DomainError("An ASN needs at least one line with a quantity.", field="lines")
+    lock_po_lines(po_line_ids)
+    current = list(
+        shipment.lines.select_related(
+            "po_line__purchase_order__ship_to", "po_line__item__base_uom", "po_line__uom", "uom"
+        )
+    )
+    # Re-validate against the locked, current PO lines (a line may have been re-confirmed
+    # or shipped on another ASN since the draft was saved).
+    inputs = [
+        AsnLineInput(
+            po_line=line.po_line,
+            quantity=line.quantity,
+            uom=line.uom,
+            lot=line.lot,
+            expiry_date=line.expiry_date,
+            serial_numbers=tuple(line.serial_numbers),
+        )
+        for line in current
+    ]
+    prepared = prepare_lines(
+        supplier=shipment.supplier,
+        ship_to_id=shipment.ship_to_id,
+        ship_date=shipment.ship_date,
+        lines=inputs,
+    )
+    check_tolerance(supplier=shipment.supplier, prepared=prepared, shipment=shipment)
+    shipment.status = Shipment.Status.SUBMITTED
+    shipment.submitted_at = timezone.now()
+    shipment.original_expected_delivery = shipment.expected_delivery
+    shipment.save(
+        update_fields=["status", "submitted_at", "original_expected_delivery", "updated_at"]
+    )
+    refresh_shipped(po_line_ids, actor=actor, channel=channel, reason=f"ASN {shipment} submitted")
+    snapshot = asn_snapshot(shipment)
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=shipment,
+        action="submitted",
+        before={"status": Shipment.Status.DRAFT},
+        after=snapshot,
+    )
+    publish_asn_event(shipment, "asn.submitted", actor=actor, channel=channel, data=snapshot)
+    return shipment
+
+
+@transaction.atomic
+def asn_cancel(
+    *, actor, shipment: Shipment, reason: str = "", channel: str = Channel.PORTAL
+) -> Shipment:
+    """Cancel an ASN before its goods are received; its quantities are open to ship
+    again. Publishes `asn.cancelled` if the ASN had been submitted."""
+    shipment = locked_shipment(shipment)
+    if shipment.status == Shipment.Status.CANCELLED:
+        return shipment
+    if not shipment.can_cancel:
+        raise DomainError(
+            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; received "
+            "goods cannot be cancelled.",
+            field="status",
+        )
+    before = shipment.status
+    po_line_ids = po_line_ids_of(shipment)
+    lock_po_lines(po_line_ids)
+    shipment.status = Shipment.Status.CANCELLED
+    shipment.cancelled_at = timezone.now()
+    shipment.at_risk = False
+    shipment.save(update_fields=["status", "cancelled_at", "at_risk", "updated_at"])
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=shipment,
+        action="cancelled",
+        before={"status": before},
+        after={"status": shipment.status, "reason": reason},
+    )
+    if before != Shipment.Status.DRAFT:
+        refresh_shipped(
+            po_line_ids, actor=actor, channel=channel, reason=f"ASN {shipment} cancelled"
+        )
+        refresh_po_risk(
+            set(
+                PurchaseOrderLine.objects.filter(pk__in=po_line_ids).values_list(
+                    "purchase_order_id", flat=True
+                )
+            )
+        )
+        publish_asn_event(
+            shipment,
+            "asn.cancelled",
+            actor=actor,
+            channel=channel,
+            data={"asn_number": shipment.asn_number, "previous_status": before, "reason": reason},
+        )
+    return shipment
