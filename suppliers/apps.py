@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class SuppliersConfig(AppConfig):
     name = "suppliers"
+
+    def ready(self) -> None:
+        # The EDI channel (integrations) reaches suppliers' partners and mappers only
+        # through what is registered here (DESIGN §2: integrations imports no domain app).
+        from suppliers.edi.partners import register
+
+        register()

@@ -307,6 +307,9 @@ class EnvelopeBuilder:
                     segment,
                 )
             )
+        elif segment.id == "TA1" and not self.groups:
+            # An interchange acknowledgment sits between ISA and the first GS (X12).
+            return
         else:
             self.errors.append(
                 _named(

@@ -11,6 +11,7 @@ inside a value, a bad segment id or an ISA value wider than its field.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from integrations.x12.errors import (
     ElementErrorCode,
@@ -33,8 +34,14 @@ _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 _ISA_ZERO_PADDED = {13}
 
 
-def write(interchange: Interchange, *, delimiters: Delimiters | None = None) -> str:
-    """The interchange as text; `delimiters` default to the ones it carries."""
+def write(
+    interchange: Interchange,
+    *,
+    delimiters: Delimiters | None = None,
+    leading: Sequence[Segment] = (),
+) -> str:
+    """The interchange as text; `delimiters` default to the ones it carries. `leading`
+    segments (a TA1 interchange acknowledgment) go between the ISA and the first GS."""
     d = delimiters or interchange.delimiters
     version = interchange.header.value(12)
     repetition = d.repetition if uses_repetition_separator(version) else None
@@ -54,6 +61,7 @@ def write(interchange: Interchange, *, delimiters: Delimiters | None = None) -> 
     )
     _check_delimiters(d)
     out: list[str] = [_isa(interchange.header, d)]
+    out.extend(_segment(segment, d) for segment in leading)
     for group in interchange.groups:
         out.append(_segment(group.header, d))
         for ts in group.transaction_sets:

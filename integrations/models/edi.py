@@ -1,0 +1,131 @@
+"""EDI X12 traffic: every interchange received or sent, its transaction sets with their
+parse and mapping results, and our own control-number counters (issue 10).
+
+Trading partners live in `suppliers` (they belong to a supplier); these rows refer to a
+partner by its code only, so `integrations` imports no domain app (DESIGN §2).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class EdiControlNumber(models.Model):
+    """The last control number we used in one scope ("ISA:ZZ:OURID", "GS:OURID", "ST").
+    Allocated under a row lock so two workers never send the same ISA13."""
+
+    scope = models.CharField(max_length=60, unique=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.scope}={self.last_value}"
+
+
+class EdiInterchange(models.Model):
+    """One ISA … IEA, inbound (a partner's file) or outbound (our 850 or 997)."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Received"
+        OUTBOUND = "outbound", "Sent"
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        PARTIALLY_ACCEPTED = "partially_accepted", "Accepted with errors"
+        REJECTED = "rejected", "Rejected"
+        DUPLICATE = "duplicate", "Duplicate (acknowledged again)"
+        UNREADABLE = "unreadable", "Unreadable"
+        GENERATED = "generated", "Generated"
+        SENT = "sent", "Sent"
+
+    # Inbound statuses that an operator may reprocess after fixing a partner mapping.
+    REPROCESSABLE = frozenset({Status.REJECTED, Status.PARTIALLY_ACCEPTED})
+
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    partner_code = models.CharField(max_length=40, blank=True, db_index=True)
+    sender_qualifier = models.CharField(max_length=2, blank=True)
+    sender_id = models.CharField(max_length=15, blank=True)
+    receiver_qualifier = models.CharField(max_length=2, blank=True)
+    receiver_id = models.CharField(max_length=15, blank=True)
+    control_number = models.CharField(max_length=9, blank=True)
+    usage = models.CharField(max_length=1, blank=True, help_text="P production, T test.")
+    file_name = models.CharField(max_length=255, blank=True)
+    raw = models.TextField(help_text="The interchange exactly as received or sent.")
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Interchange and group findings, in words."
+    )
+    summary = models.CharField(max_length=300, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends"
+    )
+    # Inbound: the 997 we answered with (the latest one after a reprocess).
+    acknowledgment = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="acknowledges"
+    )
+    # Outbound: the event that produced it (a redelivery finds it and resends the same text).
+    event_id = models.UUIDField(null=True, blank=True)
+    document_kind = models.CharField(max_length=10, blank=True, help_text="850, 997 …")
+    document_ref = models.CharField(max_length=64, blank=True, help_text="e.g. the PO number.")
+    created_at = models.DateTimeField(db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reprocess_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"], condition=Q(event_id__isnull=False), name="edi_event_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["direction", "sender_id", "receiver_id", "control_number"],
+                name="edi_interchange_key",
+            ),
+            models.Index(fields=["status", "-created_at"], name="edi_status_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} ISA {self.control_number} ({self.partner_code})"
+
+    @property
+    def can_reprocess(self) -> bool:
+        return self.direction == self.Direction.INBOUND and self.status in self.REPROCESSABLE
+
+
+class EdiTransactionSet(models.Model):
+    """One ST … SE of an interchange with what became of it."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        DUPLICATE = "duplicate", "Duplicate (not processed again)"
+        GENERATED = "generated", "Generated"
+
+    interchange = models.ForeignKey(
+        EdiInterchange, on_delete=models.CASCADE, related_name="transaction_sets"
+    )
+    sequence = models.PositiveIntegerField(help_text="Order in the interchange.")
+    functional_id = models.CharField(max_length=2, blank=True)
+    group_control_number = models.CharField(max_length=9, blank=True)
+    version = models.CharField(max_length=12, blank=True)
+    set_id = models.CharField(max_length=3)
+    control_number = models.CharField(max_length=9)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    syntax_errors = models.JSONField(default=list, blank=True)
+    rejection = models.TextField(blank=True, help_text="Why the mapping refused it.")
+    result = models.JSONField(default=dict, blank=True, help_text="What the mapping did.")
+    documents = models.JSONField(
+        default=list, blank=True, help_text="[{type, id, label, url}] of resulting documents."
+    )
+    first_segment = models.PositiveIntegerField(null=True, blank=True)
+    last_segment = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["interchange_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["interchange", "sequence"], name="edi_set_sequence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.set_id} {self.control_number} ({self.status})"
