@@ -26,6 +26,7 @@ NAV_ITEMS = (
     NavItem("Overdue acks", "buyer:overdue_acknowledgments", (Role.BUYER, Role.PORTAL_ADMIN)),
     NavItem("Onboarding", "onboarding:checklist", (Role.SUPPLIER_ADMIN,)),
     NavItem("Team", "team:user_list", (Role.SUPPLIER_ADMIN,)),
+    NavItem("API keys", "suppliers:api_keys", (Role.SUPPLIER_ADMIN,)),
     NavItem("Suppliers", "supplier_admin:supplier_list", (Role.PORTAL_ADMIN,)),
     NavItem("Reviews", "supplier_admin:review_queue", (Role.PORTAL_ADMIN,)),
     NavItem("Compliance", "supplier_admin:compliance", (Role.BUYER, Role.PORTAL_ADMIN)),

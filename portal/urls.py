@@ -10,6 +10,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("orders/", include("suppliers.urls")),
     path("buyer/", include("suppliers.buyer_urls")),
+    path("onboarding/", include("suppliers.onboarding_urls")),
+    path("team/", include("suppliers.supplier_users_urls")),
+    path("manage/", include("suppliers.onboarding_admin_urls")),
+    path("integrations/api-keys/", include("integrations.api.page_urls")),
+    path("integrations/", include("integrations.urls")),
+    path("api/v1/", include("suppliers.api.urls")),
+    path("api/v1/", include("integrations.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

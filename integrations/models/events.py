@@ -1,5 +1,4 @@
-"""Integration control records shared by every app. Domain apps are referenced by label
-and id only: `integrations` imports none of them (DESIGN §2)."""
+"""Audit entries and canonical events (DESIGN §4, §5)."""
 
 from django.conf import settings
 from django.db import models

@@ -1,0 +1,195 @@
+"""Outbox throughput against its physical limit (DESIGN §9: ≥ 1,000 deliveries/s).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_outbox \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/3 \\
+    .venv/bin/python bench/outbox.py [--events 20000] [--workers 2]
+
+1. A local HTTP sink (tests/integrations/sink.py) runs in its own process on loopback.
+2. N events are published through `integrations.publish()` (transactions of 200, like a
+   bulk import) while no worker runs: a backlog, as after an outage. Each delivery's task
+   is queued on commit.
+3. A real `celery worker` with two processes drains it. The rate is N divided by the time
+   from the first attempt to the last delivery (worker boot is not counted).
+4. In the same run, the limit: a bare loop per process (same number of processes) POSTing
+   the same payloads to the same sink over kept-alive connections, nothing else.
+"""
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+# Measured as in production: no DEBUG query log in the bench or its workers.
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+
+
+def _serve_sink(port_queue) -> None:
+    from tests.integrations.sink import Sink
+
+    sink = Sink()
+    sink.record_payloads = False
+    port_queue.put(sink.server.server_address[1])
+    sink.server.serve_forever(poll_interval=0.2)
+
+
+def _sink_stats(port: int) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/stats")
+    return json.loads(conn.getresponse().read())
+
+
+def _bare_loop(port: int, bodies: list[bytes], keys: list[str]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for body, key in zip(bodies, keys, strict=True):
+        conn.request(
+            "POST",
+            "/events",
+            body=body,
+            headers={"Content-Type": "application/json", "Idempotency-Key": key},
+        )
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"sink answered {response.status}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.db.models import Max, Min
+
+    from integrations.models import Connector, Delivery, DeliveryAttempt, Event
+    from integrations.services import publish
+    from portal.celery import app
+
+    if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL:
+        raise SystemExit("Set DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).")
+    call_command("migrate", verbosity=0)
+
+    ctx = multiprocessing.get_context("spawn")
+    port_queue = ctx.Queue()
+    sink_process = ctx.Process(target=_serve_sink, args=(port_queue,), daemon=True)
+    sink_process.start()
+    port = port_queue.get(timeout=30)
+
+    # A clean slate for the bench connector only.
+    Connector.objects.filter(name="bench-sink").delete()
+    Event.objects.filter(aggregate_type="bench").delete()
+    connector = Connector.objects.create(
+        kind="webhook",
+        name="bench-sink",
+        label="bench sink",
+        config={"url": f"http://127.0.0.1:{port}/events"},
+        event_types=["purchase_order.*"],
+        batch_size=100,
+    )
+    app.control.purge()
+
+    n = args.events
+    started = time.perf_counter()
+    for first in range(0, n, 200):
+        with transaction.atomic():
+            for i in range(first, min(n, first + 200)):
+                publish(
+                    event_type="purchase_order.acknowledged",
+                    aggregate_type="bench",
+                    aggregate_id=f"PO-{i:06d}",
+                    data={"number": f"PO-{i:06d}", "kind": "accept", "lines": [{"line_no": 1}]},
+                )
+    publish_seconds = time.perf_counter() - started
+    print(f"published {n:,} events in {publish_seconds:.1f} s ({n / publish_seconds:,.0f}/s)")
+
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "600", "LOG_LEVEL": "WARNING"}
+    worker = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "portal",
+            "worker",
+            "--concurrency",
+            str(args.workers),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"bench-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + args.timeout
+        deliveries = Delivery.objects.filter(connector=connector)
+        while deliveries.filter(status="delivered").count() < n:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"not drained after {args.timeout:.0f} s")
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    first_try = DeliveryAttempt.objects.filter(connector=connector).aggregate(t=Min("started_at"))[
+        "t"
+    ]
+    last_done = deliveries.aggregate(t=Max("delivered_at"))["t"]
+    window = (last_done - first_try).total_seconds()
+    rate = n / window
+    stats = _sink_stats(port)
+    attempts = DeliveryAttempt.objects.filter(connector=connector).count()
+
+    # The limit: the same payloads, POSTed by bare loops over the same number of processes.
+    bodies = [
+        json.dumps(e.envelope(), separators=(",", ":")).encode()
+        for e in Event.objects.filter(aggregate_type="bench").order_by("aggregate_id")
+    ]
+    keys = [f"bare-{i}" for i in range(len(bodies))]
+    loops = [
+        ctx.Process(
+            target=_bare_loop, args=(port, bodies[k :: args.workers], keys[k :: args.workers])
+        )
+        for k in range(args.workers)
+    ]
+    started = time.perf_counter()
+    for loop in loops:
+        loop.start()
+    for loop in loops:
+        loop.join()
+    limit = n / (time.perf_counter() - started)
+    sink_process.terminate()
+
+    print(
+        f"outbox: {n:,} deliveries in {window:.2f} s = {rate:,.0f} deliveries/s "
+        f"with {args.workers} worker processes ({attempts:,} attempts; sink accepted "
+        f"{stats['accepted']:,}, duplicates {stats['duplicates']})"
+    )
+    print(f"limit : bare loop x{args.workers} POSTing the same payloads = {limit:,.0f} requests/s")
+    print(
+        f"ratio : {rate / limit:.2f} of the limit; target >= 1,000 deliveries/s: "
+        f"{'met' if rate >= 1000 else 'NOT met'}"
+    )
+    Connector.objects.filter(name="bench-sink").delete()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Writes of the integration layer, one module per concept, re-exported here so callers
+write `from integrations.services import audit_record, publish`."""
+
+from integrations.services.deliveries import (
+    connector_pause,
+    connector_resume,
+    dead_letters_replay,
+    delivery_replay,
+    delivery_skip,
+)
+from integrations.services.events import _jsonable, audit_record, new_correlation_id, publish
+from integrations.services.exceptions import (
+    Subject,
+    exception_acknowledge,
+    exception_add_note,
+    exception_assign,
+    exception_auto_resolve,
+    exception_open_or_update,
+    exception_resolve,
+    exceptions_escalate,
+    exceptions_sync_bulk,
+)
+from integrations.services.inbound import inbound_message, inbound_seen_or_record
+
+__all__ = [
+    "Subject",
+    "_jsonable",
+    "audit_record",
+    "connector_pause",
+    "connector_resume",
+    "dead_letters_replay",
+    "delivery_replay",
+    "delivery_skip",
+    "exception_acknowledge",
+    "exception_add_note",
+    "exception_assign",
+    "exception_auto_resolve",
+    "exception_open_or_update",
+    "exception_resolve",
+    "exceptions_escalate",
+    "exceptions_sync_bulk",
+    "inbound_message",
+    "inbound_seen_or_record",
+    "new_correlation_id",
+    "publish",
+]
