@@ -188,3 +188,28 @@ def test_the_large_plan_starts_with_the_small_plan():
     ] == plan.plan_supplier_items(small_items, small_suppliers, seed=seed)
     large_users = plan.plan_users(large_suppliers, seed=seed)
     assert len({user.email for user in large_users}) == len(large_users)
+
+
+def test_the_demo_has_change_proposals_waiting_for_a_buyer(seeded):
+    from suppliers.models import Acknowledgment, PurchaseOrder
+
+    waiting = Acknowledgment.objects.filter(status=Acknowledgment.Status.PENDING_REVIEW)
+
+    assert waiting.count() == PurchaseOrder.objects.filter(status="change_proposed").count()
+    assert waiting.count() > 0
+
+
+def test_the_demo_has_asns_in_transit_and_one_delayed(seeded):
+    from suppliers.models import Shipment
+
+    statuses = sorted(Shipment.objects.values_list("status", flat=True))
+
+    assert statuses.count("delayed") == 1
+    assert statuses.count("in_transit") >= 1
+
+
+def test_the_demo_has_connectors_and_a_dead_letter_to_replay(seeded):
+    from integrations.models import Connector, Delivery
+
+    assert Connector.objects.count() >= 2
+    assert Delivery.objects.filter(status=Delivery.Status.DEAD).count() == 1

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from suppliers.demo.catalog import PASSWORD
 from suppliers.demo.load import seed_demo
 from suppliers.demo.plan import SCALES
+from suppliers.demo.workflows import seed_demo_workflows
 
 
 class Command(BaseCommand):
@@ -27,6 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, scale: str, seed: int, **options) -> None:
         started = time.monotonic()
         report = seed_demo(scale=SCALES[scale], seed=seed)
+        report.created.update(seed_demo_workflows())
         elapsed = time.monotonic() - started
 
         self.stdout.write(f"Demo data, scale {scale}: created")

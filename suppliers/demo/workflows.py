@@ -1,0 +1,139 @@
+"""Demo documents made through the real services, after the bulk load: change proposals a
+buyer can review, ASNs in transit and delayed, the demo connectors with a dead letter, and
+suppliers' onboarding history. Going through the services (not bulk rows) means the demo
+shows real acknowledgments, timelines, events and deliveries. Idempotent."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from integrations.errors import DomainError
+from integrations.models import Channel
+from suppliers import services
+from suppliers.demo import catalog
+from suppliers.models import (
+    Acknowledgment,
+    AcknowledgmentLine,
+    PurchaseOrder,
+    Shipment,
+    Supplier,
+)
+from suppliers.services.acknowledgment_proposals import LineProposalInput
+from suppliers.services.shipment_rules import AsnHeader
+
+DEMO_ASN_PREFIX = "ASN-DEMO-"
+User = get_user_model()
+
+
+def _supplier_user(supplier: Supplier):
+    return (
+        User.objects.filter(supplier_membership__supplier=supplier, is_active=True)
+        .order_by("supplier_membership__role", "pk")
+        .first()
+    )
+
+
+def _demo_proposals(created: dict[str, int]) -> None:
+    """The seed marks some POs 'change proposed'; give each a real proposal to review."""
+    without_ack = PurchaseOrder.objects.filter(
+        status=PurchaseOrder.Status.CHANGE_PROPOSED, number__lt="PO-2"
+    ).exclude(Exists(Acknowledgment.objects.filter(purchase_order=OuterRef("pk"))))
+    for purchase_order in without_ack.select_related("supplier").order_by("number"):
+        actor = _supplier_user(purchase_order.supplier)
+        if actor is None:
+            continue
+        # Reopen it for acknowledgment, then propose as the supplier would.
+        PurchaseOrder.objects.filter(pk=purchase_order.pk).update(
+            status=PurchaseOrder.Status.ISSUED
+        )
+        purchase_order.refresh_from_db()
+        first = purchase_order.lines.order_by("line_no").first()
+        proposal = LineProposalInput(
+            line_no=first.line_no,
+            action=AcknowledgmentLine.Action.CHANGE,
+            date=max(first.requested_date, timezone.localdate()) + datetime.timedelta(days=9),
+            reason_code="capacity",
+            comment="Line fully booked this week; we can ship nine days later.",
+        )
+        try:
+            services.purchase_order_propose_changes(
+                actor=actor,
+                purchase_order=purchase_order,
+                revision=purchase_order.revision,
+                lines=[proposal],
+                comment="Demo proposal: one line later than requested.",
+                channel=Channel.PORTAL,
+            )
+            created["change proposals"] = created.get("change proposals", 0) + 1
+        except DomainError:
+            PurchaseOrder.objects.filter(pk=purchase_order.pk).update(
+                status=PurchaseOrder.Status.CHANGE_PROPOSED
+            )
+
+
+def _demo_shipments(created: dict[str, int]) -> None:
+    """For each named demo supplier, an ASN in transit; for the first one, a delayed ASN."""
+    today = timezone.localdate()
+    for index, spec in enumerate(catalog.NAMED_SUPPLIERS[:4]):
+        supplier = Supplier.objects.filter(code=spec.code).first()
+        actor = supplier and _supplier_user(supplier)
+        if actor is None:
+            continue
+        asn_number = f"{DEMO_ASN_PREFIX}{spec.code}-1"
+        if Shipment.objects.filter(supplier=supplier, asn_number=asn_number).exists():
+            continue
+        purchase_order = (
+            PurchaseOrder.objects.filter(
+                supplier=supplier, status=PurchaseOrder.Status.CONFIRMED, number__lt="PO-2"
+            )
+            .order_by("number")
+            .first()
+        )
+        if purchase_order is None:
+            continue
+        header = AsnHeader(
+            asn_number=asn_number,
+            ship_date=today,
+            expected_delivery=today + datetime.timedelta(days=3),
+            carrier="UPS",
+            tracking_number=f"1Z999AA1{index:010d}",
+            package_count=2,
+            gross_weight_kg=Decimal("42.5"),
+        )
+        shipment = services.asn_create_from_purchase_orders(
+            actor=actor, supplier=supplier, header=header, purchase_orders=[purchase_order]
+        )
+        shipment = services.asn_submit(actor=actor, shipment=shipment)
+        services.shipment_milestone_report(
+            actor=actor, shipment=shipment, code="picked_up", location="Supplier dock"
+        )
+        if index == 0:
+            services.shipment_milestone_report(
+                actor=actor,
+                shipment=shipment,
+                code="delayed",
+                new_eta=today + datetime.timedelta(days=8),
+                reason="Carrier missed the linehaul; next departure in five days.",
+            )
+        created["ASNs"] = created.get("ASNs", 0) + 1
+
+
+def seed_demo_workflows() -> dict[str, int]:
+    """Run after the bulk load. Returns what it created, by label."""
+    from integrations.demo import ensure_demo_connectors
+    from suppliers.onboarding_demo import seed_onboarding_demo
+
+    created: dict[str, int] = {}
+    ensure_demo_connectors()
+    admin = User.objects.filter(email="admin@demo.example").first()
+    if admin is not None:
+        onboarding = seed_onboarding_demo(admin=admin)
+        for label, count in onboarding.items():
+            if count:
+                created[f"onboarding {label}"] = count
+    _demo_proposals(created)
+    _demo_shipments(created)
+    return created
