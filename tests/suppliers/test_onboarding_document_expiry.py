@@ -92,7 +92,7 @@ def test_a_current_replacement_clears_the_flag(insurance):
 def test_the_task_runs_the_check(insurance):
     document = insurance(10)
 
-    assert check_document_expiry.delay().get() == {"warned": 1, "expired": 0}
+    assert check_document_expiry.apply().get() == {"warned": 1, "expired": 0}
     document.refresh_from_db()
     assert document.expiry_warned_at is not None
 

@@ -1,0 +1,32 @@
+"""Bench-only settings for bench/po_list.py: production settings on loopback, plain HTTP.
+
+Production's middleware, templates, sessions and DEBUG off, so the measured page costs
+what it costs in production; only what a loopback benchmark cannot satisfy (HTTPS
+redirect, a real host name, a deployed secret) is relaxed. Never deploy this module.
+"""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_polist")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "0" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ["DEBUG"] = "false"
+
+from portal.settings.production import *  # noqa: F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1"]
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+# The bare view is served by the same project under the same middleware.
+ROOT_URLCONF = "bench.urls"
+# Gunicorn's per-request log lines would cost the server time that is not the page's.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+# The demo seed's workflows send mail; a bench never reaches an SMTP server.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
