@@ -134,6 +134,10 @@ def seed_demo_workflows() -> dict[str, int]:
         for label, count in onboarding.items():
             if count:
                 created[f"onboarding {label}"] = count
+    from suppliers.edi.demo import seed_edi_demo
+
+    if Supplier.objects.filter(code="BRP").exists():
+        seed_edi_demo()
     _demo_proposals(created)
     _demo_shipments(created)
     return created

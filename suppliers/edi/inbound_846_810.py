@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 
 from integrations.edi.registry import MappingOutcome, PartnerProfile, SegmentError
@@ -180,7 +181,9 @@ def map_810(
                 "type": "invoice",
                 "id": invoice.number,
                 "label": f"Invoice {invoice.number}",
-                "url": "",
+                "url": reverse(
+                    "buyer:invoice_detail", args=[purchase_order.supplier.code, invoice.number]
+                ),
             },
             po_document(purchase_order),
         ],
