@@ -3,7 +3,15 @@ from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
-from inventory.models import Item, UnitOfMeasure, UomConversion, Warehouse
+from inventory.models import (
+    InventorySnapshot,
+    Item,
+    ItemClassTolerance,
+    ReconciliationSchedule,
+    UnitOfMeasure,
+    UomConversion,
+    Warehouse,
+)
 from inventory.resources import ItemResource
 from portal.access import Role, has_role
 
@@ -56,3 +64,35 @@ class UomConversionAdmin(admin.ModelAdmin):
 class WarehouseAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "time_zone", "wms_connector", "is_active"]
     search_fields = ["code", "name"]
+
+
+# --- stock, snapshots and reconciliation (issue 6) -------------------------------------
+
+
+@admin.register(ItemClassTolerance)
+class ItemClassToleranceAdmin(admin.ModelAdmin):
+    list_display = ["item_class", "absolute", "percent"]
+
+
+@admin.register(ReconciliationSchedule)
+class ReconciliationScheduleAdmin(admin.ModelAdmin):
+    """The nightly reconciliation's time: one row, edited by an admin."""
+
+    list_display = ["__str__", "enabled", "run_at", "last_run_on"]
+
+
+@admin.register(InventorySnapshot)
+class InventorySnapshotAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "source",
+        "warehouse",
+        "taken_at",
+        "status",
+        "rows_loaded",
+        "rows_rejected",
+    ]
+    list_filter = ["source", "status", "warehouse"]
+    exclude = ["errors"]
+    readonly_fields = ["checksum", "rows_total", "rows_loaded", "rows_rejected", "error_counts"]
+    show_full_result_count = False

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from integrations.connectors import connector_for
 from integrations.errors import DomainError
@@ -30,7 +31,7 @@ from integrations.models import Channel, Connector
 from integrations.services import audit_record, inbound_message, inbound_seen_or_record
 from inventory.models import Item, UnitOfMeasure, Warehouse
 from suppliers import services
-from suppliers.models import AsnLine, PurchaseOrder, Shipment, Supplier
+from suppliers.models import AsnLine, PurchaseOrder, Receipt, Shipment, Supplier
 
 logger = logging.getLogger(__name__)
 
@@ -302,14 +303,9 @@ def receipt_lines(*, shipment: Shipment, receipt: dict) -> list[ReceiptLineInput
 def receipts_pull(*, connector: Connector, since: datetime.datetime | None = None) -> dict:
     """Pull supplier shipments received in Tryton and map them onto their ASNs.
 
-    Recording the receipt (Receipt/ReceiptLine, received quantities, closing the ASN,
-    variances into the exceptions inbox) is the receiving issue's service, not built yet:
-    until `services.receipt_record` exists, each mapped receipt is written as one
-    `erp_receipt_pending` audit entry on the ASN with its lines and variances, and the
-    message is not marked processed, so the receipt is recorded for real once the
-    service lands."""
+    Each received shipment is recorded once (inbound dedupe) through the receiving service,
+    which closes the ASN and raises variances outside tolerance into the exceptions inbox."""
     outcome = {"mapped": [], "failed": {}}
-    record = getattr(services, "receipt_record", None)
     for receipt in connector_for(connector).fetch_receipts(since=since):
         subject = f"receipt {receipt['number']} (ASN {receipt['asn_number']})"
         shipment = (
@@ -334,37 +330,33 @@ def receipts_pull(*, connector: Connector, since: datetime.datetime | None = Non
             )
             outcome["failed"][receipt["number"]] = rejected.reasons
             continue
-        if record is not None:  # pragma: no cover - the receiving issue's service
-            with inbound_message(
-                source=_source(connector), external_id=f"receipt:{receipt['erp_id']}"
-            ) as first_time:
-                if first_time:
-                    record(actor=None, shipment=shipment, lines=lines, channel=Channel.CONNECTOR)
-        else:
-            with transaction.atomic():
-                if not inbound_seen_or_record(
-                    source=_source(connector),
-                    external_id=f"receipt-pending:{receipt['erp_id']}",
-                    note=subject,
-                ):
-                    audit_record(
-                        actor=None,
-                        channel=Channel.CONNECTOR,
-                        obj=shipment,
-                        action="erp_receipt_pending",
-                        after={
-                            "tryton_shipment": receipt["number"],
-                            "received_on": receipt["received_on"],
-                            "lines": [
-                                {
-                                    "asn_line": line.asn_line.line_no,
-                                    "received": line.quantity,
-                                    "variance": line.variance,
-                                }
-                                for line in lines
-                            ],
-                        },
-                    )
+        with inbound_message(
+            source=_source(connector), external_id=f"receipt:{receipt['erp_id']}"
+        ) as first_time:
+            if first_time:
+                received_on = receipt.get("received_on")
+                services.receipt_record(
+                    actor=None,
+                    shipment=shipment,
+                    reference=f"tryton:{receipt['number']}",
+                    lines=[
+                        services.ReceiptLineInput(
+                            line_no=line.asn_line.line_no, qty_received=line.quantity
+                        )
+                        for line in lines
+                    ],
+                    received_at=(
+                        timezone.make_aware(
+                            datetime.datetime.combine(received_on, datetime.time(12))
+                        )
+                        if received_on
+                        else None
+                    ),
+                    source=Receipt.Source.ERP,
+                    # A Tryton supplier shipment is received whole: it closes the ASN.
+                    closes_asn=True,
+                    channel=Channel.CONNECTOR,
+                )
         outcome["mapped"].append(
             {
                 "asn": shipment.asn_number,

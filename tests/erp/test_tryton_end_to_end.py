@@ -10,7 +10,7 @@ from integrations import outbox
 from integrations.connectors import ConnectorError, connector_for
 from integrations.models import AuditEntry, CircuitBreaker, Delivery
 from suppliers import erp_tryton, services
-from suppliers.models import PurchaseOrder
+from suppliers.models import PurchaseOrder, Receipt, Shipment
 from tests.erp import helpers
 
 pytestmark = [pytest.mark.erp, pytest.mark.django_db]
@@ -229,6 +229,14 @@ def test_submitted_asn_becomes_a_draft_tryton_shipment_and_its_receipt_and_stock
 
     mapped = [r for r in receipts["mapped"] if r["asn"] == asn_number]
     assert mapped == [{"asn": asn_number, "lines": {1: Decimal("100"), 2: Decimal("50")}}]
+    portal_receipt = Receipt.objects.get(shipment__asn_number=asn_number)
+    assert portal_receipt.source == Receipt.Source.ERP
+    assert sorted(portal_receipt.lines.values_list("qty_received", flat=True)) == [50, 100]
+    closed = Shipment.objects.get(asn_number=asn_number)
+    assert closed.status == Shipment.Status.RECEIVED
+    again = erp_tryton.receipts_pull(connector=tryton_connector)
+    assert Receipt.objects.filter(shipment__asn_number=asn_number).count() == 1
+    assert again["failed"] == {}
     assert stock_after[("TRY-BOLT-M8", "DAL1")] - stock_before[("TRY-BOLT-M8", "DAL1")] == 100
     assert stock_after[("TRY-NUT-M8", "DAL1")] - stock_before[("TRY-NUT-M8", "DAL1")] == 50
 

@@ -1,0 +1,20 @@
+"""Models of the inventory app, one module per concept; import them from here."""
+
+from inventory.models.master import Item, UnitOfMeasure, UomConversion, Warehouse
+from inventory.models.reconciliation import ReconciliationRun, ReconciliationSchedule
+from inventory.models.snapshots import InventorySnapshot, InventorySnapshotLine
+from inventory.models.stock import ItemClassTolerance, StockMovement, StockPosition
+
+__all__ = [
+    "InventorySnapshot",
+    "InventorySnapshotLine",
+    "Item",
+    "ItemClassTolerance",
+    "ReconciliationRun",
+    "ReconciliationSchedule",
+    "StockMovement",
+    "StockPosition",
+    "UnitOfMeasure",
+    "UomConversion",
+    "Warehouse",
+]

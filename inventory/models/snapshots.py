@@ -1,0 +1,88 @@
+"""Stock snapshots from the ERP or the WMS: what a source said it had, per item, at one
+time in one warehouse. Lines are written set-based by `inventory.ingest`."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from inventory.models.master import Item, Warehouse
+
+
+class InventorySnapshot(models.Model):
+    class Source(models.TextChoices):
+        ERP = "erp", "ERP"
+        WMS = "wms", "WMS"
+
+    class Status(models.TextChoices):
+        LOADED = "loaded", "Loaded"
+        LOADED_WITH_ERRORS = "loaded_with_errors", "Loaded with errors"
+        FAILED = "failed", "Failed"
+
+    source = models.CharField(max_length=3, choices=Source.choices)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="snapshots")
+    taken_at = models.DateTimeField()
+    file_name = models.CharField(max_length=255, blank=True)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the file as received.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.LOADED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_loaded = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    error_counts = models.JSONField(default=dict, blank=True, help_text="Rejected rows by kind.")
+    errors = models.JSONField(
+        default=list, blank=True, help_text="The first rejected rows: line, kind, value, message."
+    )
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        constraints = [
+            # The same snapshot twice is refused (see inventory.ingest): it would
+            # otherwise count the same stock twice in history.
+            models.UniqueConstraint(
+                fields=["source", "warehouse", "taken_at"], name="snapshot_unique_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["warehouse", "source", "-taken_at"], name="snapshot_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.warehouse.code} @ {self.taken_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status != self.Status.FAILED
+
+
+class InventorySnapshotLine(models.Model):
+    """One item's quantity in a snapshot, in the item's base unit (converted exactly at
+    ingest). Keyed by (snapshot, item): no surrogate id on a table of millions of rows."""
+
+    pk = models.CompositePrimaryKey("snapshot_id", "item_id")
+    # No database foreign keys: checking two of them per row made a million-line ingest
+    # ~20× slower. Ingest only writes items found by its join and its own snapshot;
+    # Django still cascades snapshot deletes and protects items (on_delete below).
+    snapshot = models.ForeignKey(
+        InventorySnapshot,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the primary key starts with it
+    )
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    quantity = models.DecimalField(max_digits=18, decimal_places=6)
+    line_no = models.PositiveIntegerField(help_text="Line of the source file.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(line_no__gt=0), name="snapshotline_line_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}/{self.item_id}"

@@ -1,0 +1,155 @@
+"""Receipts from a CSV/XLSX file (the WMS's export, until its connector and the API take
+over): one row per ASN line received; rows with the same receipt reference make one
+receipt. Columns: supplier, asn_number, reference, line_no, qty_received, qty_damaged
+(optional), received_at (optional, ISO 8601), closes_asn (optional: yes/no), source
+(optional: wms or erp). Every receipt goes through `receipt_record`; the whole file is one
+transaction, so a file with an error records nothing (and a dry run never does)."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_naive, make_aware
+from import_export.formats import base_formats
+
+from integrations.errors import DomainError
+from integrations.models import Channel
+from suppliers.models import Receipt, Shipment
+from suppliers.services.receipts import ReceiptLineInput, receipt_record
+
+REQUIRED = ("supplier", "asn_number", "reference", "line_no", "qty_received")
+OPTIONAL = ("qty_damaged", "received_at", "closes_asn", "source")
+
+
+@dataclass
+class UploadResult:
+    receipts: list[str] = field(default_factory=list)
+    errors: list[tuple[int | None, str]] = field(default_factory=list)  # (row, message)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Rollback(Exception):
+    pass
+
+
+def read_rows(upload) -> list[dict]:
+    content = upload.read()
+    if upload.name.lower().endswith(".xlsx"):
+        dataset = base_formats.XLSX().create_dataset(content)
+    else:
+        try:
+            dataset = base_formats.CSV().create_dataset(content.decode("utf-8-sig"))
+        except UnicodeDecodeError as error:
+            raise DomainError("The file is not UTF-8 text.", field="file") from error
+    headers = [str(h or "").strip().lower() for h in dataset.headers or []]
+    missing = [name for name in REQUIRED if name not in headers]
+    if missing:
+        raise DomainError(f"The file has no column {', '.join(missing)}.", field="file", line=1)
+    return [
+        {
+            name: str(value if value is not None else "").strip()
+            for name, value in zip(headers, row, strict=False)
+        }
+        for row in dataset
+    ]
+
+
+def _decimal(value: str, name: str, row: int) -> Decimal:
+    try:
+        number = Decimal(value or "0")
+    except InvalidOperation as error:
+        raise DomainError(f"{name} {value!r} is not a number.", field=name, line=row) from error
+    return number
+
+
+def _when(value: str, row: int) -> datetime.datetime | None:
+    if not value:
+        return None
+    when = parse_datetime(value)
+    if when is None:
+        raise DomainError(
+            f"received_at {value!r} is not a date-time.", field="received_at", line=row
+        )
+    return make_aware(when) if is_naive(when) else when
+
+
+def receipts_upload(*, actor, upload, dry_run: bool = False) -> UploadResult:
+    result = UploadResult(dry_run=dry_run)
+    try:
+        rows = read_rows(upload)
+    except DomainError as error:
+        result.errors.append((error.line, error.message))
+        return result
+    groups: dict[tuple, list[tuple[int, dict]]] = defaultdict(list)
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        source = (row.get("source") or "wms").lower()
+        groups[(row["supplier"], row["asn_number"], row["reference"], source)].append((number, row))
+    try:
+        with transaction.atomic():
+            for (supplier_code, asn_number, reference, source), members in groups.items():
+                first = members[0][0]
+                try:
+                    if source not in Receipt.Source.values:
+                        raise DomainError(
+                            f"source must be wms or erp, not {source!r}.",
+                            field="source",
+                            line=first,
+                        )
+                    shipment = Shipment.objects.filter(
+                        supplier__code=supplier_code, asn_number=asn_number
+                    ).first()
+                    if shipment is None:
+                        raise DomainError(
+                            f"No ASN {asn_number} from supplier {supplier_code}.",
+                            field="asn_number",
+                            line=first,
+                        )
+                    lines = []
+                    for number, row in members:
+                        if not row["line_no"].isdigit():
+                            raise DomainError(
+                                "line_no must be a whole number.", field="line_no", line=number
+                            )
+                        lines.append(
+                            ReceiptLineInput(
+                                int(row["line_no"]),
+                                _decimal(row["qty_received"], "qty_received", number),
+                                _decimal(row.get("qty_damaged", ""), "qty_damaged", number),
+                            )
+                        )
+                    try:
+                        with transaction.atomic():
+                            receipt_record(
+                                actor=actor,
+                                shipment=shipment,
+                                reference=reference,
+                                lines=lines,
+                                received_at=_when(members[0][1].get("received_at", ""), first),
+                                source=source,
+                                closes_asn=members[0][1].get("closes_asn", "").lower()
+                                in {"yes", "y", "true", "1"},
+                                channel=Channel.CSV,
+                            )
+                    except DomainError as error:
+                        # The service names the ASN line; the user needs the file's row.
+                        rows_of = {r["line_no"]: n for n, r in members}
+                        raise DomainError(
+                            error.message,
+                            field=error.field,
+                            line=rows_of.get(str(error.line), first),
+                        ) from error
+                    result.receipts.append(reference)
+                except DomainError as error:
+                    result.errors.append((error.line or first, f"{reference}: {error.message}"))
+            if result.errors or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return result

@@ -1,0 +1,400 @@
+"""Receipts: the warehouse (WMS) or the ERP says what arrived against an ASN.
+
+A receipt records, per ASN line, the quantity received (damaged included) and the part
+that is damaged, in the PO line's unit. It moves stock through `inventory` (accepted
+goods in, in-transit down), updates the received quantities of the ASN and PO lines, and
+closes the ASN partially or completely.
+
+Variance is measured per ASN line across *all* its receipts, with the supplier's
+tolerance (`over_ship_tolerance_pct` of the shipped quantity) for each kind:
+- over: received − shipped above the tolerance, as soon as it happens;
+- damaged: damaged above the tolerance, as soon as it happens;
+- short: shipped − received above the tolerance, once the ASN is closed (a later
+  receipt may still bring the rest).
+Outside tolerance, the line has one open receiving exception (owner: receiving), updated
+by each receipt and auto-resolved when a later receipt brings it back within tolerance.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from integrations.errors import DomainError
+from integrations.models import Channel, ExceptionClass
+from integrations.services import (
+    Subject,
+    audit_record,
+    exception_auto_resolve,
+    exception_open_or_update,
+    publish,
+)
+from inventory.models import StockMovement
+from inventory.services import convert_quantity, stock_movement_record
+from suppliers.models import (
+    AsnLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+)
+
+ZERO = Decimal(0)
+RECEIVABLE = frozenset(
+    {
+        Shipment.Status.SUBMITTED,
+        Shipment.Status.IN_TRANSIT,
+        Shipment.Status.DELAYED,
+        Shipment.Status.DELIVERED,
+        Shipment.Status.PARTIALLY_RECEIVED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ReceiptLineInput:
+    line_no: int  # the ASN line number
+    qty_received: Decimal
+    qty_damaged: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class LineVariance:
+    shipped: Decimal
+    received: Decimal
+    damaged: Decimal
+    allowance: Decimal
+    closed: bool
+
+    @property
+    def over(self) -> Decimal:
+        return max(self.received - self.shipped, ZERO)
+
+    @property
+    def short(self) -> Decimal:
+        return max(self.shipped - self.received, ZERO)
+
+    @property
+    def kind(self) -> str:
+        """The worst out-of-tolerance variance, or NONE."""
+        if self.over > self.allowance:
+            return ReceiptLine.Variance.OVER
+        if self.damaged > self.allowance:
+            return ReceiptLine.Variance.DAMAGED
+        if self.closed and self.short > self.allowance:
+            return ReceiptLine.Variance.SHORT
+        return ReceiptLine.Variance.NONE
+
+
+def _fmt(quantity: Decimal) -> str:
+    return f"{quantity.normalize():f}"
+
+
+def asn_line_subject(asn_line: AsnLine, shipment: Shipment) -> Subject:
+    return Subject.document(
+        document_type="asn_line",
+        document_ref=f"{shipment.supplier.code}:{shipment.asn_number}:{asn_line.line_no}",
+        supplier_code=shipment.supplier.code,
+        sku=asn_line.po_line.item.sku,
+        warehouse_code=shipment.ship_to.code,
+    )
+
+
+def _validate(lines: list[ReceiptLineInput], by_no: dict[int, AsnLine], shipment: Shipment):
+    if not lines:
+        raise DomainError("A receipt needs at least one line.", field="lines")
+    seen: set[int] = set()
+    for line in lines:
+        if line.line_no not in by_no:
+            raise DomainError(
+                f"ASN {shipment.asn_number} has no line {line.line_no}.",
+                field="line_no",
+                line=line.line_no,
+            )
+        if line.line_no in seen:
+            raise DomainError(
+                f"Line {line.line_no} appears twice on the receipt: give one total per line.",
+                field="line_no",
+                line=line.line_no,
+            )
+        seen.add(line.line_no)
+        for name in ("qty_received", "qty_damaged"):
+            value = getattr(line, name)
+            if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+                raise DomainError("Quantities must be zero or more.", field=name, line=line.line_no)
+        if line.qty_damaged > line.qty_received:
+            raise DomainError(
+                f"Damaged ({_fmt(line.qty_damaged)}) cannot exceed received "
+                f"({_fmt(line.qty_received)}): count damaged goods as received too.",
+                field="qty_damaged",
+                line=line.line_no,
+            )
+
+
+@transaction.atomic
+def receipt_record(
+    *,
+    actor,
+    shipment: Shipment,
+    reference: str,
+    lines: list[ReceiptLineInput],
+    received_at: datetime.datetime | None = None,
+    source: str = Receipt.Source.WMS,
+    closes_asn: bool = False,
+    channel: str = Channel.CSV,
+) -> Receipt:
+    """Record what arrived against `shipment`. Idempotent on (source, reference): the
+    same receipt sent again returns the stored one and changes nothing."""
+    reference = reference.strip()
+    if not reference:
+        raise DomainError("Give the receipt's reference from the source system.", field="reference")
+    shipment = (
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("supplier", "ship_to")
+        .get(pk=shipment.pk)
+    )
+    existing = Receipt.objects.filter(source=source, reference=reference).first()
+    if existing is not None:
+        if existing.shipment_id != shipment.pk:
+            raise DomainError(
+                f"Receipt {reference} from the {source.upper()} was already recorded "
+                "against another ASN.",
+                field="reference",
+            )
+        return existing
+    if shipment.status not in RECEIVABLE:
+        raise DomainError(
+            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; only a "
+            "submitted ASN that is not fully received can be received against.",
+            field="status",
+        )
+    asn_lines = list(
+        AsnLine.objects.filter(shipment=shipment)
+        .select_related("po_line__item__base_uom", "po_line__uom")
+        .order_by("line_no")
+    )
+    by_no = {line.line_no: line for line in asn_lines}
+    _validate(lines, by_no, shipment)
+    # PO lines locked in primary-key order (as the ASN services do): no deadlocks.
+    po_line_ids = sorted({line.po_line_id for line in asn_lines})
+    list(PurchaseOrderLine.objects.select_for_update().filter(pk__in=po_line_ids).order_by("pk"))
+
+    received_at = received_at or timezone.now()
+    receipt = Receipt.objects.create(
+        shipment=shipment,
+        reference=reference,
+        source=source,
+        channel=channel,
+        received_at=received_at,
+        closes_asn=closes_asn,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    previous = {
+        row["asn_line_id"]: (row["received"], row["damaged"])
+        for row in ReceiptLine.objects.filter(asn_line__shipment=shipment)
+        .values("asn_line_id")
+        .annotate(received=Sum("qty_received"), damaged=Sum("qty_damaged"))
+    }
+    totals = {line.pk: previous.get(line.pk, (ZERO, ZERO)) for line in asn_lines}
+    inputs = {line.line_no: line for line in lines}
+    for line_no, entry in inputs.items():
+        asn_line = by_no[line_no]
+        received, damaged = totals[asn_line.pk]
+        totals[asn_line.pk] = (received + entry.qty_received, damaged + entry.qty_damaged)
+
+    complete = all(totals[line.pk][0] >= line.quantity_po_uom for line in asn_lines)
+    closed = closes_asn or complete
+    tolerance = shipment.supplier.over_ship_tolerance_pct
+    variances = {
+        line.pk: LineVariance(
+            shipped=line.quantity_po_uom,
+            received=totals[line.pk][0],
+            damaged=totals[line.pk][1],
+            allowance=line.quantity_po_uom * tolerance / 100,
+            closed=closed,
+        )
+        for line in asn_lines
+    }
+
+    receipt_lines = []
+    for line_no, entry in sorted(inputs.items()):
+        asn_line = by_no[line_no]
+        variance = variances[asn_line.pk]
+        receipt_lines.append(
+            ReceiptLine(
+                receipt=receipt,
+                asn_line=asn_line,
+                qty_received=entry.qty_received,
+                qty_damaged=entry.qty_damaged,
+                total_received=variance.received,
+                total_damaged=variance.damaged,
+                variance=variance.kind,
+                variance_qty=variance.received - variance.shipped,
+                within_tolerance=variance.kind == ReceiptLine.Variance.NONE,
+            )
+        )
+        _move_stock(actor, shipment, asn_line, entry, receipt, channel)
+    ReceiptLine.objects.bulk_create(receipt_lines)
+
+    for asn_line in asn_lines:
+        received, damaged = totals[asn_line.pk]
+        asn_line.received_qty = received - damaged
+    AsnLine.objects.bulk_update(asn_lines, ["received_qty"])
+    _refresh_po_lines(po_line_ids)
+
+    before = shipment.status
+    shipment.status = Shipment.Status.RECEIVED if closed else Shipment.Status.PARTIALLY_RECEIVED
+    shipment.save(update_fields=["status", "updated_at"])
+    _sync_exceptions(actor, shipment, asn_lines, variances, channel)
+
+    data = {
+        "asn_number": shipment.asn_number,
+        "supplier": shipment.supplier.code,
+        "receipt": reference,
+        "source": source,
+        "received_at": received_at,
+        "status": shipment.status,
+        "lines": [
+            {
+                "line_no": by_no[line.line_no].line_no,
+                "qty_received": line.qty_received,
+                "qty_damaged": line.qty_damaged,
+                "variance": variances[by_no[line.line_no].pk].kind,
+            }
+            for line in lines
+        ],
+    }
+    audit_record(actor=actor, channel=channel, obj=receipt, action="recorded", after=data)
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=shipment,
+        action="received",
+        before={"status": before},
+        after={"status": shipment.status, "receipt": reference},
+    )
+    publish(
+        event_type="receipt.confirmed",
+        aggregate_type="asn",
+        aggregate_id=shipment.aggregate_id,
+        data=data,
+        actor=actor,
+        channel=channel,
+    )
+    return receipt
+
+
+def _move_stock(actor, shipment, asn_line, entry: ReceiptLineInput, receipt, channel) -> None:
+    """Accepted goods into stock, damaged ones on record, both off "in transit"."""
+    po_line = asn_line.po_line
+    item = po_line.item
+
+    def base(quantity: Decimal) -> Decimal:
+        return convert_quantity(
+            quantity=quantity, from_uom=po_line.uom, to_uom=item.base_uom, item=item
+        )
+
+    accepted = entry.qty_received - entry.qty_damaged
+    in_transit = -base(entry.qty_received)
+    if accepted:
+        stock_movement_record(
+            actor=actor,
+            item=item,
+            warehouse=shipment.ship_to,
+            kind=StockMovement.Kind.RECEIPT,
+            quantity=base(accepted),
+            occurred_at=receipt.received_at,
+            document_type="receipt",
+            document_ref=f"{receipt.source}:{receipt.reference}",
+            in_transit_delta=in_transit,
+            channel=channel,
+        )
+        in_transit = ZERO
+    if entry.qty_damaged:
+        stock_movement_record(
+            actor=actor,
+            item=item,
+            warehouse=shipment.ship_to,
+            kind=StockMovement.Kind.DAMAGED,
+            quantity=base(entry.qty_damaged),
+            occurred_at=receipt.received_at,
+            document_type="receipt",
+            document_ref=f"{receipt.source}:{receipt.reference}",
+            in_transit_delta=in_transit,
+            channel=channel,
+        )
+
+
+def _refresh_po_lines(po_line_ids: list[int]) -> None:
+    """Received (accepted) quantity of each PO line, recomputed from all its ASN lines;
+    a PO whose every line is fully received becomes received."""
+    sums = dict(
+        AsnLine.objects.filter(po_line_id__in=po_line_ids)
+        .values("po_line_id")
+        .annotate(total=Sum("received_qty"))
+        .values_list("po_line_id", "total")
+    )
+    po_lines = list(PurchaseOrderLine.objects.filter(pk__in=po_line_ids))
+    for po_line in po_lines:
+        po_line.received_qty = sums.get(po_line.pk) or ZERO
+    PurchaseOrderLine.objects.bulk_update(po_lines, ["received_qty"])
+    by_po: dict[int, list] = defaultdict(list)
+    for po_line in PurchaseOrderLine.objects.filter(
+        purchase_order_id__in={line.purchase_order_id for line in po_lines}
+    ):
+        by_po[po_line.purchase_order_id].append(po_line)
+    done = [
+        po_id
+        for po_id, group in by_po.items()
+        if all(
+            line.received_qty
+            >= (line.confirmed_qty if line.confirmed_qty is not None else line.ordered_qty)
+            for line in group
+        )
+    ]
+    PurchaseOrder.objects.filter(
+        pk__in=done, status__in=PurchaseOrder.OPEN | {PurchaseOrder.Status.SHIPPED}
+    ).update(status=PurchaseOrder.Status.RECEIVED)
+
+
+def _sync_exceptions(actor, shipment, asn_lines, variances, channel) -> None:
+    for asn_line in asn_lines:
+        variance = variances[asn_line.pk]
+        subject = asn_line_subject(asn_line, shipment)
+        if variance.kind == ReceiptLine.Variance.NONE:
+            exception_auto_resolve(
+                actor=actor,
+                exception_class=ExceptionClass.RECEIVING_VARIANCE,
+                subject_key=subject.subject_key,
+                reason="Later receipts brought the line within tolerance.",
+                channel=channel,
+            )
+            continue
+        exception_open_or_update(
+            actor=actor,
+            exception_class=ExceptionClass.RECEIVING_VARIANCE,
+            subject=subject,
+            title=(
+                f"ASN {shipment.asn_number} line {asn_line.line_no} "
+                f"({asn_line.po_line.item.sku}): {variance.kind}"
+            ),
+            expected=variance.shipped,
+            actual=variance.received,
+            delta=variance.received - variance.shipped,
+            uom_code=asn_line.po_line.uom.code,
+            detail={
+                "variance": variance.kind,
+                "short": str(variance.short),
+                "over": str(variance.over),
+                "damaged": str(variance.damaged),
+                "allowance": str(variance.allowance),
+                "asn": shipment.asn_number,
+                "line_no": asn_line.line_no,
+            },
+            channel=channel,
+        )

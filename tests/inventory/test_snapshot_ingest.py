@@ -1,0 +1,175 @@
+"""Snapshot ingest: mapping to base units, an error report per bad-row kind, no double count."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from integrations.errors import DomainError
+from inventory.ingest import snapshot_ingest
+from inventory.models import InventorySnapshot, InventorySnapshotLine
+from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
+from tests.inventory.snapshots import csv_bytes, ingest, items, later, warehouse
+
+pytestmark = pytest.mark.django_db
+
+
+def lines(snapshot) -> dict[str, Decimal]:
+    return dict(
+        InventorySnapshotLine.objects.filter(snapshot=snapshot).values_list("item__sku", "quantity")
+    )
+
+
+def test_rows_in_other_units_are_converted_exactly_to_the_items_base_unit():
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    bolt = ItemFactory(sku="BOLT", base_uom=each)
+    ItemFactory(sku="NUT", base_uom=each)
+    kilo = UnitOfMeasureFactory(code="KG", kind="mass", decimal_places=3)
+    ItemFactory(sku="RESIN", base_uom=kilo)
+    UomConversionFactory(item=bolt, from_uom=case, to_uom=each, factor=Decimal(12))
+    # A global "1 EA = 0.5 CS" pair, stored the other way round: 1 CS = 2 EA for NUT.
+    UomConversionFactory(item=None, from_uom=each, to_uom=case, factor=Decimal("0.5"))
+    UomConversionFactory(
+        item=None,
+        from_uom=UnitOfMeasureFactory(code="G", kind="mass", decimal_places=0),
+        to_uom=kilo,
+        factor=Decimal("0.001"),
+    )
+
+    result = ingest(
+        "wms", warehouse(), [("BOLT", "CS", "3"), ("NUT", "cs", "4"), ("RESIN", "G", "1500")]
+    )
+
+    assert result.error_counts == {}
+    assert lines(result.snapshot) == {
+        "BOLT": Decimal(36),
+        "NUT": Decimal(8),
+        "RESIN": Decimal("1.5"),
+    }
+    assert result.snapshot.status == "loaded"
+
+
+def test_each_bad_row_kind_is_reported_with_its_line_number_and_good_rows_still_load():
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    items("GOOD", "DUP")
+    UomConversionFactory(
+        item=ItemFactory(sku="PACKED", base_uom=each), from_uom=each, to_uom=case, factor=Decimal(6)
+    )  # 1 EA = 6 CS: 1 CS = 1/6 EA
+    ItemFactory(sku="NOCONV", base_uom=each)
+    UnitOfMeasureFactory(code="PAL")
+    rows = [
+        ("GOOD", "EA", "5"),  # line 2
+        ("GHOST", "EA", "1"),  # line 3: unknown SKU
+        ("GOOD2", "XX", "1"),  # line 4: unknown SKU wins over unknown unit
+        ("DUP", "BOX", "1"),  # line 5: unknown unit
+        ("PACKED", "CS", "4"),  # line 6: 4/6 EA is not whole
+        ("NOCONV", "PAL", "1"),  # line 7: no conversion
+        ("DUP", "EA", "-2"),  # line 8: negative from the WMS
+        ("DUP", "EA", "abc"),  # line 9: not a number
+        ("DUP", "EA", "1.5"),  # line 10: not a whole number of EA
+    ]
+
+    result = ingest("wms", warehouse(), rows)
+
+    snapshot = result.snapshot
+    assert [(e["line"], e["kind"]) for e in snapshot.errors] == [
+        (3, "unknown_sku"),
+        (4, "unknown_sku"),
+        (5, "unknown_uom"),
+        (6, "inexact_conversion"),
+        (7, "no_conversion"),
+        (8, "negative_quantity"),
+        (9, "invalid_quantity"),
+        (10, "inexact_conversion"),
+    ]
+    assert snapshot.error_counts == {
+        "unknown_sku": 2,
+        "unknown_uom": 1,
+        "inexact_conversion": 2,
+        "no_conversion": 1,
+        "negative_quantity": 1,
+        "invalid_quantity": 1,
+    }
+    assert (snapshot.rows_total, snapshot.rows_loaded, snapshot.rows_rejected) == (9, 1, 8)
+    assert snapshot.status == "loaded_with_errors"
+    assert lines(snapshot) == {"GOOD": Decimal(5)}
+
+
+def test_negative_quantities_are_allowed_from_the_erp():
+    items("A")
+
+    result = ingest("erp", warehouse(), [("A", "-4")])
+
+    assert lines(result.snapshot) == {"A": Decimal(-4)}
+
+
+def test_a_sku_twice_in_one_file_keeps_one_row_and_reports_the_other():
+    items("A")
+
+    result = ingest("erp", warehouse(), [("A", "1"), ("A", "2")])
+
+    assert result.rows_loaded == 1
+    assert result.error_counts == {"duplicate_sku": 1}
+    assert len(lines(result.snapshot)) == 1
+
+
+def test_the_same_snapshot_twice_is_refused_and_not_double_counted():
+    items("A")
+    dc1 = warehouse()
+    ingest("erp", dc1, [("A", "7")], taken_at=later(0))
+
+    with pytest.raises(DomainError, match="already ingested"):
+        ingest("erp", dc1, [("A", "7")], taken_at=later(0))
+
+    assert InventorySnapshot.objects.count() == 1
+    assert InventorySnapshotLine.objects.count() == 1
+
+
+def test_the_same_file_resent_without_a_time_is_refused():
+    items("A")
+    dc1 = warehouse()
+    body = csv_bytes([("A", "EA", "7")])
+    snapshot_ingest(actor=None, stream=io.BytesIO(body), source="erp", warehouse=dc1)
+
+    with pytest.raises(DomainError, match="already ingested"):
+        snapshot_ingest(actor=None, stream=io.BytesIO(body), source="erp", warehouse=dc1)
+
+    assert InventorySnapshotLine.objects.count() == 1
+
+
+def test_a_file_without_the_required_columns_is_refused_before_loading():
+    with pytest.raises(DomainError, match="sku, uom and quantity"):
+        ingest_raw = io.BytesIO(b"item,qty\nA,1\n")
+        snapshot_ingest(actor=None, stream=ingest_raw, source="erp", warehouse=warehouse())
+
+    assert InventorySnapshot.objects.count() == 0
+
+
+def test_columns_may_come_in_any_order():
+    items("A")
+
+    result = snapshot_ingest(
+        actor=None,
+        stream=io.BytesIO(b"quantity,sku,uom\n3,A,EA\n"),
+        source="erp",
+        warehouse=warehouse(),
+    )
+
+    assert lines(result.snapshot) == {"A": Decimal(3)}
+
+
+def test_the_command_ingests_a_file_and_prints_the_rejected_rows(tmp_path):
+    items("A")
+    warehouse("DC1")
+    path = tmp_path / "stock.csv"
+    path.write_bytes(csv_bytes([("A", "EA", "3"), ("B", "EA", "1")]))
+    out = io.StringIO()
+
+    call_command("ingest_snapshot", str(path), "--source", "wms", "--warehouse", "DC1", stdout=out)
+
+    assert "1 of 2 rows loaded" in out.getvalue()
+    assert "line 3: unknown_sku (B)" in out.getvalue()
+    with pytest.raises(CommandError, match="already ingested"):
+        call_command("ingest_snapshot", str(path), "--source", "wms", "--warehouse", "DC1")
