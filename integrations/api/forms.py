@@ -1,0 +1,33 @@
+"""The form that creates an API key, for supplier admins and integration operators."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from integrations.models import ApiScope
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="The system that will use the key.")
+    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    expires_in_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Expires in (days)",
+        help_text="Leave empty for a key that does not expire.",
+    )
+
+    def __init__(self, *args, scopes: tuple[ApiScope, ...], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(scope.value, scope.label) for scope in scopes]
+
+    def expires_at(self) -> datetime.datetime | None:
+        days = self.cleaned_data.get("expires_in_days")
+        return timezone.now() + datetime.timedelta(days=days) if days else None
+
+
+def add_domain_error(form: forms.Form, error) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)

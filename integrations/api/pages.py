@@ -1,0 +1,58 @@
+"""Integration operators' pages for internal systems' API keys (mounted at
+/integrations/api-keys/)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from integrations.api import selectors
+from integrations.api.forms import ApiKeyForm, add_domain_error
+from integrations.api.keys import api_key_create, api_key_revoke
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.models.api import INTERNAL_SCOPES
+from portal.access import operator_required
+
+
+@operator_required
+def api_key_list(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyForm(request.POST or None, scopes=INTERNAL_SCOPES)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = api_key_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                supplier_id=None,
+                expires_at=form.expires_at(),
+                channel=Channel.PORTAL,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            form = ApiKeyForm(scopes=INTERNAL_SCOPES)
+    response = render(
+        request,
+        "integrations/api_keys/api_key_list.html",
+        {
+            "keys": selectors.internal_api_keys(),
+            "form": form,
+            "issued": issued,
+            "now": timezone.now(),
+        },
+        status=400 if form.errors else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@operator_required
+@require_POST
+def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    api_key = selectors.get_internal_api_key(pk=key_id)
+    api_key_revoke(actor=request.user, api_key=api_key)
+    messages.success(request, f"{api_key} is revoked.")
+    return redirect("api_keys:list")

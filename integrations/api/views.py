@@ -1,0 +1,185 @@
+"""The base class of every API endpoint: Bearer key, scopes, throttles, problem errors,
+idempotency keys on writes, correlation ids, request size limit, deprecation headers."""
+
+import email.utils
+import hashlib
+import logging
+import re
+import tempfile
+import uuid
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.views import APIView
+
+from integrations.api import idempotency
+from integrations.models import ApiKey
+
+logger = logging.getLogger("integrations.api")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too-large"
+
+
+class ApiView(APIView):
+    """Subclasses set `permission_classes` (a scope) and one handler per operation.
+
+    `deprecated_on` / `sunset_on` (datetimes) add `Deprecation` and `Sunset` headers to
+    an endpoint being retired (see the versioning policy in the docs)."""
+
+    deprecated_on = None
+    sunset_on = None
+    # A view that takes a large raw body (a stock file) sets `spool_body`: the body is
+    # streamed to `self.spooled_body` (a temporary file) and hashed on the way, instead of
+    # being read into memory, and may be as large as `API_MAX_UPLOAD_BYTES`.
+    spool_body = False
+    spooled_body = None
+    # DomainError line → JSON pointer of that line in the request (set by the handler).
+    line_pointers: dict | None = None
+
+    def initial(self, request, *args, **kwargs) -> None:
+        self.request_id = self._request_id(request)
+        self._idempotency_record = None
+        self._replay = None
+        limit = settings.API_MAX_UPLOAD_BYTES if self.spool_body else settings.API_MAX_BODY_BYTES
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > limit:
+            raise PayloadTooLarge(
+                f"The request body is {int(length)} bytes; the limit is {limit}. "
+                "Split it into smaller requests."
+            )
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL text cannot hold NUL: no document is named with one, and a query value
+        # with one is malformed (rather than a database error, a 500).
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise exceptions.NotFound()
+        bad = [name for name, value in request.query_params.items() if "\x00" in name + value]
+        if bad:
+            raise exceptions.ValidationError(
+                {
+                    name.replace("\x00", "") or "(empty)": ["Contains a NUL character."]
+                    for name in bad
+                }
+            )
+        body_digest = None
+        if self.spool_body and request.method in UNSAFE_METHODS:
+            body_digest = self._spool(request, limit)
+        key = request.headers.get(idempotency.HEADER)
+        handled = request.method.lower() in self.http_method_names and hasattr(
+            self, request.method.lower()
+        )
+        # An unsupported method is a 405, not a claim on the key.
+        if request.method in UNSAFE_METHODS and key is not None and handled:
+            body = body_digest.encode() if body_digest else request._request.body
+            self._idempotency_record, self._replay = idempotency.claim(
+                api_key=request.auth,
+                key=key,
+                method=request.method,
+                path=request.get_full_path(),
+                request_fingerprint=idempotency.fingerprint(
+                    method=request.method,
+                    path=request.get_full_path(),
+                    body=body,
+                    content_type=request.content_type or "",
+                ),
+            )
+
+    def parse_query(self, serializer_class, *, extra: tuple[str, ...] = ()) -> dict:
+        """The query string validated by `serializer_class`; a parameter it does not know
+        (other than `extra`, e.g. the paginator's) is a 400 rather than silently ignored."""
+        params = self.request.query_params
+        known = set(serializer_class().fields) | set(extra)
+        unknown = [name for name in params if name not in known]
+        if unknown:
+            raise exceptions.ValidationError(
+                {name or "(empty)": ["Unknown query parameter."] for name in unknown}
+            )
+        serializer = serializer_class(data=params.dict())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _spool(self, request, limit: int) -> str:
+        digest = hashlib.sha256()
+        # Closed in finalize_response, after the view has consumed it.
+        spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
+        size = 0
+        while chunk := request._request.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"The request body is over the limit of {limit} bytes.")
+            digest.update(chunk)
+            spooled.write(chunk)
+        spooled.seek(0)
+        self.spooled_body = spooled
+        return digest.hexdigest()
+
+    def _request_id(self, request) -> str:
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+    def dispatch(self, request, *args, **kwargs):
+        # DRF's dispatch, with one change: a replayed idempotent request returns the
+        # stored response instead of running the handler again.
+        self.args = args
+        self.kwargs = kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            self.initial(request, *args, **kwargs)
+            if self._replay is not None:
+                response = self._replay
+            else:
+                method = request.method.lower()
+                handler = (
+                    getattr(self, method, self.http_method_not_allowed)
+                    if method in self.http_method_names
+                    else self.http_method_not_allowed
+                )
+                response = handler(request, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - DRF turns it into a response or re-raises
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
+
+    def handle_exception(self, exc):
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            # A bug (500): forget the claim so the client may retry with the same key.
+            if getattr(self, "_idempotency_record", None) is not None:
+                idempotency.release(self._idempotency_record)
+                self._idempotency_record = None
+            raise
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.spooled_body is not None:
+            self.spooled_body.close()
+            self.spooled_body = None
+        record = getattr(self, "_idempotency_record", None)
+        if record is not None:
+            idempotency.complete(record, response)
+            self._idempotency_record = None
+        request_id = getattr(self, "request_id", None) or uuid.uuid4().hex
+        response[REQUEST_ID_HEADER] = request_id
+        if self.deprecated_on is not None:
+            response["Deprecation"] = f"@{int(self.deprecated_on.timestamp())}"
+        if self.sunset_on is not None:
+            response["Sunset"] = email.utils.format_datetime(self.sunset_on, usegmt=True)
+        api_key = request.auth if isinstance(request.auth, ApiKey) else None
+        logger.info(
+            "api %s %s %s key=%s request_id=%s",
+            request.method,
+            request.get_full_path(),
+            response.status_code,
+            f"{api_key.name}({api_key.prefix})" if api_key else "-",
+            request_id,
+        )
+        return response

@@ -1,0 +1,34 @@
+"""/api/v1/ endpoints of the suppliers app. Transitions are POST sub-resources."""
+
+from django.urls import path
+
+from suppliers.api import availability, events, internal, purchase_orders, shipments
+
+urlpatterns = [
+    path("purchase-orders", purchase_orders.PurchaseOrderList.as_view(), name="api_po_list"),
+    path(
+        "purchase-orders/<str:number>",
+        purchase_orders.PurchaseOrderDetail.as_view(),
+        name="api_po_detail",
+    ),
+    path(
+        "purchase-orders/<str:number>/acknowledgments",
+        purchase_orders.PurchaseOrderAcknowledge.as_view(),
+        name="api_po_acknowledge",
+    ),
+    path("asns", shipments.AsnCollection.as_view(), name="api_asn_collection"),
+    path("asns/<str:asn_number>", shipments.AsnItem.as_view(), name="api_asn_item"),
+    path("asns/<str:asn_number>/submission", shipments.AsnSubmit.as_view(), name="api_asn_submit"),
+    path(
+        "asns/<str:asn_number>/cancellation", shipments.AsnCancel.as_view(), name="api_asn_cancel"
+    ),
+    path(
+        "asns/<str:asn_number>/milestones",
+        shipments.AsnMilestones.as_view(),
+        name="api_asn_milestones",
+    ),
+    path("availability", availability.AvailabilityUpsert.as_view(), name="api_availability"),
+    path("events", events.EventFeed.as_view(), name="api_events"),
+    path("receipts", internal.ReceiptCreate.as_view(), name="api_receipts"),
+    path("stock-snapshots", internal.SnapshotUpload.as_view(), name="api_stock_snapshots"),
+]

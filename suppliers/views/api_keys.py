@@ -1,0 +1,69 @@
+"""A supplier admin's API keys (mounted at /orders/api-keys/): create (the key is shown
+once, on the response page, never stored in plain text), list, revoke. Another
+supplier's key is a 404 whatever the visitor's role."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from integrations.api import selectors as key_selectors
+from integrations.api.forms import ApiKeyForm, add_domain_error
+from integrations.api.keys import api_key_create, api_key_revoke
+from integrations.errors import DomainError
+from integrations.models import Channel
+from integrations.models.api import SUPPLIER_SCOPES
+from portal.access import Role, has_role, role_required, supplier_required
+from suppliers import selectors
+
+supplier_admin_required = role_required(Role.SUPPLIER_ADMIN)
+
+
+@supplier_admin_required
+def api_key_list(request: HttpRequest) -> HttpResponse:
+    supplier = selectors.supplier_for_user(request.user)
+    form = ApiKeyForm(request.POST or None, scopes=SUPPLIER_SCOPES)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = api_key_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                supplier_id=supplier.pk,
+                expires_at=form.expires_at(),
+                channel=Channel.PORTAL,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            form = ApiKeyForm(scopes=SUPPLIER_SCOPES)
+    response = render(
+        request,
+        "suppliers/api_keys/api_key_list.html",
+        {
+            "supplier": supplier,
+            "keys": key_selectors.api_keys_for_supplier(supplier_id=supplier.pk),
+            "form": form,
+            "issued": issued,
+            "now": timezone.now(),
+        },
+        status=400 if form.errors else 200,
+    )
+    # The page holding a new key must not sit in any cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@supplier_required
+@require_POST
+def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
+    supplier = selectors.supplier_for_user(request.user)
+    api_key = key_selectors.get_api_key_for_supplier(supplier_id=supplier.pk, pk=key_id)
+    if not has_role(request.user, Role.SUPPLIER_ADMIN):
+        raise PermissionDenied("Only a supplier admin can revoke API keys.")
+    api_key_revoke(actor=request.user, api_key=api_key)
+    messages.success(request, f"{api_key} is revoked; requests with it now get 401.")
+    return redirect("suppliers:api_keys")
