@@ -60,6 +60,8 @@ class PurchaseOrder(models.Model):
             ),
             models.Index(fields=["status", "-issued_at", "-id"], name="po_status_recent"),
             models.Index(fields=["-issued_at", "-id"], name="po_recent"),
+            # The API lists a supplier's POs by last change (cursor pagination).
+            models.Index(fields=["supplier", "-updated_at", "-id"], name="po_supplier_updated"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(revision__gte=1), name="po_revision_positive"),
