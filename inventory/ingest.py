@@ -9,16 +9,19 @@ the good rows are stored. The staging table is an unlogged table named after the
 created and dropped in the ingest's transaction, so concurrent ingests never meet.
 """
 
+import contextlib
 import csv
 import datetime
 import hashlib
 import io
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from django.db import IntegrityError, connection, transaction
+import psycopg
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from integrations.errors import DomainError
@@ -54,6 +57,22 @@ class IngestResult:
     rows_total: int
     rows_loaded: int
     error_counts: dict
+
+
+@contextlib.contextmanager
+def _unreadable_file_is_a_domain_error() -> Iterator[None]:
+    """A file that is not UTF-8 CSV (bad bytes, a NUL, an unterminated quote) fails in the
+    decoder, the csv module or COPY; that is the sender's file, not our bug, so every
+    channel gets the same clear error instead of a crash."""
+    try:
+        yield
+    except (UnicodeDecodeError, csv.Error, DataError, psycopg.DataError) as error:
+        raise DomainError(
+            f"The file is not a readable UTF-8 CSV ({str(error).splitlines()[0]}). "
+            "Save it as CSV UTF-8 with the columns sku, uom and quantity.",
+            field="file",
+            code="unreadable_file",
+        ) from error
 
 
 def _checksum(stream: BinaryIO) -> str:
@@ -101,7 +120,7 @@ def _stage_postgresql(cursor, stream: BinaryIO, columns: list[str], table: str) 
 def _stage_sqlite(cursor, stream: BinaryIO, columns: list[str], table: str) -> None:
     # SQLite is the embedded demo: no COPY, so batched executemany is its bulk load.
     cursor.execute(f"CREATE TEMP TABLE {table} (line_no integer, sku text, uom text, qty text)")
-    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""), strict=True)
     next(reader, None)
     sql = f"INSERT INTO {table} (line_no, {', '.join(columns)}) VALUES (%s, %s, %s, %s)"
     batch: list[tuple] = []
@@ -221,7 +240,8 @@ def snapshot_ingest(
         allow_negative = source == InventorySnapshot.Source.ERP
     started = time.monotonic()
     checksum = _checksum(stream)
-    columns = _header(stream)
+    with _unreadable_file_is_a_domain_error():
+        columns = _header(stream)
     snapshots = InventorySnapshot.objects.filter(source=source, warehouse=warehouse)
     if taken_at is None:
         # No time given (a file dropped in a folder): the same bytes as the latest
@@ -252,13 +272,15 @@ def snapshot_ingest(
             )
             staging = f"inventory_snapshot_staging_{int(snapshot.pk)}"
             if connection.vendor == "postgresql":
-                _stage_postgresql(cursor, stream, columns, staging)
+                with _unreadable_file_is_a_domain_error():
+                    _stage_postgresql(cursor, stream, columns, staging)
                 # An analytical statement over a million rows: enough memory to hash the
                 # item table, and no JIT (its compile time costs more than it saves here).
                 cursor.execute("SET LOCAL work_mem = '256MB'")
                 cursor.execute("SET LOCAL jit = off")
             else:
-                _stage_sqlite(cursor, stream, columns, staging)
+                with _unreadable_file_is_a_domain_error():
+                    _stage_sqlite(cursor, stream, columns, staging)
             # Pass 1, the fast path for the usual row: exact SKU, the item's base unit
             # code, a whole number. Straight into the lines, one per SKU (ON CONFLICT
             # keeps one; the others are reported as duplicates below).

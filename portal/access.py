@@ -25,6 +25,10 @@ class Role(StrEnum):
 INTERNAL_ROLES = (Role.BUYER, Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)
 SUPPLIER_ROLES = (Role.SUPPLIER_STAFF, Role.SUPPLIER_ADMIN)
 
+# Set by portal.auth_backends on the user it loads for a request when it already knows the
+# user's group names (none: no group at all), which saves a query on every request.
+GROUP_NAMES_ATTRIBUTE = "_portal_group_names"
+
 
 def active_membership(user):
     """The user's active supplier membership, or None (cached on the user object)."""
@@ -46,7 +50,9 @@ def user_roles(user) -> frozenset[Role]:
         return frozenset()
     if not hasattr(user, "_portal_roles"):
         roles: set[Role] = set()
-        group_names = set(user.groups.values_list("name", flat=True))
+        group_names = getattr(user, GROUP_NAMES_ATTRIBUTE, None)
+        if group_names is None:
+            group_names = set(user.groups.values_list("name", flat=True))
         roles.update(role for role in INTERNAL_ROLES if role.value in group_names)
         if user.is_superuser or Role.PORTAL_ADMIN in roles:
             roles.update(INTERNAL_ROLES)

@@ -40,6 +40,24 @@ def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+# Session key: the pk of the user already seen with a TOTP authenticator in this session,
+# so the authenticator table is read once per session, not on every request. Its user
+# cannot switch a required authenticator off (MfaAdapter); one removed another way (Django
+# admin) is enforced again from the next login. The pk, not a flag: a session that changes
+# hands (login as someone else) is checked again.
+MFA_SEEN_SESSION_KEY = "portal_mfa_totp_user"
+
+
+def has_totp_in_session(request: HttpRequest, user) -> bool:
+    """`has_totp`, asked of the database once per session instead of on every request."""
+    if request.session.get(MFA_SEEN_SESSION_KEY) == user.pk:
+        return True
+    if not has_totp(user):
+        return False
+    request.session[MFA_SEEN_SESSION_KEY] = user.pk
+    return True
+
+
 class MfaRequiredMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -58,7 +76,7 @@ class MfaRequiredMiddleware:
             and request.path not in self._allowed()
             and not request.path.startswith(settings.STATIC_URL)
             and mfa_required_for(user)
-            and not has_totp(user)
+            and not has_totp_in_session(request, user)
         ):
             return redirect("mfa_activate_totp")
         return self.get_response(request)

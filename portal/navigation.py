@@ -1,8 +1,10 @@
 """Role-aware navigation: each role sees only the pages it may use."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from portal.access import Role, active_membership, user_roles
 
@@ -14,15 +16,19 @@ class NavItem:
     roles: tuple[Role, ...]
 
 
+INTERNAL_NAV = (Role.BUYER, Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)
+
 NAV_ITEMS = (
     NavItem("Home", "home", ()),
     NavItem("Purchase orders", "suppliers:po_list", (Role.SUPPLIER_STAFF,)),
     NavItem("Shipments", "suppliers:asn_list", (Role.SUPPLIER_STAFF,)),
     NavItem("Availability", "suppliers:availability", (Role.SUPPLIER_STAFF,)),
+    NavItem("Invoices", "suppliers:invoice_list", (Role.SUPPLIER_STAFF,)),
     NavItem("All purchase orders", "buyer:po_list", (Role.BUYER, Role.PORTAL_ADMIN)),
     NavItem("Inbound", "buyer:inbound_schedule", (Role.BUYER, Role.PORTAL_ADMIN)),
     NavItem("Inbound risk", "buyer:inbound_risk", (Role.BUYER, Role.PORTAL_ADMIN)),
     NavItem("Reviews", "buyer:review_queue", (Role.BUYER, Role.PORTAL_ADMIN)),
+    NavItem("Invoices", "buyer:invoice_list", (Role.BUYER, Role.PORTAL_ADMIN)),
     NavItem("Overdue acks", "buyer:overdue_acknowledgments", (Role.BUYER, Role.PORTAL_ADMIN)),
     NavItem("Onboarding", "onboarding:checklist", (Role.SUPPLIER_ADMIN,)),
     NavItem("Team", "team:user_list", (Role.SUPPLIER_ADMIN,)),
@@ -35,14 +41,31 @@ NAV_ITEMS = (
         "integrations:connector_list",
         (Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN),
     ),
+    NavItem("Receiving", "buyer:receiving", (Role.BUYER, Role.PORTAL_ADMIN)),
+    NavItem("Receiving variances", "suppliers:receiving_variances", (Role.SUPPLIER_STAFF,)),
+    NavItem("Exceptions", "exceptions:list", INTERNAL_NAV),
+    NavItem("Inventory", "inventory:dashboard", INTERNAL_NAV),
+    NavItem("Internal API keys", "api_keys:list", (Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)),
     NavItem("Admin", "admin:index", (Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)),
 )
+
+
+@lru_cache(maxsize=128)
+def _url(url_name: str, urlconf: str, script_prefix: str) -> str:
+    # A named route without arguments has one URL per URLconf and script prefix (both in
+    # the key, as reverse() depends on them): computed once, not on every page.
+    return reverse(url_name, urlconf=urlconf)
+
+
+def nav_url(url_name: str) -> str:
+    """reverse(url_name) for an argument-free route, computed once per process."""
+    return _url(url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_roles": frozenset()}
+        return {"nav_items": [], "user_roles": frozenset(), "home_url": nav_url("home")}
     roles = user_roles(user)
     items = []
     for item in NAV_ITEMS:
@@ -50,11 +73,13 @@ def navigation(request) -> dict:
             continue
         if item.url_name == "admin:index" and not user.is_staff:
             continue
-        url = reverse(item.url_name)
+        url = nav_url(item.url_name)
         active = request.path == url if item.url_name == "home" else request.path.startswith(url)
         items.append({"label": item.label, "url": url, "active": active})
     return {
         "nav_items": items,
         "user_roles": roles,
         "membership": active_membership(user),
+        "home_url": nav_url("home"),
+        "logout_url": nav_url("account_logout"),
     }

@@ -15,6 +15,8 @@ urlpatterns = [
     path("manage/", include("suppliers.onboarding_admin_urls")),
     path("integrations/api-keys/", include("integrations.api.page_urls")),
     path("integrations/", include("integrations.urls")),
+    path("exceptions/", include("integrations.exception_urls")),
+    path("inventory/", include("inventory.urls")),
     path("api/v1/", include("suppliers.api.urls")),
     path("api/v1/", include("integrations.api.urls")),
     path("admin/", admin.site.urls),

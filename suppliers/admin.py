@@ -133,3 +133,93 @@ class DocumentTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "required", "expires", "is_active", "sort_order"]
     list_editable = ["required", "expires", "is_active", "sort_order"]
     prepopulated_fields = {"code": ["name"]}
+
+
+# EDI X12 (issue 10): trading partners are configured here; invoices are read-only.
+from suppliers.models import Invoice, InvoiceLine, TradingPartner  # noqa: E402
+
+
+@admin.register(TradingPartner)
+class TradingPartnerAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "supplier",
+        "isa_qualifier",
+        "isa_id",
+        "gs_id",
+        "versions_accepted",
+        "usage",
+        "is_active",
+    ]
+    list_filter = ["is_active", "usage"]
+    search_fields = ["code", "isa_id", "gs_id", "supplier__code", "supplier__name"]
+    list_select_related = ["supplier"]
+    raw_id_fields = ["supplier"]
+    fieldsets = [
+        (None, {"fields": ["supplier", "code", "is_active", "usage"]}),
+        (
+            "Partner ids (ISA05/06, GS02 of their files)",
+            {"fields": ["isa_qualifier", "isa_id", "gs_id"]},
+        ),
+        (
+            "Our ids as this partner knows us (ISA07/08, GS03)",
+            {"fields": ["our_isa_qualifier", "our_isa_id", "our_gs_id"]},
+        ),
+        ("Versions", {"fields": ["versions_accepted", "outbound_version"]}),
+        (
+            "Mapping profile",
+            {
+                "fields": [
+                    "po_number_qualifier",
+                    "supplier_item_qualifier",
+                    "buyer_item_qualifier",
+                    "upc_qualifier",
+                    "uom_map",
+                    "upc_map",
+                ]
+            },
+        ),
+        ("Folders", {"fields": ["inbound_folder", "outbound_folder"]}),
+    ]
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = ["line_no", "po_line", "supplier_sku", "quantity", "uom_code", "unit_price"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    """Read-only: invoices arrive through `invoice_record` (EDI 810) with audit and event."""
+
+    list_display = [
+        "number",
+        "supplier",
+        "purchase_order",
+        "invoice_date",
+        "total_amount",
+        "currency",
+        "channel",
+        "received_at",
+    ]
+    list_filter = ["channel", "currency"]
+    search_fields = ["number", "supplier__code", "purchase_order__number"]
+    list_select_related = ["supplier", "purchase_order"]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+    inlines = [InvoiceLineInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -4,7 +4,9 @@ from django.urls import path
 
 from suppliers.views import acknowledgments as ack_views
 from suppliers.views import inbound as inbound_views
+from suppliers.views import invoices as invoice_views
 from suppliers.views import purchase_orders as po_views
+from suppliers.views import receipts as receipt_views
 
 app_name = "buyer"
 
@@ -13,7 +15,9 @@ urlpatterns = [
     path("orders/<str:number>/", po_views.buyer_po_detail, name="po_detail"),
     path("inbound/", inbound_views.inbound_schedule, name="inbound_schedule"),
     path("inbound/export.csv", inbound_views.inbound_schedule_csv, name="inbound_csv"),
-    path("inbound/risk/", inbound_views.inbound_risk, name="inbound_risk"),
+    path("inbound-risk/", inbound_views.inbound_risk, name="inbound_risk"),
+    path("receiving/", receipt_views.receiving_dashboard, name="receiving"),
+    path("receiving/upload/", receipt_views.receipt_upload, name="receipt_upload"),
     path("availability/", inbound_views.buyer_availability, name="availability"),
     path(
         "shipments/<str:supplier_code>/<str:asn_number>/",
@@ -21,6 +25,12 @@ urlpatterns = [
         name="asn_detail",
     ),
     path("orders/<str:number>/remind/", ack_views.buyer_po_remind, name="po_remind"),
+    path("invoices/", invoice_views.buyer_invoice_list, name="invoice_list"),
+    path(
+        "invoices/<str:supplier_code>/<str:number>/",
+        invoice_views.buyer_invoice_detail,
+        name="invoice_detail",
+    ),
     path("reviews/", ack_views.buyer_review_queue, name="review_queue"),
     path("reviews/<int:pk>/accept/", ack_views.buyer_proposal_accept, name="proposal_accept"),
     path("reviews/<int:pk>/reject/", ack_views.buyer_proposal_reject, name="proposal_reject"),

@@ -2,8 +2,9 @@
 overdue list, and a PO's acknowledgment history. Constant query counts whatever the volume."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from suppliers.models import (
@@ -17,15 +18,63 @@ from suppliers.models import (
 )
 
 
+@dataclass(frozen=True)
+class SupplierInbox:
+    """A supplier's POs counted by status, and how many await an acknowledgment past due."""
+
+    by_status: dict[str, int]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """The four counters a supplier acts on."""
+        return {
+            "to_acknowledge": self._sum(PurchaseOrder.AWAITING_ACKNOWLEDGMENT),
+            "change_proposed": self._sum({PurchaseOrder.Status.CHANGE_PROPOSED}),
+            "overdue": self.overdue,
+            "open_to_ship": self._sum(PurchaseOrder.OPEN_TO_SHIP),
+        }
+
+    def _sum(self, statuses) -> int:
+        return sum(self.by_status.get(status, 0) for status in statuses)
+
+
+def supplier_inbox(*, supplier: Supplier, now: datetime.datetime) -> SupplierInbox:
+    """The supplier's PO counts by status and overdue, in one query that stays cheap at
+    10,000s of POs: the counts by status come from the (supplier, status, …) index alone
+    (an index-only scan, no table rows), the overdue count (a scalar subquery, run once)
+    reads the table only for the POs awaiting acknowledgment. The total doubles as the
+    list's paginator count, so the list never runs its own COUNT(*) when unfiltered."""
+    overdue = (
+        PurchaseOrder.objects.filter(
+            supplier=supplier,
+            status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT,
+            ack_due_at__lt=now,
+        )
+        .order_by()
+        .values("supplier")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = list(
+        PurchaseOrder.objects.filter(supplier=supplier)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), overdue=Subquery(overdue))
+    )
+    return SupplierInbox(
+        by_status={row["status"]: row["n"] for row in rows},
+        overdue=(rows[0]["overdue"] or 0) if rows else 0,
+    )
+
+
 def supplier_inbox_counters(*, supplier: Supplier, now: datetime.datetime) -> dict[str, int]:
     """The four counters a supplier acts on, in one query."""
-    awaiting = Q(status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT)
-    return PurchaseOrder.objects.filter(supplier=supplier).aggregate(
-        to_acknowledge=Count("pk", filter=awaiting),
-        change_proposed=Count("pk", filter=Q(status=PurchaseOrder.Status.CHANGE_PROPOSED)),
-        overdue=Count("pk", filter=awaiting & Q(ack_due_at__lt=now)),
-        open_to_ship=Count("pk", filter=Q(status__in=PurchaseOrder.OPEN_TO_SHIP)),
-    )
+    return supplier_inbox(supplier=supplier, now=now).counters
 
 
 def only_overdue(queryset: QuerySet[PurchaseOrder], *, now: datetime.datetime) -> QuerySet:

@@ -4,14 +4,19 @@ another supplier, who must get a 404."""
 from django.urls import path
 
 from suppliers.views import acknowledgments as ack_views
+from suppliers.views import api_keys as api_key_views
 from suppliers.views import availability as availability_views
+from suppliers.views import invoices as invoice_views
 from suppliers.views import purchase_orders as po_views
+from suppliers.views import receipts as receipt_views
 from suppliers.views import shipments as asn_views
 
 app_name = "suppliers"
 
 urlpatterns = [
     path("", po_views.supplier_po_list, name="po_list"),
+    # Before "<str:number>/" so that "receiving" is not read as a PO number.
+    path("receiving/", receipt_views.supplier_receiving_variances, name="receiving_variances"),
     # Shipping pages come before "<str:number>/" so that "shipments" is not read as a PO.
     path("shipments/", asn_views.asn_list, name="asn_list"),
     path("shipments/new/", asn_views.asn_new, name="asn_new"),
@@ -23,6 +28,12 @@ urlpatterns = [
     path(
         "shipments/<str:asn_number>/milestones/", asn_views.asn_milestone, name="asn_milestone"
     ),
+    path("api-keys/", api_key_views.api_key_list, name="api_keys"),
+    path(
+        "api-keys/<int:key_id>/revoke/",
+        api_key_views.api_key_revoke_view,
+        name="api_key_revoke",
+    ),
     path("availability/", availability_views.availability_list, name="availability"),
     path(
         "availability/upload/", availability_views.availability_upload, name="availability_upload"
@@ -31,6 +42,12 @@ urlpatterns = [
         "availability/<int:supplier_item_id>/",
         availability_views.availability_row,
         name="availability_row",
+    ),
+    path("invoices/", invoice_views.supplier_invoice_list, name="invoice_list"),
+    path(
+        "invoices/<str:invoice_number>/",
+        invoice_views.supplier_invoice_detail,
+        name="invoice_detail",
     ),
     path("<str:number>/", po_views.supplier_po_detail, name="po_detail"),
     path("<str:number>/accept/", ack_views.supplier_po_accept, name="po_accept"),

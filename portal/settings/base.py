@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "template_partials",
     "import_export",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "portal",
     "suppliers",
     "inventory",
@@ -102,6 +104,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RejectNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -139,6 +142,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [
+    # allauth's, loading user, supplier membership and roles in one query per request.
+    "portal.auth_backends.PortalAuthenticationBackend",
+    # Sessions store the path of the backend that signed them in: these two keep sessions
+    # from before the portal backend valid. Drop them once those have expired
+    # (SESSION_COOKIE_AGE, two weeks).
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -200,6 +208,14 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Sessions are read on every signed-in request: from Redis when there is one (written
+# through to the database). A per-process locmem cache would let a session deleted by one
+# process (logout) live on in another's, so without Redis they stay database-only.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # Celery (DESIGN §5): acks late + reject on worker lost + prefetch 1, so a killed worker's
 # task is redelivered rather than lost. Without a broker, tasks run eagerly in-process.
@@ -221,6 +237,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "integrations-outbox-sweep": {
         "task": "integrations.outbox_sweep",
         "schedule": float(_int("OUTBOX_SWEEP_SECONDS", 30)),
+    },
+    # EDI partner files from each trading partner's inbound folder (issue 10).
+    "suppliers-edi-inbound-folders": {
+        "task": "suppliers.edi_poll_inbound_folders",
+        "schedule": float(_int("EDI_POLL_SECONDS", 60)),
     },
     # Daily chase of overdue PO acknowledgments (at most one reminder per PO per day).
     "suppliers-acknowledgment-reminders": {
@@ -244,7 +265,37 @@ CELERY_BEAT_SCHEDULE: dict = {
     "suppliers-tryton-stock": {"task": "suppliers.tasks_erp.pull_tryton_stock", "schedule": 3600.0},
 }
 # Task modules not named tasks.py, which autodiscovery would miss.
-CELERY_IMPORTS = ["suppliers.tasks_onboarding", "suppliers.tasks_erp"]
+CELERY_IMPORTS = [
+    "suppliers.tasks_onboarding",
+    "suppliers.tasks_erp",
+    "suppliers.tasks_edi",
+    "integrations.api.tasks",
+    "integrations.tasks_exceptions",
+    "suppliers.tasks_inventory",
+]
+# API idempotency keys past API_IDEMPOTENCY_HOURS are purged hourly.
+CELERY_BEAT_SCHEDULE["integrations-api-idempotency-purge"] = {
+    "task": "integrations.api.purge_idempotency_records",
+    "schedule": 3600.0,
+}
+# Nightly reconciliation at the time set in ReconciliationSchedule (admin): checked every
+# 5 minutes. Exceptions past their SLA are escalated hourly; stale availability daily.
+CELERY_BEAT_SCHEDULE["inventory-reconcile-nightly"] = {
+    "task": "inventory.reconcile_nightly_if_due",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["integrations-escalate-exceptions"] = {
+    "task": "integrations.escalate_exceptions",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["suppliers-refresh-inbound-positions"] = {
+    "task": "suppliers.refresh_inbound_positions",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["suppliers-stale-availability"] = {
+    "task": "suppliers.check_stale_availability",
+    "schedule": 24 * 60 * 60.0,
+}
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
@@ -255,11 +306,61 @@ PORTAL_SITE_URL = env.str("PORTAL_SITE_URL", default="http://127.0.0.1:8000").rs
 # The daily task reminds suppliers of POs this many hours past their acknowledgment due time.
 PORTAL_ACK_REMINDER_AFTER_HOURS = _int("PORTAL_ACK_REMINDER_AFTER_HOURS", 24)
 
+# Public REST API v1 (issue 9): Bearer API keys only, problem JSON errors, per-key and
+# per-supplier throttles in the default cache (Redis in production).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.api.auth.HasApiKey"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "integrations.api.throttling.ApiKeyRateThrottle",
+        "integrations.api.throttling.TenantRateThrottle",
+    ],
+    "EXCEPTION_HANDLER": "integrations.api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+API_THROTTLE_KEY_RATE = env.str("API_THROTTLE_KEY_RATE", default="600/min")
+API_THROTTLE_TENANT_RATE = env.str("API_THROTTLE_TENANT_RATE", default="1200/min")
+API_IDEMPOTENCY_HOURS = _int("API_IDEMPOTENCY_HOURS", 24)
+API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# Raw stock files (POST /api/v1/stock-snapshots) are streamed to disk, not held in memory.
+API_MAX_UPLOAD_BYTES = _int("API_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+# 10,000 availability items in one JSON body exceed Django's 2.5 MB default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Supplier Portal API",
+    "DESCRIPTION": "See integrations/api/docs.md (rendered in the docs page).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseOrderStatusEnum": "suppliers.models.PurchaseOrder.Status",
+        "AsnStatusEnum": "suppliers.models.Shipment.Status",
+        "AcknowledgmentStatusEnum": "suppliers.models.Acknowledgment.Status",
+    },
+    "PREPROCESSING_HOOKS": ["integrations.api.schema.only_api_v1"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.api.schema.add_problem_responses",
+    ],
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per task is noise; delivery attempts are recorded in the database.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }

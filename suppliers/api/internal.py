@@ -3,8 +3,6 @@ ERP, and stock snapshots (a CSV file streamed as the request body)."""
 
 from decimal import Decimal
 
-import psycopg
-from django.db import DataError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -14,7 +12,6 @@ from rest_framework.response import Response
 from integrations.api.auth import scope_required
 from integrations.api.problems import UnprocessableReference
 from integrations.api.views import ApiView
-from integrations.errors import DomainError
 from integrations.models import ApiScope, Channel
 from inventory.ingest import snapshot_ingest
 from inventory.models import InventorySnapshot, Warehouse
@@ -187,23 +184,13 @@ class SnapshotUpload(ApiView):
         warehouse = Warehouse.objects.filter(code=params["warehouse"]).first()
         if warehouse is None:
             raise UnprocessableReference({"warehouse": ["No warehouse has this code."]})
-        try:
-            result = snapshot_ingest(
-                actor=request.user,
-                stream=self.spooled_body,
-                source=params["source"],
-                warehouse=warehouse,
-                taken_at=params.get("taken_at"),
-                file_name=params["file_name"],
-                channel=Channel.API,
-            )
-        except (UnicodeDecodeError, DataError, psycopg.DataError) as error:
-            # The ingest lets a file that is not UTF-8 CSV (a NUL byte, an unterminated
-            # quote) fail in the decoder or in COPY (raw psycopg errors: COPY bypasses
-            # Django's error wrapping); its transaction is already rolled back.
-            # That is the client's file, not our bug: a 422 that says what is wrong.
-            raise DomainError(
-                f"The file is not a readable UTF-8 CSV ({str(error).splitlines()[0]}).",
-                field="file",
-            ) from error
+        result = snapshot_ingest(
+            actor=request.user,
+            stream=self.spooled_body,
+            source=params["source"],
+            warehouse=warehouse,
+            taken_at=params.get("taken_at"),
+            file_name=params["file_name"],
+            channel=Channel.API,
+        )
         return Response(SnapshotOutput(result).data, status=status.HTTP_201_CREATED)

@@ -8,6 +8,7 @@ from suppliers.models.acknowledgments import (
     ScheduleLine,
 )
 from suppliers.models.availability import SupplierAvailability
+from suppliers.models.edi import Invoice, InvoiceLine, TradingPartner
 from suppliers.models.onboarding import (
     DocumentType,
     Invitation,
@@ -30,6 +31,8 @@ __all__ = [
     "AsnLine",
     "AutoAcceptRule",
     "DocumentType",
+    "Invoice",
+    "InvoiceLine",
     "Invitation",
     "OnboardingComment",
     "OnboardingSectionReview",
@@ -40,15 +43,16 @@ __all__ = [
     "Receipt",
     "ReceiptLine",
     "ScheduleLine",
+    "ShipFromLocation",
     "Shipment",
     "ShipmentMilestone",
     "ShipmentPackage",
-    "ShipFromLocation",
     "Supplier",
+    "SupplierAvailability",
     "SupplierContact",
     "SupplierDocument",
-    "SupplierAvailability",
     "SupplierItem",
     "SupplierMembership",
     "SupplierProfile",
+    "TradingPartner",
 ]

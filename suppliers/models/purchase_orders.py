@@ -62,6 +62,8 @@ class PurchaseOrder(models.Model):
             models.Index(fields=["-issued_at", "-id"], name="po_recent"),
             # The API lists a supplier's POs by last change (cursor pagination).
             models.Index(fields=["supplier", "-updated_at", "-id"], name="po_supplier_updated"),
+            # The supplier inbox counts overdue acknowledgments from the index alone.
+            models.Index(fields=["supplier", "status", "ack_due_at"], name="po_supplier_ack_due"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(revision__gte=1), name="po_revision_positive"),

@@ -27,6 +27,8 @@ from suppliers.services.onboarding import (
     supplier_profile_save,
 )
 from suppliers.services.purchase_orders import PurchaseOrderLineInput, purchase_order_create
+from suppliers.services.shipment_milestones import shipment_milestone_report
+from suppliers.services.receipts import ReceiptLineInput, receipt_record
 from suppliers.services.shipments import (
     AsnHeader,
     AsnLineInput,
@@ -36,7 +38,6 @@ from suppliers.services.shipments import (
     asn_create_from_purchase_orders,
     asn_submit,
     asn_update,
-    shipment_milestone_report,
 )
 from suppliers.services.supplier_documents import (
     supplier_document_remove,
@@ -58,22 +59,22 @@ from suppliers.services.supplier_users import (
 )
 
 __all__ = [
+    "ReceiptLineInput",
+    "receipt_record",
     "AsnHeader",
     "AsnLineInput",
     "AvailabilityInput",
+    "InvitationError",
+    "IssuedInvitation",
+    "LineProposalInput",
     "PackageInput",
+    "PurchaseOrderLineInput",
+    "ScheduleLineInput",
     "asn_cancel",
     "asn_create",
     "asn_create_from_purchase_orders",
     "asn_submit",
     "asn_update",
-    "shipment_milestone_report",
-    "supplier_availability_post",
-    "InvitationError",
-    "IssuedInvitation",
-    "LineProposalInput",
-    "PurchaseOrderLineInput",
-    "ScheduleLineInput",
     "auto_accept_verdict",
     "change_proposal_accept",
     "change_proposal_reject",
@@ -93,6 +94,8 @@ __all__ = [
     "purchase_order_send_reminder",
     "ship_from_location_add",
     "ship_from_location_remove",
+    "shipment_milestone_report",
+    "supplier_availability_post",
     "supplier_contact_add",
     "supplier_contact_remove",
     "supplier_document_remove",

@@ -173,3 +173,30 @@ def test_the_command_ingests_a_file_and_prints_the_rejected_rows(tmp_path):
     assert "line 3: unknown_sku (B)" in out.getvalue()
     with pytest.raises(CommandError, match="already ingested"):
         call_command("ingest_snapshot", str(path), "--source", "wms", "--warehouse", "DC1")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"sku,uom,quantity\nBOLT,EA,\xff\xfe\n",
+        b'sku,uom,quantity\nBOLT,EA,"12\n',
+        b"\xff\xfesku,uom,quantity\n",
+    ],
+    ids=["bad-bytes", "unterminated-quote", "bad-header-bytes"],
+)
+def test_a_file_that_is_not_utf8_csv_is_refused_with_a_clear_error(content, django_db_setup, db):
+    import io
+
+    from integrations.errors import DomainError
+    from inventory.ingest import snapshot_ingest
+    from inventory.models import InventorySnapshot
+    from tests.inventory.factories import WarehouseFactory
+
+    with pytest.raises(DomainError) as error:
+        snapshot_ingest(
+            actor=None, stream=io.BytesIO(content), source="wms", warehouse=WarehouseFactory()
+        )
+
+    assert error.value.code in ("unreadable_file", "invalid")
+    assert "CSV" in error.value.message
+    assert InventorySnapshot.objects.count() == 0

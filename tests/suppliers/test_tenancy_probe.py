@@ -4,9 +4,15 @@ The probe walks the URL patterns, so a new page is covered without a new test. A
 whose URL keyword it cannot fill fails the test: add the keyword to `owned_objects`.
 """
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from integrations.api.keys import api_key_create
+from suppliers.models import Invoice
 from tests.suppliers.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,
@@ -45,10 +51,21 @@ def owned_objects(supplier):
         supplier=supplier, asn_number="ASN-OWNED-1", ship_to=purchase_order.ship_to
     )
     supplier_item = SupplierItemFactory(supplier=supplier, item=po_line.item)
+    api_key = api_key_create(actor=None, name="erp", scopes=["read"], supplier_id=supplier.pk)
+    invoice = Invoice.objects.create(
+        supplier=supplier,
+        purchase_order=purchase_order,
+        number="INV-OWNED-1",
+        invoice_date=datetime.date(2024, 3, 5),
+        total_amount=Decimal("10.00"),
+        received_at=timezone.now(),
+    )
     return {
+        "key_id": api_key.api_key.pk,
         "number": purchase_order.number,
         "asn_number": shipment.asn_number,
         "supplier_item_id": supplier_item.pk,
+        "invoice_number": invoice.number,
     }
 
 
