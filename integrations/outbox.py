@@ -15,6 +15,10 @@ How it stays correct when things break (DESIGN §5):
   message left behind.
 - Per (connector, document) order: only a delivery whose earlier deliveries are all
   delivered or skipped can be claimed, so a failing head holds back its own document only.
+- Throughput (DESIGN §9, bench/outbox.py): everything is per batch, not per delivery — one
+  claim (an index walk that stops at the batch size, whatever the backlog), the sends over
+  one kept-alive connection, then one write-back transaction (attempts by COPY, one
+  compare-and-set UPDATE per outcome kind, the breaker).
 """
 
 import json
@@ -27,7 +31,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -67,33 +71,52 @@ def _earlier_open_delivery() -> Exists:
 
 
 def claim(*, connector: Connector, owner: str, limit: int, now: datetime) -> list[Delivery]:
-    """Lease up to `limit` due deliveries that head their document's queue."""
+    """Lease up to `limit` due deliveries that head their document's queue.
+
+    One locking SELECT (deliveries joined to their events, so sending needs no further
+    read) and one UPDATE. The partial index `delivery_claim` is ordered like the claim, so
+    PostgreSQL walks it and stops after `limit` heads instead of sorting the whole backlog.
+    Only the deliveries are locked (`of=self`): locking their events too would make
+    connectors sharing an event skip each other's work.
+    """
+    lease_until = now + timedelta(seconds=connector.lease_seconds)
     with transaction.atomic():
-        ids = list(
+        batch = list(
             Delivery.objects.filter(
                 connector_id=connector.pk,
                 status__in=Delivery.DUE_STATUSES,
                 next_attempt_at__lte=now,
             )
             .filter(~_earlier_open_delivery())
+            .select_related("event")
             .order_by("next_attempt_at", "id")
-            .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:limit]
+            .select_for_update(skip_locked=True, of=("self",))[:limit]
         )
-        if not ids:
+        if not batch:
             return []
-        Delivery.objects.filter(id__in=ids).update(
+        ids = [d.pk for d in batch]
+        Delivery.objects.filter(id__in=ids, status__in=Delivery.DUE_STATUSES).update(
             status=Status.IN_FLIGHT,
             lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=connector.lease_seconds),
+            lease_expires_at=lease_until,
             attempts=F("attempts") + 1,
             updated_at=now,
         )
-    return list(
-        Delivery.objects.filter(id__in=ids, lease_owner=owner)
-        .select_related("event")
-        .order_by("id")
-    )
+        if not connection.features.has_select_for_update_skip_locked:
+            # No row locks (SQLite): another claimer may have leased some of these rows
+            # between our read and our write; keep the ones the UPDATE gave us.
+            mine = set(
+                Delivery.objects.filter(id__in=ids, lease_owner=owner).values_list("id", flat=True)
+            )
+            batch = [d for d in batch if d.pk in mine]
+    # On PostgreSQL the rows stay locked from the SELECT to the commit: all of them are ours.
+    for delivery in batch:
+        delivery.status = Status.IN_FLIGHT
+        delivery.lease_owner = owner
+        delivery.lease_expires_at = lease_until
+        delivery.attempts += 1
+        delivery.updated_at = now
+    return batch
 
 
 @dataclass
@@ -146,6 +169,52 @@ def _attempt_row(outcome: _Outcome) -> DeliveryAttempt:
         response=error.response[:ERROR_LIMIT],
         error=error.message[:ERROR_LIMIT],
     )
+
+
+_ATTEMPT_COLUMNS = (
+    "delivery_id",
+    "connector_id",
+    "number",
+    "started_at",
+    "duration_ms",
+    "outcome",
+    "status_code",
+    "request",
+    "response",
+    "error",
+)
+
+
+def save_attempts(rows: list[DeliveryAttempt]) -> None:
+    """Store a batch's attempt rows. On PostgreSQL with `COPY`: the attempts are the
+    outbox's biggest write, and an INSERT of a hundred rows spends more worker CPU quoting
+    its parameters than sending the deliveries did; COPY streams them instead."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        DeliveryAttempt.objects.bulk_create(rows)
+        return
+    quote = connection.ops.quote_name
+    statement = (
+        f"COPY {quote(DeliveryAttempt._meta.db_table)} "
+        f"({', '.join(quote(column) for column in _ATTEMPT_COLUMNS)}) FROM STDIN"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                (
+                    row.delivery_id,
+                    row.connector_id,
+                    row.number,
+                    row.started_at,
+                    row.duration_ms,
+                    row.outcome,
+                    row.status_code,
+                    json.dumps(row.request),
+                    row.response,
+                    row.error,
+                )
+            )
 
 
 def block_followers(*, delivery: Delivery, now: datetime) -> int:
@@ -354,16 +423,23 @@ def dispatch_batch(connector: Connector, *, owner: str | None = None) -> BatchRe
                 )
                 break
     now = stopped_at or timezone.now()
-    DeliveryAttempt.objects.bulk_create([_attempt_row(o) for o in outcomes])
     successes = [o for o in outcomes if o.error is None]
-    if successes:
-        _record_successes(successes, owner, now)
-    for outcome in outcomes:
-        if outcome.error is not None:
-            _record_failure(connector, outcome, owner, now)
-    _breaker_after_batch(
-        connector, had_success=had_success, trailing_failures=trailing, probing=probing, now=now
-    )
+    # One transaction (one commit) for the whole batch's write-back: the attempts, the
+    # compare-and-set of every outcome and the breaker. Each statement covers the batch.
+    with transaction.atomic():
+        save_attempts([_attempt_row(o) for o in outcomes])
+        if successes:
+            _record_successes(successes, owner, now)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                _record_failure(connector, outcome, owner, now)
+        _breaker_after_batch(
+            connector,
+            had_success=had_success,
+            trailing_failures=trailing,
+            probing=probing,
+            now=now,
+        )
     report.delivered = len(successes)
     report.failed = len(outcomes) - len(successes)
     report.outcomes = outcomes

@@ -19,8 +19,6 @@ urlpatterns = [
     path("catalog/", views.catalog, name="catalog"),
     path("edi/", views_edi.edi_interchange_list, name="edi_list"),
     path("edi/<int:pk>/", views_edi.edi_interchange_detail, name="edi_detail"),
-    path(
-        "edi/<int:pk>/reprocess", views_edi.edi_interchange_reprocess_view, name="edi_reprocess"
-    ),
+    path("edi/<int:pk>/reprocess", views_edi.edi_interchange_reprocess_view, name="edi_reprocess"),
     path("schemas/<str:event_type>.v<int:version>.json", views.event_schema, name="event_schema"),
 ]

@@ -25,9 +25,7 @@ urlpatterns = [
     path("shipments/<str:asn_number>/edit/", asn_views.asn_edit, name="asn_edit"),
     path("shipments/<str:asn_number>/submit/", asn_views.asn_submit, name="asn_submit"),
     path("shipments/<str:asn_number>/cancel/", asn_views.asn_cancel, name="asn_cancel"),
-    path(
-        "shipments/<str:asn_number>/milestones/", asn_views.asn_milestone, name="asn_milestone"
-    ),
+    path("shipments/<str:asn_number>/milestones/", asn_views.asn_milestone, name="asn_milestone"),
     path("api-keys/", api_key_views.api_key_list, name="api_keys"),
     path(
         "api-keys/<int:key_id>/revoke/",

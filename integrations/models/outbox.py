@@ -129,9 +129,12 @@ class Delivery(models.Model):
             models.Index(
                 fields=["connector", "aggregate_key", "sequence"], name="delivery_aggregate_order"
             ),
+            # The claim's predicate and order (`outbox.claim`): with `id` in the key the
+            # scan returns due deliveries already sorted and stops at the batch size,
+            # whatever the backlog.
             models.Index(
-                fields=["connector", "next_attempt_at"],
-                name="delivery_due",
+                fields=["connector", "next_attempt_at", "id"],
+                name="delivery_claim",
                 condition=Q(status__in=["pending", "retry_scheduled"]),
             ),
             models.Index(

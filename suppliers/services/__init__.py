@@ -27,8 +27,8 @@ from suppliers.services.onboarding import (
     supplier_profile_save,
 )
 from suppliers.services.purchase_orders import PurchaseOrderLineInput, purchase_order_create
-from suppliers.services.shipment_milestones import shipment_milestone_report
 from suppliers.services.receipts import ReceiptLineInput, receipt_record
+from suppliers.services.shipment_milestones import shipment_milestone_report
 from suppliers.services.shipments import (
     AsnHeader,
     AsnLineInput,
@@ -59,8 +59,6 @@ from suppliers.services.supplier_users import (
 )
 
 __all__ = [
-    "ReceiptLineInput",
-    "receipt_record",
     "AsnHeader",
     "AsnLineInput",
     "AvailabilityInput",
@@ -69,6 +67,7 @@ __all__ = [
     "LineProposalInput",
     "PackageInput",
     "PurchaseOrderLineInput",
+    "ReceiptLineInput",
     "ScheduleLineInput",
     "asn_cancel",
     "asn_create",
@@ -92,6 +91,7 @@ __all__ = [
     "purchase_order_propose_changes",
     "purchase_order_reject",
     "purchase_order_send_reminder",
+    "receipt_record",
     "ship_from_location_add",
     "ship_from_location_remove",
     "shipment_milestone_report",
