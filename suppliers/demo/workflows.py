@@ -4,9 +4,11 @@ suppliers' onboarding history. Going through the services (not bulk rows) means 
 shows real acknowledgments, timelines, events and deliveries. Idempotent."""
 
 import datetime
+import io
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -140,4 +142,16 @@ def seed_demo_workflows() -> dict[str, int]:
         seed_edi_demo()
     _demo_proposals(created)
     _demo_shipments(created)
+    _demo_inventory(created)
     return created
+
+
+def _demo_inventory(created: dict[str, int]) -> None:
+    """ERP and WMS snapshots of the seeded warehouses, reconciled once, so the exceptions
+    inbox has a believable set of cases to work through. Only when there are none yet."""
+    from inventory.models import InventorySnapshot
+
+    if InventorySnapshot.objects.exists():
+        return
+    call_command("seed_inventory_demo", "--reconcile", stdout=io.StringIO())
+    created["inventory snapshots"] = InventorySnapshot.objects.count()

@@ -213,3 +213,11 @@ def test_the_demo_has_connectors_and_a_dead_letter_to_replay(seeded):
 
     assert Connector.objects.count() >= 2
     assert Delivery.objects.filter(status=Delivery.Status.DEAD).count() == 1
+
+
+def test_the_demo_has_reconciled_warehouses_with_open_inventory_exceptions(seeded):
+    from integrations.models import ExceptionCase
+    from inventory.models import InventorySnapshot, Warehouse
+
+    assert InventorySnapshot.objects.count() == 2 * Warehouse.objects.count()
+    assert ExceptionCase.objects.filter(status=ExceptionCase.Status.OPEN).count() > 10
