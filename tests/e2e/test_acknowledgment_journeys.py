@@ -65,7 +65,7 @@ def test_supplier_proposes_a_later_date_and_less_quantity_and_the_buyer_accepts(
     expect(page.locator("h1 .badge")).to_have_text("Change proposed")
 
     _switch_user(page, live_server, buyer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Reviews").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Change reviews").click()
     expect_htmx_loaded(page)
     card = page.locator(f'article[data-po="{po.number}"]')
     expect(card.locator('tr[data-line="2"]')).to_contain_text("100 → 80 EA")
