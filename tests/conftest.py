@@ -53,3 +53,15 @@ def portal_admin(db):
     return UserFactory(
         email="ada@distributor.example", roles=[Role.PORTAL_ADMIN.value], is_staff=True
     )
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process for this test even when a broker is configured (CI):
+    for page tests that follow a task's result, not the broker's behaviour."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

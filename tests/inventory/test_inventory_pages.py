@@ -79,7 +79,7 @@ def test_the_dashboard_and_runs_pages_run_the_same_queries_after_1_and_6_runs(cl
 
 
 def test_running_from_the_page_reconciles_and_the_progress_bar_reports_the_result(
-    client, operator, django_capture_on_commit_callbacks
+    client, operator, django_capture_on_commit_callbacks, eager_tasks
 ):
     client.force_login(operator)
     dc1 = warehouse()
