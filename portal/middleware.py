@@ -1,8 +1,13 @@
 """Request hygiene shared by every page and the API."""
 
+import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+
+from integrations.correlation import acceptable_correlation_id, bound_correlation_id
+
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class RejectNulCharactersMiddleware:
@@ -22,3 +27,20 @@ class RejectNulCharactersMiddleware:
                 content_type="text/plain",
             )
         return self.get_response(request)
+
+
+class CorrelationIdMiddleware:
+    """Every request carries a correlation id: the client's `X-Request-ID` when it is a
+    sane token, else a new one. Events and audit entries written while serving the request
+    carry it, and the response returns it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = acceptable_correlation_id(request.headers.get(REQUEST_ID_HEADER, ""))
+        with bound_correlation_id(given or uuid.uuid4().hex) as correlation_id:
+            request.correlation_id = correlation_id
+            response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = correlation_id
+        return response

@@ -13,6 +13,7 @@ from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from integrations.api import idempotency
+from integrations.correlation import current_correlation_id
 from integrations.models import ApiKey
 
 logger = logging.getLogger("integrations.api")
@@ -120,6 +121,11 @@ class ApiView(APIView):
         return digest.hexdigest()
 
     def _request_id(self, request) -> str:
+        # The web middleware has already bound the request's correlation id (the client's
+        # X-Request-ID when sane); events published while serving it carry the same id.
+        bound = current_correlation_id()
+        if bound:
+            return bound
         given = request.headers.get(REQUEST_ID_HEADER, "")
         return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from integrations.contracts import validate_envelope
+from integrations.correlation import current_correlation_id
 from integrations.models import AuditEntry, Channel, Connector, Delivery, Event
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def audit_record(
         action=action,
         before=_jsonable(before or {}),
         after=_jsonable(after or {}),
-        correlation_id=correlation_id,
+        correlation_id=correlation_id or current_correlation_id(),
     )
 
 
@@ -92,7 +93,7 @@ def publish(
         aggregate_type=aggregate_type,
         aggregate_id=aggregate_id,
         sequence=(last or 0) + 1,
-        correlation_id=correlation_id or new_correlation_id(),
+        correlation_id=correlation_id or current_correlation_id() or new_correlation_id(),
         source_channel=Channel(channel),
         source_actor=str(actor) if actor is not None else "system",
         data=_jsonable(data),
