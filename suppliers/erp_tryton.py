@@ -17,6 +17,7 @@ to the model (DESIGN §2).
 
 import datetime
 import hashlib
+import io
 import json
 import logging
 from dataclasses import dataclass, field
@@ -379,8 +380,7 @@ class ErpStockRow:
 
 def stock_pull(*, connector: Connector, on: datetime.date | None = None) -> list[ErpStockRow]:
     """On-hand quantities per item × warehouse from Tryton, for the portal's items and
-    warehouses. StockPosition (the ERP side of reconciliation) is not built yet: callers
-    get the rows; the beat task logs how many it pulled."""
+    warehouses (`stock_snapshot_pull` turns them into the ERP side of reconciliation)."""
     warehouses = list(Warehouse.objects.order_by("code").values_list("code", flat=True))
     if not warehouses:
         return []
@@ -398,3 +398,36 @@ def stock_pull(*, connector: Connector, on: datetime.date | None = None) -> list
         for row in rows
         if row["product"] in skus
     ]
+
+
+def stock_snapshot_pull(*, connector: Connector, on: datetime.date | None = None) -> dict:
+    """Pull Tryton's on-hand stock and ingest it, per warehouse, as an ERP snapshot through
+    the same set-based ingest as a CSV file, so the nightly reconciliation compares it with
+    the WMS. Returns {warehouse code: rows loaded, or the reason it was refused}."""
+    from inventory.ingest import snapshot_ingest
+
+    by_warehouse: dict[str, list[ErpStockRow]] = {}
+    for row in stock_pull(connector=connector, on=on):
+        by_warehouse.setdefault(row.warehouse, []).append(row)
+    taken_at = timezone.now()
+    outcome: dict[str, int | str] = {}
+    for warehouse in Warehouse.objects.filter(code__in=by_warehouse).order_by("code"):
+        rows = by_warehouse[warehouse.code]
+        body = "sku,uom,quantity\n" + "".join(
+            f"{row.sku},{row.uom},{row.quantity.normalize():f}\n" for row in rows
+        )
+        try:
+            result = snapshot_ingest(
+                actor=None,
+                stream=io.BytesIO(body.encode()),
+                source="erp",
+                warehouse=warehouse,
+                taken_at=taken_at,
+                file_name=f"tryton-stock-{connector.name}-{taken_at:%Y%m%dT%H%M%S}.csv",
+                channel=Channel.CONNECTOR,
+            )
+        except DomainError as error:
+            outcome[warehouse.code] = error.message
+            continue
+        outcome[warehouse.code] = result.rows_loaded
+    return outcome

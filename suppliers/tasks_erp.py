@@ -38,4 +38,4 @@ def pull_tryton_receipts() -> dict:
 
 @shared_task(name="suppliers.tasks_erp.pull_tryton_stock")
 def pull_tryton_stock() -> dict:
-    return _each_connector(lambda c: {"rows": len(erp_tryton.stock_pull(connector=c))}, "stock")
+    return _each_connector(lambda c: erp_tryton.stock_snapshot_pull(connector=c), "stock")

@@ -9,6 +9,7 @@ import pytest
 from integrations import outbox
 from integrations.connectors import ConnectorError, connector_for
 from integrations.models import AuditEntry, CircuitBreaker, Delivery
+from inventory.models import InventorySnapshot, InventorySnapshotLine
 from suppliers import erp_tryton, services
 from suppliers.models import PurchaseOrder, Receipt, Shipment
 from tests.erp import helpers
@@ -239,6 +240,14 @@ def test_submitted_asn_becomes_a_draft_tryton_shipment_and_its_receipt_and_stock
     assert again["failed"] == {}
     assert stock_after[("TRY-BOLT-M8", "DAL1")] - stock_before[("TRY-BOLT-M8", "DAL1")] == 100
     assert stock_after[("TRY-NUT-M8", "DAL1")] - stock_before[("TRY-NUT-M8", "DAL1")] == 50
+
+    ingested = erp_tryton.stock_snapshot_pull(connector=tryton_connector)
+    snapshot = InventorySnapshot.objects.get(source="erp", warehouse__code="DAL1")
+    quantities = dict(
+        InventorySnapshotLine.objects.filter(snapshot=snapshot).values_list("item__sku", "quantity")
+    )
+    assert ingested["DAL1"] == len(quantities)
+    assert quantities["TRY-BOLT-M8"] == stock_after[("TRY-BOLT-M8", "DAL1")]
 
 
 def test_cancelled_asn_cancels_its_draft_tryton_shipment_and_frees_the_moves(
