@@ -50,11 +50,19 @@ class InboundRejected(Exception):
 @dataclass
 class PullReport:
     created: list[str] = field(default_factory=list)
+    revised: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "unchanged": len(self.unchanged), "failed": self.failed}
+        return {
+            "created": self.created,
+            "revised": self.revised,
+            "cancelled": self.cancelled,
+            "unchanged": len(self.unchanged),
+            "failed": self.failed,
+        }
 
 
 def tryton_connectors() -> list[Connector]:
@@ -170,8 +178,9 @@ def _resolve(purchase: dict) -> tuple[Supplier, Warehouse, list[services.Purchas
 
 
 def purchase_import(*, connector: Connector, purchase: dict) -> str:
-    """Import one canonical Tryton purchase. Returns "created", "unchanged" or "failed"
-    (with a failure row written)."""
+    """Import one canonical Tryton purchase. Returns "created", "revised", "cancelled",
+    "unchanged" or "failed" (with a failure row written: unknown master data, or a
+    revision/cancellation the portal must refuse because goods already shipped)."""
     number = purchase["number"]
     version = _fingerprint(
         {"state": purchase["state"], "lines": _line_signature(purchase["lines"])}
@@ -189,25 +198,27 @@ def purchase_import(*, connector: Connector, purchase: dict) -> str:
             if purchase["state"] == "cancelled":
                 if existing is None:
                     return "unchanged"  # cancelled before we ever saw it: nothing to undo
-                raise InboundRejected(
-                    [
-                        f"cancelled in Tryton after the portal received it (portal status "
-                        f"{existing.get_status_display().lower()}); the portal has no PO "
-                        "cancellation service yet, a buyer must tell the supplier"
-                    ]
+                services.purchase_order_cancel(
+                    actor=None,
+                    purchase_order=existing,
+                    reason=f"cancelled in Tryton (purchase {number})",
+                    channel=Channel.CONNECTOR,
                 )
+                return "cancelled"
             if existing is not None:
                 if existing.erp_id != purchase["erp_id"]:
                     raise InboundRejected(
                         [f"PO number {number} already exists in the portal from another source"]
                     )
                 if _portal_signature(existing) != _line_signature(purchase["lines"]):
-                    raise InboundRejected(
-                        [
-                            "revised in Tryton after the portal received it (lines differ); "
-                            "the portal has no PO revision service yet"
-                        ]
+                    _supplier, _warehouse, lines = _resolve(purchase)
+                    services.purchase_order_revise(
+                        actor=None,
+                        purchase_order=existing,
+                        lines=lines,
+                        channel=Channel.CONNECTOR,
                     )
+                    return "revised"
                 return "unchanged"
             supplier, warehouse, lines = _resolve(purchase)
             services.purchase_order_create(
@@ -246,10 +257,8 @@ def purchases_pull(*, connector: Connector, since: datetime.datetime | None = No
     report = PullReport()
     for purchase in connector_for(connector).fetch_purchases(since=since):
         outcome = purchase_import(connector=connector, purchase=purchase)
-        if outcome == "created":
-            report.created.append(purchase["number"])
-        elif outcome == "unchanged":
-            report.unchanged.append(purchase["number"])
+        if outcome in ("created", "revised", "cancelled", "unchanged"):
+            getattr(report, outcome).append(purchase["number"])
         else:
             report.failed[purchase["number"]] = "see the connector's inbound_rejected entries"
     return report

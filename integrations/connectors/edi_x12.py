@@ -25,7 +25,11 @@ from integrations.edi.envelope import render_outbound
 from integrations.edi.x850 import render_850
 from integrations.models import EdiInterchange, EdiTransactionSet
 
-PURCHASE_ORDER_EVENTS = ("purchase_order.received", "purchase_order.change_decided")
+PURCHASE_ORDER_EVENTS = (
+    "purchase_order.received",
+    "purchase_order.change_decided",
+    "purchase_order.revised",
+)
 
 
 def _write_atomically(directory, name: str, text: str) -> str:

@@ -49,6 +49,7 @@ EDI_CONNECTOR = {
         "edi.functional_ack",
         "purchase_order.received",
         "purchase_order.change_decided",
+        "purchase_order.revised",
     ],
     "owner_team": "Integration team",
     "change_window": "Any time (files)",

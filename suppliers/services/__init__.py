@@ -26,7 +26,12 @@ from suppliers.services.onboarding import (
     supplier_invite,
     supplier_profile_save,
 )
-from suppliers.services.purchase_orders import PurchaseOrderLineInput, purchase_order_create
+from suppliers.services.purchase_orders import (
+    PurchaseOrderLineInput,
+    purchase_order_cancel,
+    purchase_order_create,
+    purchase_order_revise,
+)
 from suppliers.services.receipts import ReceiptLineInput, receipt_record
 from suppliers.services.shipment_milestones import shipment_milestone_report
 from suppliers.services.shipments import (
@@ -87,9 +92,11 @@ __all__ = [
     "onboarding_submit",
     "profile_change_decide",
     "purchase_order_accept",
+    "purchase_order_cancel",
     "purchase_order_create",
     "purchase_order_propose_changes",
     "purchase_order_reject",
+    "purchase_order_revise",
     "purchase_order_send_reminder",
     "receipt_record",
     "ship_from_location_add",

@@ -128,3 +128,140 @@ def purchase_order_create(
         channel=channel,
     )
     return purchase_order
+
+
+def _lines_snapshot(purchase_order: PurchaseOrder) -> list[dict]:
+    return [
+        {
+            "line_no": line.line_no,
+            "sku": line.item.sku,
+            "ordered_qty": line.ordered_qty,
+            "uom": line.uom.code,
+            "unit_price": line.unit_price,
+            "requested_date": line.requested_date,
+        }
+        for line in purchase_order.lines.select_related("item", "uom").order_by("line_no")
+    ]
+
+
+def _lock_unshipped(purchase_order: PurchaseOrder, verb: str) -> PurchaseOrder:
+    """Lock the PO row and refuse when goods already moved against it: the ERP has to
+    settle that with the supplier (the portal cannot un-ship)."""
+    purchase_order = (
+        PurchaseOrder.objects.select_for_update(of=("self",))
+        .select_related("supplier", "ship_to")
+        .get(pk=purchase_order.pk)
+    )
+    moved = purchase_order.lines.filter(shipped_qty__gt=0).values_list("line_no", flat=True)
+    if moved:
+        lines = ", ".join(str(no) for no in moved)
+        raise DomainError(
+            f"Purchase order {purchase_order.number} cannot be {verb}: line(s) {lines} "
+            "already shipped. Settle it with the supplier (cancel or receive the ASN first).",
+            field="number",
+        )
+    return purchase_order
+
+
+@transaction.atomic
+def purchase_order_cancel(
+    *, actor, purchase_order: PurchaseOrder, reason: str, channel: str = Channel.CONNECTOR
+) -> PurchaseOrder:
+    """The distributor (its ERP) cancels a PO nothing has shipped against. Cancelling a
+    cancelled PO changes nothing. Publishes `purchase_order.cancelled`."""
+    if purchase_order.status == PurchaseOrder.Status.CANCELLED:
+        return purchase_order
+    purchase_order = _lock_unshipped(purchase_order, "cancelled")
+    if purchase_order.status == PurchaseOrder.Status.CANCELLED:
+        return purchase_order
+    before = {"status": purchase_order.status}
+    purchase_order.status = PurchaseOrder.Status.CANCELLED
+    purchase_order.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=purchase_order,
+        action="cancelled",
+        before=before,
+        after={"status": purchase_order.status, "reason": reason},
+    )
+    publish(
+        event_type="purchase_order.cancelled",
+        aggregate_type="purchase_order",
+        aggregate_id=purchase_order.number,
+        data={
+            "number": purchase_order.number,
+            "supplier": purchase_order.supplier.code,
+            "revision": purchase_order.revision,
+            "reason": reason,
+            "lines": _lines_snapshot(purchase_order),
+        },
+        actor=actor,
+        channel=channel,
+    )
+    return purchase_order
+
+
+@transaction.atomic
+def purchase_order_revise(
+    *,
+    actor,
+    purchase_order: PurchaseOrder,
+    lines: list[PurchaseOrderLineInput],
+    channel: str = Channel.CONNECTOR,
+) -> PurchaseOrder:
+    """The ERP revised a PO before anything shipped: its lines are replaced, the revision
+    goes up, confirmed values are cleared and the supplier acknowledges it again (a new
+    acknowledgment deadline). Publishes `purchase_order.revised`."""
+    _validate_lines(lines)
+    purchase_order = _lock_unshipped(purchase_order, "revised")
+    if purchase_order.status == PurchaseOrder.Status.CANCELLED:
+        raise DomainError(
+            f"Purchase order {purchase_order.number} is cancelled; it cannot be revised.",
+            field="number",
+        )
+    before = {"revision": purchase_order.revision, "lines": _lines_snapshot(purchase_order)}
+    purchase_order.lines.all().delete()
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=purchase_order,
+            line_no=line.line_no,
+            item=line.item,
+            ordered_qty=line.ordered_qty,
+            uom=line.uom,
+            unit_price=line.unit_price,
+            requested_date=line.requested_date,
+        )
+        for line in sorted(lines, key=lambda line: line.line_no)
+    )
+    now = timezone.now()
+    purchase_order.revision += 1
+    purchase_order.status = PurchaseOrder.Status.ISSUED
+    purchase_order.ack_due_at = now + datetime.timedelta(
+        hours=purchase_order.supplier.ack_sla_hours
+    )
+    purchase_order.save(update_fields=["revision", "status", "ack_due_at", "updated_at"])
+    after = {"revision": purchase_order.revision, "lines": _lines_snapshot(purchase_order)}
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=purchase_order,
+        action="revised",
+        before=before,
+        after=after,
+    )
+    publish(
+        event_type="purchase_order.revised",
+        aggregate_type="purchase_order",
+        aggregate_id=purchase_order.number,
+        data={
+            "number": purchase_order.number,
+            "supplier": purchase_order.supplier.code,
+            "ship_to": purchase_order.ship_to.code,
+            "currency": purchase_order.currency,
+            **after,
+        },
+        actor=actor,
+        channel=channel,
+    )
+    return purchase_order
