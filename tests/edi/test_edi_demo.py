@@ -55,7 +55,12 @@ def test_seeding_the_edi_demo_twice_leaves_one_partner_and_one_connector(tmp_pat
     connector = Connector.objects.get()
     assert (connector.kind, connector.event_types) == (
         "edi_x12",
-        ["edi.functional_ack", "purchase_order.received", "purchase_order.change_decided"],
+        [
+            "edi.functional_ack",
+            "purchase_order.received",
+            "purchase_order.change_decided",
+            "purchase_order.revised",
+        ],
     )
     supplier = Supplier.objects.get(code="BRP")
     assert (supplier.edi_isa_qualifier, supplier.edi_isa_id) == ("ZZ", "BRPEDI")
