@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from integrations.models import AuditEntry
+from integrations.models import ApiRequestLog, AuditEntry
 
 
 @admin.register(AuditEntry)
@@ -110,6 +110,21 @@ class ExceptionCaseAdmin(admin.ModelAdmin):
     list_display = ["id", "exception_class", "subject_key", "status", "owner_team", "sla_due_at"]
     list_filter = ["exception_class", "status", "owner_team"]
     search_fields = ["subject_key", "sku", "document_ref"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ApiRequestLog)
+class ApiRequestLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "method", "path", "status_code", "key_label", "request_id", "duration_ms"]
+    list_filter = ["method", "status_code"]
+    search_fields = ["path", "request_id", "key_label"]
+    date_hierarchy = "at"
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from integrations.models import ApiKey, IdempotencyRecord
+from integrations.models import ApiKey, ApiRequestLog, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -155,4 +155,11 @@ def purge_expired(*, now: datetime.datetime | None = None) -> int:
     """Delete records past their retention; returns how many."""
     cutoff = (now or timezone.now()) - retention()
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def purge_request_log(*, now: datetime.datetime | None = None) -> int:
+    """Delete API request log rows older than `API_REQUEST_LOG_DAYS`; returns how many."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.API_REQUEST_LOG_DAYS)
+    deleted, _ = ApiRequestLog.objects.filter(at__lt=cutoff).delete()
     return deleted

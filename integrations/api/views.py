@@ -6,15 +6,17 @@ import hashlib
 import logging
 import re
 import tempfile
+import time
 import uuid
 
 from django.conf import settings
+from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
 from integrations.api import idempotency
 from integrations.correlation import current_correlation_id
-from integrations.models import ApiKey
+from integrations.models import ApiKey, ApiRequestLog
 
 logger = logging.getLogger("integrations.api")
 
@@ -132,6 +134,7 @@ class ApiView(APIView):
     def dispatch(self, request, *args, **kwargs):
         # DRF's dispatch, with one change: a replayed idempotent request returns the
         # stored response instead of running the handler again.
+        self._started = time.monotonic()
         self.args = args
         self.kwargs = kwargs
         request = self.initialize_request(request, *args, **kwargs)
@@ -180,6 +183,17 @@ class ApiView(APIView):
         if self.sunset_on is not None:
             response["Sunset"] = email.utils.format_datetime(self.sunset_on, usegmt=True)
         api_key = request.auth if isinstance(request.auth, ApiKey) else None
+        started = getattr(self, "_started", None)
+        ApiRequestLog.objects.create(
+            at=timezone.now(),
+            api_key=api_key,
+            key_label=f"{api_key.name} ({api_key.prefix})"[:120] if api_key else "",
+            method=request.method,
+            path=request.get_full_path()[:500].replace("\x00", ""),
+            status_code=response.status_code,
+            request_id=request_id[:64],
+            duration_ms=int((time.monotonic() - started) * 1000) if started else 0,
+        )
         logger.info(
             "api %s %s %s key=%s request_id=%s",
             request.method,

@@ -1,7 +1,7 @@
 """Integration control records shared by every app, one module per concept. Domain apps
 are referenced by label and id only: `integrations` imports none of them (DESIGN §2)."""
 
-from integrations.models.api import ApiKey, ApiScope, IdempotencyRecord
+from integrations.models.api import ApiKey, ApiRequestLog, ApiScope, IdempotencyRecord
 from integrations.models.edi import EdiControlNumber, EdiInterchange, EdiTransactionSet
 from integrations.models.events import AuditEntry, Channel, Event
 from integrations.models.exceptions import (
@@ -22,6 +22,7 @@ from integrations.models.outbox import (
 
 __all__ = [
     "ApiKey",
+    "ApiRequestLog",
     "ApiScope",
     "AuditEntry",
     "Channel",

@@ -98,3 +98,26 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.api_key_id}:{self.key} ({self.state})"
+
+
+class ApiRequestLog(models.Model):
+    """Every API request, reads included: which key, what, the answer and the correlation id
+    (writes also leave their AuditEntry with before/after). Kept `API_REQUEST_LOG_DAYS`."""
+
+    at = models.DateTimeField(db_index=True)
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    key_label = models.CharField(max_length=120, blank=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status_code = models.PositiveSmallIntegerField()
+    request_id = models.CharField(max_length=64)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["api_key", "-at"], name="apirequest_key_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status_code} ({self.key_label or 'no key'})"

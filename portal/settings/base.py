@@ -326,6 +326,7 @@ REST_FRAMEWORK = {
 API_THROTTLE_KEY_RATE = env.str("API_THROTTLE_KEY_RATE", default="600/min")
 API_THROTTLE_TENANT_RATE = env.str("API_THROTTLE_TENANT_RATE", default="1200/min")
 API_IDEMPOTENCY_HOURS = _int("API_IDEMPOTENCY_HOURS", 24)
+API_REQUEST_LOG_DAYS = _int("API_REQUEST_LOG_DAYS", 90)
 API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # Raw stock files (POST /api/v1/stock-snapshots) are streamed to disk, not held in memory.
 API_MAX_UPLOAD_BYTES = _int("API_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
