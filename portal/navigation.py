@@ -73,9 +73,17 @@ def navigation(request) -> dict:
             continue
         if item.url_name == "admin:index" and not user.is_staff:
             continue
-        url = nav_url(item.url_name)
-        active = request.path == url if item.url_name == "home" else request.path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        items.append({"label": item.label, "url": nav_url(item.url_name), "active": False})
+    # The current page belongs to the item with the longest URL prefix of its path, so
+    # /orders/shipments/ marks "Shipments", not also "Purchase orders" (/orders/).
+    matches = [
+        entry
+        for entry in items
+        if request.path == entry["url"]
+        or (entry["url"] != "/" and request.path.startswith(entry["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda entry: len(entry["url"]))["active"] = True
     return {
         "nav_items": items,
         "user_roles": roles,
