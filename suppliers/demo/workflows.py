@@ -129,6 +129,7 @@ def seed_demo_workflows() -> dict[str, int]:
     from suppliers.onboarding_demo import seed_onboarding_demo
 
     created: dict[str, int] = {}
+    call_command("ensure_roles", stdout=io.StringIO())
     ensure_demo_connectors()
     admin = User.objects.filter(email="admin@demo.example").first()
     if admin is not None:
