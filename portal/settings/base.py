@@ -180,6 +180,9 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 PORTAL_MFA_REQUIRED = _bool("PORTAL_MFA_REQUIRED", True)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Supplier Portal"
+# Accept the code of the neighbouring 30-second period too: a code typed as the period
+# turns over (or a phone clock a few seconds off) is not refused.
+MFA_TOTP_TOLERANCE = 1
 MFA_ADAPTER = "portal.mfa.MfaAdapter"
 # Onboarding: invitation links expire after this many days; document upload limit.
 PORTAL_INVITATION_DAYS = _int("PORTAL_INVITATION_DAYS", 7)
