@@ -3,25 +3,19 @@ its admin accepts, sets up TOTP, completes the checklist with a document; the ad
 for a change; the supplier fixes it; the admin approves; the supplier's user sees POs."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from suppliers.models import Supplier
-from tests.portal.factories import PASSWORD
+from tests.portal.factories import PASSWORD, totp_code
 from tests.suppliers.factories import PurchaseOrderFactory
 from tests.suppliers.onboarding_support import PDF_BYTES
 
 ADMIN_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 NEW_PASSWORD = "newco-admin-passphrase-2026"
-
-
-def totp_code(secret: str) -> str:
-    """RFC 6238 with allauth's own HOTP helper: the code an authenticator app shows now."""
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 @pytest.fixture(autouse=True)

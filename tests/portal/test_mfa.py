@@ -3,15 +3,14 @@ before anything else when PORTAL_MFA_REQUIRED is on; login then asks for a code;
 logins are rate-limited."""
 
 import re
-import time
 
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.cache import cache
 from django.urls import reverse
 
-from tests.portal.factories import PASSWORD
+from tests.portal.factories import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +25,6 @@ def mfa_required(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-def totp_code(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 def _login(client, email: str, password: str = PASSWORD):
