@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from inventory.models import InventorySnapshot
 from suppliers.models import Receipt, Shipment
@@ -126,16 +127,42 @@ def test_a_supplier_key_cannot_upload_snapshots(api):
 
 @pytest.mark.parametrize(
     "body",
-    [b"sku,uom,quantity\nA\x00,EA,1\n", b"\xff\xfe\x00", b'sku,uom,quantity\n"unterminated,EA,1\n'],
-    ids=["nul", "not-utf8", "unterminated-quote"],
+    [b"\xff\xfe\x00", b'sku,uom,quantity\n"unterminated,EA,1\n'],
+    ids=["not-utf8", "unterminated-quote"],
 )
-def test_an_unreadable_stock_file_is_a_422_not_a_500(internal_api, body):
+def test_an_unreadable_stock_file_is_a_422_naming_the_file(internal_api, body):
     WarehouseFactory(code="DC1")
 
     response = internal_api.generic(
         "POST", "/api/v1/stock-snapshots?warehouse=DC1&source=wms", body, content_type="text/csv"
     )
 
-    assert response.status_code in (201, 422), response.content
-    if response.status_code == 422:
-        assert response.json()["errors"][0]["pointer"] == "/file"
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["pointer"] == "/file"
+    assert response.json()["detail"].startswith("The file is not a readable UTF-8 CSV")
+
+
+def test_a_nul_character_in_a_sku_is_never_a_500(internal_api):
+    """SQLite stores the NUL, so the row is rejected as an unknown SKU; PostgreSQL cannot
+    store a NUL in text, so the ingest answers a 422 naming the file. Both are exact."""
+    WarehouseFactory(code="DC1")
+
+    response = internal_api.generic(
+        "POST",
+        "/api/v1/stock-snapshots?warehouse=DC1&source=wms",
+        b"sku,uom,quantity\nA\x00,EA,1\n",
+        content_type="text/csv",
+    )
+
+    body = response.json()
+    if connection.vendor == "postgresql":
+        assert response.status_code == 422, response.content
+        assert body["errors"][0]["pointer"] == "/file"
+        assert body["errors"][0]["code"] == "unreadable_file"
+    else:
+        assert response.status_code == 201, response.content
+        assert (body["rows_total"], body["rows_loaded"], body["error_counts"]) == (
+            1,
+            0,
+            {"unknown_sku": 1},
+        )
