@@ -125,6 +125,10 @@ def _stage_sqlite(cursor, stream: BinaryIO, columns: list[str], table: str) -> N
     sql = f"INSERT INTO {table} (line_no, {', '.join(columns)}) VALUES (%s, %s, %s, %s)"
     batch: list[tuple] = []
     for row in reader:
+        if any("\x00" in value for value in row):
+            # PostgreSQL's COPY refuses a NUL in text; refuse it here too, so a file is
+            # judged the same on either database.
+            raise csv.Error(f"line {reader.line_num} contains a NUL character")
         batch.append((reader.line_num, *[*row, "", "", ""][:3]))
         if len(batch) >= 5000:
             cursor.executemany(sql, batch)
