@@ -253,6 +253,20 @@ def _mark_in_flight(cursor, *, now: datetime.datetime) -> None:
     )
 
 
+@transaction.atomic
+def reconciliation_queue(*, actor, warehouse_code: str = "") -> ReconciliationRun:
+    """Record a manual run (one warehouse, or all with "") and hand it to the worker once
+    the row is committed; the worker's `reconcile_run` then does the work."""
+    # Imported here: inventory.tasks imports this module.
+    from inventory.tasks import reconcile_run
+
+    run = ReconciliationRun.objects.create(
+        warehouse_code=warehouse_code, trigger="manual", requested_by=_user(actor)
+    )
+    transaction.on_commit(lambda: reconcile_run.delay(run.pk))
+    return run
+
+
 def _noop(_percent: int, _step: str) -> None:
     return None
 

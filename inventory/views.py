@@ -3,7 +3,6 @@ progress bar, positions side by side, and snapshots with their error reports."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from inventory import selectors
 from inventory.charts import line_chart
 from inventory.ingest import error_report_csv
 from inventory.models import ReconciliationRun, Warehouse
+from inventory.reconciliation import reconciliation_queue
 from portal.access import INTERNAL_ROLES, role_required
 
 internal_required = role_required(*INTERNAL_ROLES)
@@ -46,15 +46,10 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @internal_required
 def run_start(request: HttpRequest) -> HttpResponse:
     """Queue a reconciliation and answer with its progress bar, which polls itself."""
-    from inventory.tasks import reconcile_run
-
     code = request.POST.get("warehouse", "").strip()
     if code and not Warehouse.objects.filter(code=code).exists():
         raise Http404("No such warehouse.")
-    run = ReconciliationRun.objects.create(
-        warehouse_code=code, trigger="manual", requested_by=request.user
-    )
-    transaction.on_commit(lambda: reconcile_run.delay(run.pk))
+    run = reconciliation_queue(actor=request.user, warehouse_code=code)
     return _progress(request, run, status=202)
 
 

@@ -31,6 +31,7 @@ from integrations.models.exceptions import (
     TeamContact,
 )
 from integrations.services.events import audit_record, publish
+from portal.access import INTERNAL_ROLES, has_role
 
 # class → (owner team, severity, SLA hours); an ExceptionPolicy row overrides one.
 DEFAULT_POLICY: dict[str, tuple[str, str, int]] = {
@@ -296,6 +297,10 @@ def exception_acknowledge(*, actor, case: ExceptionCase, channel: str = Channel.
 
 @transaction.atomic
 def exception_assign(*, actor, case: ExceptionCase, assignee, channel: str = Channel.PORTAL):
+    """Give the case to an internal user (or nobody: `assignee=None`); suppliers and
+    inactive users cannot own a case."""
+    if assignee is not None and not has_role(assignee, *INTERNAL_ROLES):
+        raise DomainError("Choose someone from the list.", field="assignee")
     case = _locked(case)
     if not case.is_active:
         raise DomainError(f"Exception #{case.pk} is closed; reopen work on a new case.")

@@ -10,6 +10,7 @@ from integrations.errors import DomainError
 from integrations.models import ExceptionCase, ExceptionPolicy
 from integrations.services import (
     Subject,
+    exception_assign,
     exception_auto_resolve,
     exception_open_or_update,
     exception_resolve,
@@ -117,3 +118,22 @@ def test_bulk_sync_opens_updates_and_resolves_only_within_its_scope():
         "B@DC2": "open",
         "C@DC1": "open",
     }
+
+
+def test_a_case_can_be_assigned_to_an_internal_user_or_nobody_but_not_to_a_supplier(
+    operator, buyer, supplier_user
+):
+    case, _ = exception_open_or_update(
+        actor=None, exception_class="late_asn", subject=SUBJECT, title="late"
+    )
+    exception_assign(actor=operator, case=case, assignee=buyer)
+
+    with pytest.raises(DomainError) as error:
+        exception_assign(actor=operator, case=case, assignee=supplier_user)
+
+    assert (error.value.message, error.value.field) == ("Choose someone from the list.", "assignee")
+    case.refresh_from_db()
+    assert case.assigned_to == buyer
+    exception_assign(actor=operator, case=case, assignee=None)
+    case.refresh_from_db()
+    assert case.assigned_to is None

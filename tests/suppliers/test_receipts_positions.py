@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from inventory.models import StockPosition
-from suppliers.tasks_inventory import inbound_positions_refresh
+from suppliers.services.inbound_positions import inbound_positions_refresh
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
 from tests.suppliers.receipts_helpers import receive
 from tests.suppliers.shipping_helpers import confirmed_po, line_of, ship
