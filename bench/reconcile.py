@@ -26,15 +26,21 @@ def build_snapshots(count: int):
     from django.db import connection
 
     from integrations.models import ExceptionCase
-    from inventory.models import InventorySnapshot, InventorySnapshotLine, Item, Warehouse
+    from inventory.models import (
+        InventorySnapshot,
+        InventorySnapshotLine,
+        Item,
+        Warehouse,
+        snapshot_lines_partition,
+    )
 
     warehouse, _ = Warehouse.objects.get_or_create(code="BENCH-R", defaults={"name": "Bench"})
     ExceptionCase.objects.filter(warehouse_code="BENCH-R").delete()
     old = list(InventorySnapshot.objects.filter(warehouse=warehouse).values_list("pk", flat=True))
     lines, items = InventorySnapshotLine._meta.db_table, Item._meta.db_table
     with connection.cursor() as cursor:
-        if old:
-            cursor.execute(f"DELETE FROM {lines} WHERE snapshot_id = ANY(%s)", [old])
+        for snapshot_id in old:  # each snapshot's lines are a partition of their own
+            cursor.execute(f"DROP TABLE IF EXISTS {snapshot_lines_partition(snapshot_id)}")
         InventorySnapshot.objects.filter(pk__in=old).delete()
         now = datetime.datetime.now(datetime.UTC)
         erp = InventorySnapshot.objects.create(
@@ -43,6 +49,11 @@ def build_snapshots(count: int):
         wms = InventorySnapshot.objects.create(
             source="wms", warehouse=warehouse, taken_at=now, checksum="bench"
         )
+        for snapshot in (erp, wms):
+            cursor.execute(
+                f"CREATE TABLE {snapshot_lines_partition(snapshot.pk)} PARTITION OF {lines} "
+                f"FOR VALUES IN ({snapshot.pk})"
+            )
         numbered = (
             f"SELECT id, CAST(substr(sku, 7) AS integer) AS n FROM {items} "
             "WHERE sku LIKE 'BENCH-%%'"

@@ -2,7 +2,11 @@
 
 from inventory.models.master import Item, UnitOfMeasure, UomConversion, Warehouse
 from inventory.models.reconciliation import ReconciliationRun, ReconciliationSchedule
-from inventory.models.snapshots import InventorySnapshot, InventorySnapshotLine
+from inventory.models.snapshots import (
+    InventorySnapshot,
+    InventorySnapshotLine,
+    snapshot_lines_partition,
+)
 from inventory.models.stock import ItemClassTolerance, StockMovement, StockPosition
 
 __all__ = [
@@ -17,4 +21,5 @@ __all__ = [
     "UnitOfMeasure",
     "UomConversion",
     "Warehouse",
+    "snapshot_lines_partition",
 ]

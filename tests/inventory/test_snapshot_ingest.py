@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from integrations.errors import DomainError
 from inventory.ingest import snapshot_ingest
-from inventory.models import InventorySnapshot, InventorySnapshotLine
+from inventory.models import InventorySnapshot, InventorySnapshotLine, snapshot_lines_partition
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
 from tests.inventory.snapshots import csv_bytes, ingest, items, later, warehouse
 
@@ -105,14 +106,41 @@ def test_negative_quantities_are_allowed_from_the_erp():
     assert lines(result.snapshot) == {"A": Decimal(-4)}
 
 
-def test_a_sku_twice_in_one_file_keeps_one_row_and_reports_the_other():
-    items("A")
+def test_a_sku_twice_in_one_file_keeps_its_first_line_and_reports_the_others():
+    items("A", "B")
 
-    result = ingest("erp", warehouse(), [("A", "1"), ("A", "2")])
+    result = ingest("erp", warehouse(), [("A", "1"), ("B", "5"), ("A", "2"), ("A", "3")])
 
-    assert result.rows_loaded == 1
-    assert result.error_counts == {"duplicate_sku": 1}
-    assert len(lines(result.snapshot)) == 1
+    assert result.rows_loaded == 2
+    assert result.error_counts == {"duplicate_sku": 2}
+    assert lines(result.snapshot) == {"A": Decimal(1), "B": Decimal(5)}
+    assert [(e["line"], e["kind"], e["quantity"]) for e in result.snapshot.errors] == [
+        (4, "duplicate_sku", "2"),
+        (5, "duplicate_sku", "3"),
+    ]
+
+
+def test_a_sku_twice_in_other_units_keeps_its_first_line_too():
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    ItemFactory(sku="A", base_uom=each)
+    UomConversionFactory(item=None, from_uom=case, to_uom=each, factor=Decimal(12))
+
+    result = ingest("erp", warehouse(), [("A", "CS", "2"), ("A", "EA", "7")])
+
+    assert lines(result.snapshot) == {"A": Decimal(24)}
+    assert [(e["line"], e["kind"]) for e in result.snapshot.errors] == [(3, "duplicate_sku")]
+
+
+def test_a_quantity_beyond_twelve_whole_digits_is_reported_and_the_rest_loads():
+    items("A", "B")
+
+    result = ingest("erp", warehouse(), [("A", "1000000000000"), ("B", "999999999999")])
+
+    assert lines(result.snapshot) == {"B": Decimal(999999999999)}
+    assert [(e["line"], e["kind"]) for e in result.snapshot.errors] == [(2, "quantity_too_large")]
+    assert result.snapshot.errors[0]["message"] == (
+        "The quantity is too large (at most 999,999,999,999 in the base unit)."
+    )
 
 
 def test_the_same_snapshot_twice_is_refused_and_not_double_counted():
@@ -200,3 +228,27 @@ def test_a_file_that_is_not_utf8_csv_is_refused_with_a_clear_error(content, djan
     assert error.value.code in ("unreadable_file", "invalid")
     assert "CSV" in error.value.message
     assert InventorySnapshot.objects.count() == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Only PostgreSQL partitions the lines table."
+)
+def test_on_postgresql_each_snapshot_keeps_its_lines_in_a_partition_that_goes_with_it():
+    items("A", "B")
+    result = ingest("erp", warehouse(), [("A", "1"), ("B", "2")])
+    partition = snapshot_lines_partition(result.snapshot.pk)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT inhparent::regclass::text FROM pg_inherits WHERE inhrelid = %s::regclass",
+            [partition],
+        )
+        assert cursor.fetchall() == [("inventory_inventorysnapshotline",)]
+        cursor.execute(f"SELECT COUNT(*) FROM {partition}")
+        assert cursor.fetchone() == (2,)
+
+        result.snapshot.delete()
+
+        cursor.execute("SELECT to_regclass(%s)", [partition])
+        assert cursor.fetchone() == (None,)
+    assert InventorySnapshotLine.objects.count() == 0
