@@ -30,12 +30,12 @@ def stock_position_adjust(
     reason: str,
     channel: str = Channel.SYSTEM,
 ) -> StockPosition:
-    """Add signed deltas (base unit) to the portal-maintained figures of a position.
-
-    Called by the services that change them: acknowledgments (open PO), ASNs (in
-    transit), receipts (in transit down). A figure never goes below zero: a delta that
-    would make it negative is clamped, because an ASN edited after a partial receipt can
-    otherwise double-subtract, and a negative "in transit" has no meaning.
+    """Add signed deltas (base unit) to the portal-maintained figures of a position: a
+    manual adjustment. The supplier services do not call it: they recompute the inbound
+    figures from the documents (`suppliers.services.inbound_positions`), so an adjustment
+    of open PO or in transit lasts only until the next recompute of that position. A
+    figure never goes below zero: a delta that would make it negative is clamped, as a
+    negative "in transit" has no meaning.
     """
     position = _position_for_update(item=item, warehouse=warehouse)
     before = {

@@ -23,6 +23,10 @@ from suppliers.models import (
     ScheduleLine,
 )
 from suppliers.services import acknowledgment_emails as emails
+from suppliers.services.inbound_positions import (
+    inbound_pairs_for_purchase_orders,
+    inbound_positions_refresh_for,
+)
 
 # --- shared by the supplier's and the buyer's transitions (and by proposals) -----------
 
@@ -256,6 +260,8 @@ def apply_accepted_proposal(
         channel=channel,
     )
     emails.notify_change_decided(acknowledgment)
+    # Confirmed quantities changed and the PO is open to ship: its positions' open PO.
+    inbound_positions_refresh_for(pairs=inbound_pairs_for_purchase_orders([purchase_order]))
 
 
 # --- accept and reject ----------------------------------------------------------------
@@ -307,6 +313,7 @@ def purchase_order_accept(
         actor=actor,
         channel=channel,
     )
+    inbound_positions_refresh_for(pairs=inbound_pairs_for_purchase_orders([purchase_order]))
     return acknowledgment
 
 

@@ -13,6 +13,10 @@ from integrations.models import Channel
 from integrations.services import audit_record
 from inventory.models import Item, UnitOfMeasure, Warehouse
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from suppliers.services.inbound_positions import (
+    inbound_pairs_for_purchase_orders,
+    inbound_positions_refresh_for,
+)
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,8 @@ def purchase_order_cancel(
         actor=actor,
         channel=channel,
     )
+    # A confirmed PO was counted as open PO until now.
+    inbound_positions_refresh_for(pairs=inbound_pairs_for_purchase_orders([purchase_order]))
     return purchase_order
 
 
@@ -221,6 +227,9 @@ def purchase_order_revise(
             field="number",
         )
     before = {"revision": purchase_order.revision, "lines": _lines_snapshot(purchase_order)}
+    # A confirmed PO's open quantity goes with its old lines; the new ones count nothing
+    # until the supplier confirms them.
+    pairs = inbound_pairs_for_purchase_orders([purchase_order])
     purchase_order.lines.all().delete()
     PurchaseOrderLine.objects.bulk_create(
         PurchaseOrderLine(
@@ -264,4 +273,5 @@ def purchase_order_revise(
         actor=actor,
         channel=channel,
     )
+    inbound_positions_refresh_for(pairs=pairs)
     return purchase_order

@@ -1,9 +1,11 @@
 """Receipts: the warehouse (WMS) or the ERP says what arrived against an ASN.
 
 A receipt records, per ASN line, the quantity received (damaged included) and the part
-that is damaged, in the PO line's unit. It moves stock through `inventory` (accepted
-goods in, in-transit down), updates the received quantities of the ASN and PO lines, and
-closes the ASN partially or completely.
+that is damaged, in the PO line's unit. It records the stock movements through
+`inventory` (accepted goods in, damaged ones on record), updates the received quantities
+of the ASN and PO lines, closes the ASN partially or completely, and recomputes the
+in-transit figure of the positions from the documents (received goods, damaged included,
+are no longer in transit; a closed ASN has nothing left in transit).
 
 Variance is measured per ASN line across *all* its receipts, with the supplier's
 tolerance (`over_ship_tolerance_pct` of the shipped quantity) for each kind:
@@ -42,6 +44,10 @@ from suppliers.models import (
     Receipt,
     ReceiptLine,
     Shipment,
+)
+from suppliers.services.inbound_positions import (
+    inbound_pairs_for_shipment,
+    inbound_positions_refresh_for,
 )
 
 ZERO = Decimal(0)
@@ -286,11 +292,14 @@ def receipt_record(
         actor=actor,
         channel=channel,
     )
+    # The one writer of in transit on a receipt: recomputed from the ASNs just updated.
+    inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
     return receipt
 
 
 def _move_stock(actor, shipment, asn_line, entry: ReceiptLineInput, receipt, channel) -> None:
-    """Accepted goods into stock, damaged ones on record, both off "in transit"."""
+    """Accepted goods into stock, damaged ones on record. "In transit" is not moved here
+    (no `in_transit_delta`): `receipt_record` recomputes it from the ASNs at its end."""
     po_line = asn_line.po_line
     item = po_line.item
 
@@ -300,7 +309,6 @@ def _move_stock(actor, shipment, asn_line, entry: ReceiptLineInput, receipt, cha
         )
 
     accepted = entry.qty_received - entry.qty_damaged
-    in_transit = -base(entry.qty_received)
     if accepted:
         stock_movement_record(
             actor=actor,
@@ -311,10 +319,8 @@ def _move_stock(actor, shipment, asn_line, entry: ReceiptLineInput, receipt, cha
             occurred_at=receipt.received_at,
             document_type="receipt",
             document_ref=f"{receipt.source}:{receipt.reference}",
-            in_transit_delta=in_transit,
             channel=channel,
         )
-        in_transit = ZERO
     if entry.qty_damaged:
         stock_movement_record(
             actor=actor,
@@ -325,7 +331,6 @@ def _move_stock(actor, shipment, asn_line, entry: ReceiptLineInput, receipt, cha
             occurred_at=receipt.received_at,
             document_type="receipt",
             document_ref=f"{receipt.source}:{receipt.reference}",
-            in_transit_delta=in_transit,
             channel=channel,
         )
 

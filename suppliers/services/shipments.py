@@ -27,6 +27,10 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, Supplier
+from suppliers.services.inbound_positions import (
+    inbound_pairs_for_shipment,
+    inbound_positions_refresh_for,
+)
 from suppliers.services.shipment_rules import (
     SHIPPABLE_PO_STATUSES,
     AsnHeader,
@@ -170,8 +174,8 @@ def asn_update(
     channel: str = Channel.PORTAL,
 ) -> Shipment:
     """Edit an ASN until its goods are received. After submission the edit is checked
-    against the tolerance under the PO line locks, updates shipped quantities and
-    publishes `asn.updated`."""
+    against the tolerance under the PO line locks, updates shipped quantities and the
+    positions' inbound figures, and publishes `asn.updated`."""
     shipment = locked_shipment(shipment)
     if not shipment.can_edit:
         raise DomainError(
@@ -218,6 +222,8 @@ def asn_update(
     shipment.gross_weight_kg = header.gross_weight_kg
     shipment.revision += 1
     shipment.save()
+    # A submitted ASN's old lines move quantity too (a line dropped or changed item).
+    old_pairs = set() if shipment.is_draft else inbound_pairs_for_shipment(shipment)
     replace_lines_and_packages(shipment, prepared, header)
     after = asn_snapshot(shipment)
     audit_record(
@@ -235,6 +241,7 @@ def asn_update(
             )
         )
         publish_asn_event(shipment, "asn.updated", actor=actor, channel=channel, data=after)
+        inbound_positions_refresh_for(pairs=old_pairs | inbound_pairs_for_shipment(shipment))
     return shipment
 
 
@@ -347,6 +354,8 @@ def asn_submit(*, actor, shipment: Shipment, channel: str = Channel.PORTAL) -> S
         after=snapshot,
     )
     publish_asn_event(shipment, "asn.submitted", actor=actor, channel=channel, data=snapshot)
+    # Shipped quantities leave open PO for in transit.
+    inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
     return shipment
 
 
@@ -398,4 +407,6 @@ def asn_cancel(
             channel=channel,
             data={"asn_number": shipment.asn_number, "previous_status": before, "reason": reason},
         )
+        # Its quantities leave in transit and are open PO again.
+        inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
     return shipment

@@ -142,10 +142,8 @@ def test_a_later_receipt_that_brings_the_line_within_tolerance_auto_resolves_its
 
 
 def test_receipts_move_goods_off_in_transit_on_the_stock_position(tolerant_supplier, supplier_user):
-    asn = submitted_asn(tolerant_supplier, supplier_user)
-    StockPosition.objects.create(
-        item=asn.lines.get().po_line.item, warehouse=asn.ship_to, inbound_in_transit=Decimal(100)
-    )
+    asn = submitted_asn(tolerant_supplier, supplier_user)  # submitting put 100 in transit
+    assert StockPosition.objects.get().inbound_in_transit == Decimal(100)
 
     receive(asn, "R-1", "60", damaged="10")
 
