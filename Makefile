@@ -25,8 +25,11 @@ seed: migrate
 	$(PY) manage.py seed_demo --scale $(SCALE)
 
 ## The seeded demo on the embedded default (SQLite in var/, tasks in-process).
+## The periodic tasks (outbox retries, nightly reconciliation, reminders) run beside the
+## server in-process, logging to var/schedule.log: the embedded default has no beat.
 demo: seed
-	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop); periodic tasks log to var/schedule.log"
+	$(PY) manage.py run_schedule > var/schedule.log 2>&1 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## The whole suite: SQLite by default; PostgreSQL and Redis when DATABASE_URL and
