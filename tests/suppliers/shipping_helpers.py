@@ -2,8 +2,10 @@
 acknowledgment service would leave them) and ASNs made through the real services."""
 
 import datetime
+import time
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from suppliers import services
@@ -75,3 +77,21 @@ def ship(
     if submit:
         shipment = services.asn_submit(actor=actor, shipment=shipment)
     return shipment
+
+
+def wait_until_both_are_blocked() -> None:
+    """Wait (10 s at most) until two other connections wait on a lock: the moment two
+    concurrent submissions have met on the same rows."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            # Inside a transaction the statistics views are a snapshot: refresh it.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= 2:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the two submissions never both waited on a lock")

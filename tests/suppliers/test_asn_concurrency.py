@@ -2,7 +2,6 @@
 line row lock makes exactly one succeed (PostgreSQL: SQLite has no row locks)."""
 
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -11,7 +10,12 @@ from django.db import connection, connections, transaction
 from integrations.errors import DomainError
 from suppliers import services
 from suppliers.models import PurchaseOrder, Shipment
-from tests.suppliers.shipping_helpers import confirmed_po, line_of, ship
+from tests.suppliers.shipping_helpers import (
+    confirmed_po,
+    line_of,
+    ship,
+    wait_until_both_are_blocked,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -21,22 +25,6 @@ pytestmark = [
         reason="Row locks (SELECT ... FOR UPDATE) need PostgreSQL; SQLite serialises writes.",
     ),
 ]
-
-
-def _wait_until_both_are_blocked() -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            # Inside a transaction the statistics views are a snapshot: refresh it.
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= 2:
-                return
-        time.sleep(0.05)
-    raise AssertionError("the two submissions never both waited on a lock")
 
 
 def test_two_concurrent_asns_that_together_over_ship_a_line_give_exactly_one_success(
@@ -71,7 +59,7 @@ def test_two_concurrent_asns_that_together_over_ship_a_line_give_exactly_one_suc
         PurchaseOrder.objects.select_for_update().get(pk=purchase_order.pk)
         for thread in threads:
             thread.start()
-        _wait_until_both_are_blocked()
+        wait_until_both_are_blocked()
     for thread in threads:
         thread.join(timeout=30)
 

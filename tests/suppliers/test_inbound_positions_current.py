@@ -3,7 +3,6 @@ them (acknowledgments, PO changes, ASNs, receipts), not only by the hourly backs
 
 import datetime
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -27,7 +26,12 @@ from tests.inventory.factories import (
 )
 from tests.suppliers.factories import AutoAcceptRuleFactory
 from tests.suppliers.receipts_helpers import receive
-from tests.suppliers.shipping_helpers import confirmed_po, line_of, ship
+from tests.suppliers.shipping_helpers import (
+    confirmed_po,
+    line_of,
+    ship,
+    wait_until_both_are_blocked,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -326,21 +330,6 @@ def test_the_backstop_finds_nothing_to_change_after_the_services(
     assert inbound_positions_refresh() == 0
 
 
-def _wait_until_both_are_blocked() -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0] >= 2:
-                return
-        time.sleep(0.05)
-    raise AssertionError("the two submissions never both waited on a lock")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
@@ -377,7 +366,7 @@ def test_two_asns_submitted_at_once_into_a_new_position_both_count_in_transit(
         )
         for thread in threads:
             thread.start()
-        _wait_until_both_are_blocked()
+        wait_until_both_are_blocked()
     for thread in threads:
         thread.join(timeout=30)
 
