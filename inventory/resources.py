@@ -11,11 +11,14 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 from django.db import models
 from import_export import fields, resources, widgets
 
+from integrations.errors import DomainError
+from integrations.models import Channel
 from inventory.models import Item, UnitOfMeasure, Warehouse
+from inventory.services import item_upsert
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -226,8 +229,49 @@ class ColumnErrorsMixin:
                 field.widget.prime(dataset[field.column_name])
 
 
-class ItemResource(ColumnErrorsMixin, resources.ModelResource):
-    """Items by SKU: a known SKU updates the item, a new one creates it."""
+class ServiceSaveMixin:
+    """Save each row through the app's service instead of `instance.save()`.
+
+    `save_instance` is import-export's hook for the save (it receives the import's
+    kwargs, among them `user`, the admin doing the import: the audit actor). The service
+    applies the business rules and writes the audit entry; a `DomainError` becomes an
+    error on the row, under the column it names. A dry run runs the service too, inside
+    import-export's transaction, which is rolled back: nothing is written, and the
+    preview already shows the rows the rules refuse.
+    """
+
+    # DomainError.field (the service's vocabulary) → the column the user has to fix.
+    service_field_columns: dict[str, str] = {}
+
+    def save_through_service(self, instance: models.Model, *, actor) -> models.Model:
+        raise NotImplementedError
+
+    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
+            # The service writes for real: only a rolled-back transaction makes it dry.
+            raise ImproperlyConfigured("A dry run of this import needs database transactions.")
+        self.before_save_instance(instance, row, **kwargs)
+        try:
+            saved = self.save_through_service(instance, actor=kwargs.get("user"))
+        except DomainError as error:
+            column = self.service_field_columns.get(error.field or "", error.field)
+            if column not in {field.column_name for field in self.fields.values()}:
+                column = NON_FIELD_ERRORS
+            raise ValidationError({column: [error.message]}) from None
+        # The row's preview and its admin log entry read the instance: show them what
+        # the service stored (its primary key, its normalised values).
+        for field in self.get_import_fields():
+            setattr(instance, field.attribute, getattr(saved, field.attribute))
+        instance.pk = saved.pk
+        instance._state.adding = False
+        self.after_save_instance(instance, row, **kwargs)
+
+
+class ItemResource(ServiceSaveMixin, ColumnErrorsMixin, resources.ModelResource):
+    """Items by SKU: a known SKU updates the item, a new one creates it.
+
+    Each row is saved by `item_upsert`, which audits it with the importing admin
+    (`user=` of `import_data`) as the actor."""
 
     sku = fields.Field(attribute="sku", column_name="sku", widget=TextWidget(max_length=40))
     description = fields.Field(
@@ -249,9 +293,23 @@ class ItemResource(ColumnErrorsMixin, resources.ModelResource):
         model = Item
         fields = ("sku", "description", "base_uom", "item_class", "is_serialized")
         import_id_fields = ("sku",)
-        clean_model_instances = True
+        # The service validates; the model's full_clean would only repeat part of it
+        # with other words.
+        clean_model_instances = False
         skip_unchanged = True
 
     @classmethod
     def get_display_name(cls) -> str:
         return "Items (sku, description, base_uom, item_class, is_serialized)"
+
+    def save_through_service(self, instance: Item, *, actor) -> Item:
+        item, _created = item_upsert(
+            actor=actor,
+            sku=instance.sku,
+            description=instance.description,
+            base_uom=instance.base_uom,
+            item_class=instance.item_class,
+            is_serialized=instance.is_serialized,
+            channel=Channel.CSV,
+        )
+        return item

@@ -23,6 +23,7 @@ from inventory.resources import (
     ColumnErrorsMixin,
     ExactDecimalWidget,
     IsoDateWidget,
+    ServiceSaveMixin,
     TextWidget,
     WholeNumberWidget,
     cell_text,
@@ -38,8 +39,13 @@ def supplier_widget() -> CodeLookupWidget:
     return CodeLookupWidget(Supplier, "code", label="supplier")
 
 
-class SupplierItemResource(ColumnErrorsMixin, resources.ModelResource):
-    """What a supplier sells us, keyed by (supplier, sku): a known pair is updated."""
+class SupplierItemResource(ServiceSaveMixin, ColumnErrorsMixin, resources.ModelResource):
+    """What a supplier sells us, keyed by (supplier, sku): a known pair is updated.
+
+    Each row is saved by `services.supplier_item_upsert`, which audits it with the
+    importing admin (`user=` of `import_data`) as the actor."""
+
+    service_field_columns = {"item": "sku"}
 
     supplier = fields.Field(attribute="supplier", column_name="supplier", widget=supplier_widget())
     sku = fields.Field(attribute="item", column_name="sku", widget=item_widget())
@@ -55,12 +61,26 @@ class SupplierItemResource(ColumnErrorsMixin, resources.ModelResource):
         model = SupplierItem
         fields = ("supplier", "sku", "supplier_sku", "uom", "lead_time_days")
         import_id_fields = ("supplier", "sku")
-        clean_model_instances = True
+        # The service validates (the supplier SKU's uniqueness among them); the model's
+        # full_clean would answer first, in other words.
+        clean_model_instances = False
         skip_unchanged = True
 
     @classmethod
     def get_display_name(cls) -> str:
         return "Supplier items (supplier, sku, supplier_sku, uom, lead_time_days)"
+
+    def save_through_service(self, instance: SupplierItem, *, actor) -> SupplierItem:
+        supplier_item, _created = services.supplier_item_upsert(
+            actor=actor,
+            supplier=instance.supplier,
+            item=instance.item,
+            supplier_sku=instance.supplier_sku,
+            uom=instance.uom,
+            lead_time_days=instance.lead_time_days,
+            channel=Channel.CSV,
+        )
+        return supplier_item
 
 
 class _DiscardPurchaseOrder(Exception):

@@ -8,7 +8,13 @@ from integrations.services.deliveries import (
     delivery_replay,
     delivery_skip,
 )
-from integrations.services.events import _jsonable, audit_record, new_correlation_id, publish
+from integrations.services.events import (
+    _jsonable,
+    audit_record,
+    audit_update,
+    new_correlation_id,
+    publish,
+)
 from integrations.services.exceptions import (
     Subject,
     exception_acknowledge,
@@ -26,6 +32,7 @@ __all__ = [
     "Subject",
     "_jsonable",
     "audit_record",
+    "audit_update",
     "connector_pause",
     "connector_resume",
     "dead_letters_replay",

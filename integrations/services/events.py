@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +60,35 @@ def audit_record(
         after=_jsonable(after or {}),
         correlation_id=correlation_id or current_correlation_id(),
     )
+
+
+def audit_update(
+    *,
+    actor,
+    channel: str,
+    obj: models.Model,
+    values: dict,
+    snapshot: Callable[[models.Model], dict],
+) -> list[str]:
+    """Set `values` on `obj`, save the fields that changed and audit them (before and
+    after of those fields only, as `snapshot` renders them). Nothing changed: nothing is
+    saved or written. Returns the changed names; call it inside the change's transaction."""
+    before = snapshot(obj)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    after = snapshot(obj)
+    changed = [name for name in after if after[name] != before[name]]
+    if changed:
+        obj.save(update_fields=[name for name in values if name in changed])
+        audit_record(
+            actor=actor,
+            channel=channel,
+            obj=obj,
+            action="updated",
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
+    return changed
 
 
 def publish(

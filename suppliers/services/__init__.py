@@ -50,6 +50,7 @@ from suppliers.services.supplier_documents import (
     supplier_document_upload,
     supplier_documents_expiry_check,
 )
+from suppliers.services.supplier_items import supplier_item_upsert
 from suppliers.services.supplier_users import (
     InvitationError,
     IssuedInvitation,
@@ -110,6 +111,7 @@ __all__ = [
     "supplier_document_upload",
     "supplier_documents_expiry_check",
     "supplier_invite",
+    "supplier_item_upsert",
     "supplier_profile_save",
     "supplier_user_deactivate",
     "supplier_user_reactivate",
