@@ -143,17 +143,26 @@ def _enqueue_on_commit(deliveries: list[Delivery]) -> None:
     delivery, and a bulk import of thousands of events does not queue thousands of tasks
     that would find nothing left to do. The first callback to run after commit sends them
     all; the others find the list empty. Tasks are idempotent, so an id left over from a
-    rolled-back savepoint only costs a no-op."""
+    rolled-back savepoint only costs a no-op (the sweeper sends what it left waiting)."""
     connection = transaction.get_connection()
-    pending = connection.__dict__.setdefault("_outbox_pending", {})
+    pending = connection.__dict__.get("_outbox_pending")
+    if pending is None or not any(
+        getattr(callback, "outbox_flush", False)
+        for _ids, callback, _robust in connection.run_on_commit
+    ):
+        # No flush of ours is still waiting: what is there was left by a transaction that
+        # rolled back (its callbacks were dropped), and its ids name no delivery.
+        pending = connection.__dict__["_outbox_pending"] = {}
     for delivery in deliveries:
-        pending.setdefault(delivery.connector_id, delivery.pk)
+        # The newest id per connector: an older one may belong to a rolled-back savepoint.
+        pending[delivery.connector_id] = delivery.pk
 
     def flush() -> None:
         batch = connection.__dict__.pop("_outbox_pending", {})
         if batch:
             enqueue_deliveries(list(batch.values()))
 
+    flush.outbox_flush = True
     transaction.on_commit(flush, robust=True)
 
 

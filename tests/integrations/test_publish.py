@@ -130,3 +130,39 @@ def test_without_a_broker_deliveries_go_out_in_process_after_commit(
     [written] = list(tmp_path.iterdir())
     assert written.name.endswith(f"{event.id}.json")
     assert '"number":"PO-1"' in written.read_text()
+
+
+@pytest.mark.skipif(bool(settings.CELERY_BROKER_URL), reason="only the embedded (eager) mode")
+def test_a_rolled_back_publish_does_not_hold_back_a_later_delivery_on_the_connection(
+    django_capture_on_commit_callbacks, tmp_path
+):
+    from integrations.models import Connector
+
+    for name, types in (("drop", ["purchase_order.received"]), ("other", ["asn.*"])):
+        (tmp_path / name).mkdir()
+        Connector.objects.create(
+            kind="file_drop",
+            name=name,
+            label=name,
+            config={"directory": str(tmp_path / name)},
+            event_types=types,
+        )
+    # A business change that published, then failed: its delivery is rolled back.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish_po_event("PO-0", "purchase_order.received")
+        raise RuntimeError("the change failed after publishing")
+    # Another connector's delivery takes the rolled-back row's id (SQLite reuses it).
+    with django_capture_on_commit_callbacks(execute=False):
+        publish(
+            event_type="asn.cancelled",
+            aggregate_type="asn",
+            aggregate_id="S:ASN-1",
+            data={"number": "ASN-1", "supplier": "S", "reason": "test"},
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish_po_event("PO-1", "purchase_order.received")
+
+    assert Delivery.objects.get(event=event).status == "delivered"
+    [written] = list((tmp_path / "drop").iterdir())
+    assert written.name.endswith(f"{event.id}.json")
