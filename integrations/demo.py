@@ -24,6 +24,7 @@ DEMO_CONNECTORS = [
             "asn.*",
             "receipt.confirmed",
             "supplier.onboarded",
+            "supplier.profile_changed",
         ],
         "owner_team": "ERP team",
         "change_window": "Sundays 02:00–04:00 UTC",

@@ -4,10 +4,14 @@ A wrong value fails at start with a message that names the variable, so a typo i
 deployment never turns into a silently different configuration.
 """
 
+import base64
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -66,6 +70,35 @@ def broker_from_env() -> str:
                 raise ImproperlyConfigured(f"{name} must be a redis:// URL, not {url!r}.")
             return url
     return ""
+
+
+def field_encryption_keys_from_env() -> list[str]:
+    """PORTAL_FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys, newest first. The first
+    encrypts, all decrypt, so a key is rotated by adding the new one in front. Empty when
+    unset: dev and test settings then derive one, production refuses to start."""
+    raw = env.list("PORTAL_FIELD_ENCRYPTION_KEYS", default=[])
+    keys = [key.strip() for key in raw if key.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # Never echo the value: it is a secret.
+            raise ImproperlyConfigured(
+                f"PORTAL_FIELD_ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe "
+                'base64-encoded bytes; make one with `python -c "from cryptography.fernet '
+                'import Fernet; print(Fernet.generate_key().decode())"`).'
+            ) from None
+    return keys
+
+
+def field_encryption_key_from_secret(secret_key: str) -> str:
+    """A Fernet key derived from SECRET_KEY (HKDF-SHA256), for dev and test settings only:
+    the demo and the tests need no extra variable, and the same SECRET_KEY keeps reading
+    what it encrypted. Production sets PORTAL_FIELD_ENCRYPTION_KEYS itself."""
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"supplier-portal field encryption"
+    )
+    return base64.urlsafe_b64encode(hkdf.derive(secret_key.encode())).decode("ascii")
 
 
 DEBUG = _bool("DEBUG", False)
@@ -187,6 +220,8 @@ MFA_ADAPTER = "portal.mfa.MfaAdapter"
 # Onboarding: invitation links expire after this many days; document upload limit.
 PORTAL_INVITATION_DAYS = _int("PORTAL_INVITATION_DAYS", 7)
 PORTAL_DOCUMENT_MAX_MB = _int("PORTAL_DOCUMENT_MAX_MB", 10)
+# Keys of the fields encrypted at rest (bank account numbers): suppliers/models/fields.py.
+PORTAL_FIELD_ENCRYPTION_KEYS = field_encryption_keys_from_env()
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Supplier Portal <portal@localhost>")

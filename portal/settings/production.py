@@ -18,6 +18,14 @@ if not ALLOWED_HOSTS:  # noqa: F405
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts the portal is served on.")
+if not PORTAL_FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "PORTAL_FIELD_ENCRYPTION_KEYS must be set in production: comma-separated Fernet keys, "
+        "newest first, that encrypt bank account numbers at rest. Keep every old key after the "
+        "new one: a value encrypted with a key no longer listed cannot be read."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", True)

@@ -2,11 +2,14 @@
 contacts, ship-from locations, documents), the admins' review of it, and profile changes
 of active suppliers that wait for approval."""
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from suppliers.models.fields import EncryptedCharField, EncryptedTextField
 from suppliers.models.suppliers import Supplier, SupplierMembership
 
 
@@ -122,8 +125,8 @@ BANK_SECRET_FIELDS = frozenset({"bank_account_number"})
 
 
 class SupplierProfile(models.Model):
-    """The company's legal and payment details. The account number is stored as entered
-    (the ERP needs it) but never rendered except masked."""
+    """The company's legal and payment details. The account number is kept as entered (the
+    ERP needs it), encrypted at rest, and never rendered, audited or published but masked."""
 
     supplier = models.OneToOneField(Supplier, on_delete=models.CASCADE, related_name="profile")
     legal_name = models.CharField(max_length=200, blank=True)
@@ -136,7 +139,7 @@ class SupplierProfile(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. US.")
     remit_to = models.TextField("Remit-to address", blank=True)
     bank_account_name = models.CharField(max_length=200, blank=True)
-    bank_account_number = models.CharField(max_length=34, blank=True)
+    bank_account_number = EncryptedCharField(max_length=34, blank=True)
     bank_routing = models.CharField("Bank routing / SWIFT", max_length=34, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -307,7 +310,10 @@ class ProfileChange(models.Model):
         REJECTED = "rejected", "Rejected"
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="profile_changes")
-    changes = models.JSONField(help_text="Field → new value.")
+    changes = models.JSONField(help_text="Field → new value; bank secrets masked.")
+    # The new values of bank secrets, which approval writes to the profile: one JSON object,
+    # encrypted. Emptied once the change is decided, when nothing needs them any more.
+    sealed_changes = EncryptedTextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -337,7 +343,13 @@ class ProfileChange(models.Model):
         return any(name.startswith("bank_") for name in self.changes)
 
     def masked_changes(self) -> dict[str, str]:
+        """Field → new value as shown to people and written to the audit trail."""
         return {
             name: mask_account_number(value) if name in BANK_SECRET_FIELDS else value
             for name, value in self.changes.items()
         }
+
+    def proposed_values(self) -> dict[str, str]:
+        """Field → new value with bank secrets in clear: what approval writes."""
+        sealed = json.loads(self.sealed_changes) if self.sealed_changes else {}
+        return {name: sealed.get(name, value) for name, value in self.changes.items()}

@@ -2,8 +2,12 @@
 the checklist and submits it, admins review each section and approve (the supplier turns
 active and `supplier.onboarded` is published) or send it back with comments.
 
-Profile edits of an active supplier wait in a ProfileChange until an admin approves them.
+Profile edits of an active supplier wait in a ProfileChange until an admin approves them
+(then `supplier.profile_changed` is published). Bank secrets (BANK_SECRET_FIELDS) are
+encrypted at rest and appear masked in pending changes, audit entries and events.
 """
+
+import json
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -25,7 +29,12 @@ from suppliers.models import (
     SupplierMembership,
     SupplierProfile,
 )
-from suppliers.models.onboarding import BANK_SECRET_FIELDS, PROFILE_FIELDS, Section
+from suppliers.models.onboarding import (
+    BANK_SECRET_FIELDS,
+    PROFILE_FIELDS,
+    Section,
+    mask_account_number,
+)
 from suppliers.selectors_onboarding import onboarding_checklist
 from suppliers.services.supplier_users import IssuedInvitation, invitation_create
 
@@ -198,7 +207,14 @@ def supplier_profile_save(
     ).first()
     if change is None:
         change = ProfileChange(supplier=supplier)
-    change.changes = diff
+    # Bank secrets wait masked in `changes` (what pages and the audit trail show) and in
+    # clear only inside the encrypted `sealed_changes`, until approval applies them.
+    secrets = {name: value for name, value in diff.items() if name in BANK_SECRET_FIELDS}
+    change.changes = {
+        name: mask_account_number(value) if name in BANK_SECRET_FIELDS else value
+        for name, value in diff.items()
+    }
+    change.sealed_changes = json.dumps(secrets) if secrets else ""
     change.requested_by = actor
     change.requested_at = timezone.now()
     change.save()
@@ -212,6 +228,31 @@ def supplier_profile_save(
     return change
 
 
+def _profile_changed_event_data(
+    supplier: Supplier,
+    change: ProfileChange,
+    *,
+    actor,
+    before: dict[str, str],
+    after: dict[str, str],
+    changed: list[str],
+) -> dict:
+    """`before`/`after` are the profile's masked values: a bank secret is published only
+    masked, flagged as changed because two masks (last four digits) can look alike."""
+    changes = {}
+    for name in changed:
+        changes[name] = {"before": before[name], "after": after[name]}
+        if name in BANK_SECRET_FIELDS:
+            changes[name] |= {"masked": True, "changed": True}
+    return {
+        "code": supplier.code,
+        "name": supplier.name,
+        "profile_change_id": change.pk,
+        "decided_by": str(actor) if actor is not None else "system",
+        "changes": changes,
+    }
+
+
 @transaction.atomic
 def profile_change_decide(
     *,
@@ -221,19 +262,25 @@ def profile_change_decide(
     comment: str = "",
     channel: str = Channel.PORTAL,
 ) -> ProfileChange:
-    """Apply (approve) or discard (reject) a pending change of an active supplier's profile."""
+    """Apply (approve) or discard (reject) a pending change of an active supplier's profile.
+    An approval publishes `supplier.profile_changed` with the fields that changed."""
     change = ProfileChange.objects.select_for_update().select_related("supplier").get(pk=change.pk)
     if change.status != ProfileChange.Status.PENDING:
         raise DomainError(f"This change was already {change.get_status_display().lower()}.")
     if not approve and not comment.strip():
         raise DomainError("Say why the change is rejected.", field="comment")
     supplier = lock_supplier(change.supplier)
+    values = change.proposed_values()
     now = timezone.now()
     change.status = ProfileChange.Status.APPROVED if approve else ProfileChange.Status.REJECTED
     change.decided_by = actor
     change.decided_at = now
     change.decision_comment = comment.strip()
-    change.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    # A decided change no longer needs the new bank details: do not keep a second copy.
+    change.sealed_changes = ""
+    change.save(
+        update_fields=["status", "decided_by", "decided_at", "decision_comment", "sealed_changes"]
+    )
     audit_record(
         actor=actor,
         channel=channel,
@@ -244,19 +291,31 @@ def profile_change_decide(
     if approve:
         profile, _ = SupplierProfile.objects.get_or_create(supplier=supplier)
         before = profile.masked_values()
-        for name, value in change.changes.items():
+        changed = [name for name, value in values.items() if getattr(profile, name) != value]
+        for name, value in values.items():
             setattr(profile, name, value)
         profile.save()
         after = profile.masked_values()
-        changed = set(change.changes)
         audit_record(
             actor=actor,
             channel=channel,
             obj=profile,
             action="updated",
-            before={k: v for k, v in before.items() if k in changed},
-            after={k: v for k, v in after.items() if k in changed},
+            before={k: v for k, v in before.items() if k in values},
+            after={k: v for k, v in after.items() if k in values},
         )
+        # Nothing to announce if the profile already held every proposed value.
+        if changed:
+            publish(
+                event_type="supplier.profile_changed",
+                aggregate_type="supplier",
+                aggregate_id=supplier.code,
+                data=_profile_changed_event_data(
+                    supplier, change, actor=actor, before=before, after=after, changed=changed
+                ),
+                actor=actor,
+                channel=channel,
+            )
     notify_after_commit(
         supplier_admin_emails(supplier),
         f"Your profile change was {change.get_status_display().lower()}",

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +31,11 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess:
         ("CELERY_BROKER_URL", "amqp://guest@localhost//", "CELERY_BROKER_URL must be a redis"),
         ("DEBUG", "maybe", "DEBUG must be true or false"),
         ("PORTAL_PAGE_SIZE", "many", "PORTAL_PAGE_SIZE must be a whole number"),
+        (
+            "PORTAL_FIELD_ENCRYPTION_KEYS",
+            "not-a-fernet-key",
+            "PORTAL_FIELD_ENCRYPTION_KEYS: key 1 is not a Fernet key",
+        ),
     ],
 )
 def test_a_wrong_value_fails_at_start_naming_the_variable(variable, value, message):
@@ -54,6 +60,20 @@ def test_production_needs_a_secret_key():
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
+def test_production_needs_field_encryption_keys():
+    result = _run(
+        "manage.py",
+        "check",
+        DJANGO_SETTINGS_MODULE="portal.settings.production",
+        SECRET_KEY="k" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c5b4a",
+        ALLOWED_HOSTS="portal.example.com",
+        PORTAL_FIELD_ENCRYPTION_KEYS="",
+    )
+
+    assert result.returncode != 0
+    assert "PORTAL_FIELD_ENCRYPTION_KEYS must be set in production" in result.stderr
+
+
 def test_production_settings_pass_the_deployment_check():
     result = _run(
         "manage.py",
@@ -64,6 +84,7 @@ def test_production_settings_pass_the_deployment_check():
         DJANGO_SETTINGS_MODULE="portal.settings.production",
         SECRET_KEY="k" * 20 + "-production-secret-with-enough-entropy-9f8e7d6c5b4a",
         ALLOWED_HOSTS="portal.example.com",
+        PORTAL_FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
 
     assert result.returncode == 0, result.stderr
