@@ -63,6 +63,17 @@ def decrypt_text(token: str, *, what: str = "an encrypted value") -> str:
         ) from None
 
 
+def rotate_token(token: str, *, what: str = "an encrypted value") -> str:
+    """The same value re-encrypted under the first configured key (after a key was put in
+    front of the list), keeping the token's timestamp."""
+    try:
+        return _keys().rotate(token.encode()).decode("ascii")
+    except InvalidToken:
+        raise FieldDecryptionError(
+            f"Cannot re-encrypt {what}: no key in {KEYS_SETTING} opens it."
+        ) from None
+
+
 class EncryptedFieldMixin:
     """Encrypts on the way to the database and decrypts on the way back."""
 

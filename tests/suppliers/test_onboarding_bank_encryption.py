@@ -1,12 +1,14 @@
 """Bank account numbers are encrypted at rest (Fernet, PORTAL_FIELD_ENCRYPTION_KEYS), shown
 masked on every page, and never kept in clear in pending changes or the audit trail."""
 
+import io
 import json
 import os
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.exceptions import FieldError
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -234,3 +236,27 @@ def test_test_settings_derive_the_key_from_the_secret_key_when_none_is_set(setti
     assert keys == [derived]
     assert derived == field_encryption_key_from_secret(settings.SECRET_KEY)
     assert Fernet(derived).decrypt(Fernet(derived).encrypt(b"1")) == b"1"
+
+
+@pytest.mark.django_db
+def test_reencrypt_fields_moves_every_value_to_the_new_key_so_the_old_one_can_go(
+    active_profile, settings
+):
+    old_key = settings.PORTAL_FIELD_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.PORTAL_FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    out = io.StringIO()
+
+    call_command("reencrypt_fields", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "suppliers.SupplierProfile.bank_account_number: 1 value(s) re-encrypted with the "
+        "first key.",
+        "suppliers.ProfileChange.sealed_changes: 0 value(s) re-encrypted with the first key.",
+    ]
+    raw = _raw(SupplierProfile, "bank_account_number", active_profile.pk)
+    assert Fernet(new_key.encode()).decrypt(raw.encode()).decode() == NUMBER
+    with pytest.raises(InvalidToken):
+        Fernet(old_key.encode()).decrypt(raw.encode())
+    settings.PORTAL_FIELD_ENCRYPTION_KEYS = [new_key]
+    assert SupplierProfile.objects.get().bank_account_number == NUMBER
