@@ -3,6 +3,8 @@ from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
+from integrations.models import Channel
+from inventory.admin_services import ServiceAdminMixin
 from inventory.models import (
     InventorySnapshot,
     Item,
@@ -13,6 +15,7 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.resources import ItemResource
+from inventory.services import item_create, item_update
 from portal.access import Role, has_role
 
 
@@ -40,7 +43,10 @@ class UnitOfMeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(PortalAdminImportExportMixin, ImportExportModelAdmin):
+class ItemAdmin(ServiceAdminMixin, PortalAdminImportExportMixin, ImportExportModelAdmin):
+    """Items are added and changed by `item_create` / `item_update` (audited, with their
+    rules on the form); a changed SKU renames the item."""
+
     resource_classes = [ItemResource]
     list_display = ["sku", "description", "base_uom", "item_class", "is_serialized", "is_active"]
     list_filter = ["is_active", "is_serialized", "item_class", "base_uom"]
@@ -48,6 +54,22 @@ class ItemAdmin(PortalAdminImportExportMixin, ImportExportModelAdmin):
     list_select_related = ["base_uom"]
     raw_id_fields = ["base_uom"]
     show_full_result_count = False
+    # Items are created active; erp_id is the ERP's to set, not the admin form's.
+    service_add_fields = ("sku", "description", "base_uom", "item_class", "is_serialized")
+    service_change_fields = (*service_add_fields, "is_active")
+    readonly_fields = ["erp_id"]
+
+    def save_through_service(self, *, actor, current: Item | None, data: dict) -> Item:
+        values = {name: data[name] for name in self.service_add_fields}
+        if current is None:
+            return item_create(actor=actor, channel=Channel.PORTAL, **values)
+        return item_update(
+            actor=actor,
+            item=current,
+            is_active=data["is_active"],
+            channel=Channel.PORTAL,
+            **values,
+        )
 
 
 @admin.register(UomConversion)

@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.contrib.admin.models import ADDITION, LogEntry
 from import_export.admin import ImportExportModelAdmin, ImportMixin
 
+from integrations.models import Channel
 from inventory.admin import PortalAdminImportExportMixin
+from inventory.admin_services import ServiceAdminMixin
+from suppliers import services
 from suppliers.models import (
     Acknowledgment,
     AutoAcceptRule,
@@ -39,7 +42,11 @@ class SupplierMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierItem)
-class SupplierItemAdmin(PortalAdminImportExportMixin, ImportExportModelAdmin):
+class SupplierItemAdmin(ServiceAdminMixin, PortalAdminImportExportMixin, ImportExportModelAdmin):
+    """Supplier items are added and changed by `services.supplier_item_create` /
+    `supplier_item_update` (audited, with their rules on the form). The supplier and item
+    are fixed once added: availability posted for the entry is about that item."""
+
     resource_classes = [SupplierItemResource]
     list_display = ["supplier_sku", "supplier", "item", "uom", "lead_time_days", "is_active"]
     list_filter = ["is_active", "uom"]
@@ -47,6 +54,31 @@ class SupplierItemAdmin(PortalAdminImportExportMixin, ImportExportModelAdmin):
     list_select_related = ["supplier", "item", "uom"]
     raw_id_fields = ["supplier", "item"]
     show_full_result_count = False
+    service_add_fields = ("supplier", "item", "supplier_sku", "uom", "lead_time_days")
+    service_change_fields = (*service_add_fields, "is_active")
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return ["supplier", "item"] if obj is not None else []
+
+    def save_through_service(
+        self, *, actor, current: SupplierItem | None, data: dict
+    ) -> SupplierItem:
+        values = {name: data[name] for name in ("supplier_sku", "uom", "lead_time_days")}
+        if current is None:
+            return services.supplier_item_create(
+                actor=actor,
+                supplier=data["supplier"],
+                item=data["item"],
+                channel=Channel.PORTAL,
+                **values,
+            )
+        return services.supplier_item_update(
+            actor=actor,
+            supplier_item=current,
+            is_active=data["is_active"],
+            channel=Channel.PORTAL,
+            **values,
+        )
 
 
 class PurchaseOrderLineInline(admin.TabularInline):

@@ -1,13 +1,15 @@
 """Writes and rules of the inventory app, one module per concept, re-exported here so
 callers keep writing `from inventory.services import convert_quantity`."""
 
-from inventory.services.items import item_upsert
+from inventory.services.items import item_create, item_update, item_upsert
 from inventory.services.stock import stock_movement_record, stock_position_adjust
 from inventory.services.uom import conversion_ratio, convert_quantity
 
 __all__ = [
     "conversion_ratio",
     "convert_quantity",
+    "item_create",
+    "item_update",
     "item_upsert",
     "stock_movement_record",
     "stock_position_adjust",

@@ -1,5 +1,5 @@
-"""Items: the one write that creates or changes an item's master data, for every channel
-(admin imports today; ERP pulls and the API when they write items)."""
+"""Items: the writes that create or change an item's master data, for every channel (the
+admin's forms and imports today; ERP pulls and the API when they write items)."""
 
 import unicodedata
 
@@ -63,6 +63,37 @@ def _unit(value: UnitOfMeasure | str, *, field: str) -> UnitOfMeasure:
     return unit
 
 
+def _clean_sku(sku: str | None) -> str:
+    return clean_text(sku, field="sku", label="SKU", max_length=SKU_MAX_LENGTH)
+
+
+def _item_values(
+    *,
+    sku: str,
+    description: str,
+    base_uom: UnitOfMeasure | str,
+    item_class: str,
+    is_serialized: bool,
+) -> dict:
+    """The values as they are stored, or a DomainError on the first one that breaks a rule
+    of its own (the rules that compare with the stored item come after)."""
+    return {
+        "sku": _clean_sku(sku),
+        "description": clean_text(
+            description, field="description", label="description", max_length=DESCRIPTION_MAX_LENGTH
+        ),
+        "base_uom": _unit(base_uom, field="base_uom"),
+        "item_class": clean_text(
+            item_class,
+            field="item_class",
+            label="item class",
+            max_length=ITEM_CLASS_MAX_LENGTH,
+            required=False,
+        ),
+        "is_serialized": bool(is_serialized),
+    }
+
+
 def _snapshot(item: Item) -> dict:
     return {
         "sku": item.sku,
@@ -71,6 +102,22 @@ def _snapshot(item: Item) -> dict:
         "item_class": item.item_class,
         "is_serialized": item.is_serialized,
     }
+
+
+def _snapshot_with_status(item: Item) -> dict:
+    # Items are created active, so the entry of a creation leaves is_active out (imports
+    # have no such column); a change of it is audited like any other field.
+    return {**_snapshot(item), "is_active": item.is_active}
+
+
+def _sku_taken(sku: str) -> DomainError:
+    # The code lets item_upsert tell "created meanwhile by someone else" from a bad value.
+    return DomainError(
+        f"{sku} is already the SKU of another item; a SKU names one item. Choose another "
+        "SKU, or change that item instead.",
+        field="sku",
+        code="sku_taken",
+    )
 
 
 def _quantities_in_base_unit(item: Item) -> str | None:
@@ -92,9 +139,7 @@ def _quantities_in_base_unit(item: Item) -> str | None:
     return None
 
 
-def _check_serial_numbers_count_base_units(
-    *, sku: str, values: dict, existing: Item | None
-) -> None:
+def _check_serial_numbers_count_base_units(*, values: dict, existing: Item | None) -> None:
     unit = values["base_uom"]
     if not values["is_serialized"] or unit.is_count:
         return
@@ -102,11 +147,112 @@ def _check_serial_numbers_count_base_units(
     # is_serialized mistake, moving a serialised item to KG a base_uom one.
     unit_is_new = existing is None or existing.base_uom_id != unit.pk
     raise DomainError(
-        f"{sku} is serialised, so its base unit must be a count unit (an ASN carries one "
-        f"serial number per base unit); {unit.code} is a {unit.get_kind_display().lower()} "
-        "unit. Choose a count unit such as EA, or make the item not serialised.",
+        f"{values['sku']} is serialised, so its base unit must be a count unit (an ASN "
+        f"carries one serial number per base unit); {unit.code} is a "
+        f"{unit.get_kind_display().lower()} unit. Choose a count unit such as EA, or make "
+        "the item not serialised.",
         field="base_uom" if unit_is_new else "is_serialized",
     )
+
+
+def _check_base_unit_may_change(*, item: Item, unit: UnitOfMeasure) -> None:
+    if unit.pk == item.base_uom_id:
+        return
+    holder = _quantities_in_base_unit(item)
+    if holder is not None:
+        code = item.base_uom.code
+        raise DomainError(
+            f"{item.sku} keeps its base unit {code}: {holder} already hold quantities of it "
+            f"in {code}, and changing the unit would change what they mean. Keep {code}, or "
+            "create a new SKU for the new unit.",
+            field="base_uom",
+        )
+
+
+@transaction.atomic
+def item_create(
+    *,
+    actor,
+    sku: str,
+    description: str,
+    base_uom: UnitOfMeasure | str,
+    item_class: str,
+    is_serialized: bool,
+    channel: str = Channel.PORTAL,
+) -> Item:
+    """Create an active item and write one audit entry with its values.
+
+    Rules: the SKU, description and item class are stripped of surrounding whitespace
+    (the snapshot ingest matches SKUs after trimming too) and hold no control character;
+    SKU and description are required. The case of a SKU is kept: the ERP is the system
+    of record and matches SKUs exactly. A SKU names one item: a taken one is a
+    DomainError on `sku` (code "sku_taken"). `base_uom` is a unit or a unit code that
+    must exist. A serialised item's base unit is a count unit (its serial numbers are
+    counted one per base unit on an ASN).
+    """
+    values = _item_values(
+        sku=sku,
+        description=description,
+        base_uom=base_uom,
+        item_class=item_class,
+        is_serialized=is_serialized,
+    )
+    _check_serial_numbers_count_base_units(values=values, existing=None)
+    try:
+        # A savepoint: the caller's transaction stays usable after a taken SKU (item_upsert
+        # goes on to update the item that won the race).
+        with transaction.atomic():
+            item = Item.objects.create(**values)
+    except IntegrityError:
+        if Item.objects.filter(sku=values["sku"]).exists():
+            raise _sku_taken(values["sku"]) from None
+        raise
+    audit_record(actor=actor, channel=channel, obj=item, action="created", after=_snapshot(item))
+    return item
+
+
+@transaction.atomic
+def item_update(
+    *,
+    actor,
+    item: Item,
+    sku: str,
+    description: str,
+    base_uom: UnitOfMeasure | str,
+    item_class: str,
+    is_serialized: bool,
+    is_active: bool | None = None,
+    channel: str = Channel.PORTAL,
+) -> Item:
+    """Bring `item` to these values (the SKU included: this renames it) and return it.
+
+    The item is read again, locked, by its primary key: only `item.pk` is used, so a
+    form's instance that already holds the new values does no harm. One audit entry with
+    the before and after of the fields that changed; nothing changed, nothing written.
+    `is_active=None` leaves the item's status as it is.
+
+    Rules: those of `item_create`, and the base unit cannot change once stock positions,
+    movements or snapshots hold quantities of the item in it. A new SKU that belongs to
+    another item is a DomainError on `sku`.
+    """
+    values = _item_values(
+        sku=sku,
+        description=description,
+        base_uom=base_uom,
+        item_class=item_class,
+        is_serialized=is_serialized,
+    )
+    if is_active is not None:
+        values["is_active"] = bool(is_active)
+    current = Item.objects.select_for_update().select_related("base_uom").get(pk=item.pk)
+    _check_serial_numbers_count_base_units(values=values, existing=current)
+    if values["sku"] != current.sku and Item.objects.filter(sku=values["sku"]).exists():
+        raise _sku_taken(values["sku"])
+    _check_base_unit_may_change(item=current, unit=values["base_uom"])
+    audit_update(
+        actor=actor, channel=channel, obj=current, values=values, snapshot=_snapshot_with_status
+    )
+    return current
 
 
 @transaction.atomic
@@ -120,60 +266,25 @@ def item_upsert(
     is_serialized: bool,
     channel: str = Channel.PORTAL,
 ) -> tuple[Item, bool]:
-    """Create the item with this SKU, or bring the existing one to these values.
+    """`item_create` for a new SKU, `item_update` of the item that has it otherwise.
 
-    Returns (item, created). One audit entry with the fields that changed is written
-    when the item is created or changed; an item that already has these values is left
-    alone and audited not at all.
-
-    Rules: the SKU, description and item class are stripped of surrounding whitespace
-    (the snapshot ingest matches SKUs after trimming too) and hold no control character;
-    SKU and description are required. The case of a SKU is kept: the ERP is the system
-    of record and matches SKUs exactly. `base_uom` is a unit or a unit code that must
-    exist. A serialised item's base unit is a count unit (its serial numbers are counted
-    one per base unit on an ASN). The base unit cannot change once stock positions,
-    movements or snapshots hold quantities of the item in it.
+    Returns (item, created). The rules and the audit entries are theirs: an item that
+    already has these values is left alone and audited not at all.
     """
-    sku = clean_text(sku, field="sku", label="SKU", max_length=SKU_MAX_LENGTH)
     values = {
-        "description": clean_text(
-            description, field="description", label="description", max_length=DESCRIPTION_MAX_LENGTH
-        ),
-        "base_uom": _unit(base_uom, field="base_uom"),
-        "item_class": clean_text(
-            item_class,
-            field="item_class",
-            label="item class",
-            max_length=ITEM_CLASS_MAX_LENGTH,
-            required=False,
-        ),
-        "is_serialized": bool(is_serialized),
+        "sku": sku,
+        "description": description,
+        "base_uom": base_uom,
+        "item_class": item_class,
+        "is_serialized": is_serialized,
     }
-    item = Item.objects.select_for_update().select_related("base_uom").filter(sku=sku).first()
-    _check_serial_numbers_count_base_units(sku=sku, values=values, existing=item)
+    item = Item.objects.select_for_update().filter(sku=_clean_sku(sku)).first()
     if item is None:
         try:
-            # A savepoint, so that losing a race to create the same SKU leaves this
-            # transaction usable for the update below.
-            with transaction.atomic():
-                item = Item.objects.create(sku=sku, **values)
-        except IntegrityError:
-            item = Item.objects.select_for_update().select_related("base_uom").get(sku=sku)
-        else:
-            audit_record(
-                actor=actor, channel=channel, obj=item, action="created", after=_snapshot(item)
-            )
-            return item, True
-
-    if values["base_uom"].pk != item.base_uom_id:
-        holder = _quantities_in_base_unit(item)
-        if holder is not None:
-            raise DomainError(
-                f"{sku} keeps its base unit {item.base_uom.code}: {holder} already hold "
-                f"quantities of it in {item.base_uom.code}, and changing the unit would "
-                f"change what they mean. Keep {item.base_uom.code}, or create a new SKU "
-                "for the new unit.",
-                field="base_uom",
-            )
-    audit_update(actor=actor, channel=channel, obj=item, values=values, snapshot=_snapshot)
-    return item, False
+            return item_create(actor=actor, channel=channel, **values), True
+        except DomainError as error:
+            if error.code != "sku_taken":
+                raise
+            # Created by another transaction since the lookup: update that one.
+            item = Item.objects.get(sku=_clean_sku(sku))
+    return item_update(actor=actor, item=item, channel=channel, **values), False

@@ -50,7 +50,11 @@ from suppliers.services.supplier_documents import (
     supplier_document_upload,
     supplier_documents_expiry_check,
 )
-from suppliers.services.supplier_items import supplier_item_upsert
+from suppliers.services.supplier_items import (
+    supplier_item_create,
+    supplier_item_update,
+    supplier_item_upsert,
+)
 from suppliers.services.supplier_users import (
     InvitationError,
     IssuedInvitation,
@@ -111,6 +115,8 @@ __all__ = [
     "supplier_document_upload",
     "supplier_documents_expiry_check",
     "supplier_invite",
+    "supplier_item_create",
+    "supplier_item_update",
     "supplier_item_upsert",
     "supplier_profile_save",
     "supplier_user_deactivate",

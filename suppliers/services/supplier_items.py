@@ -27,6 +27,28 @@ def _unit(value: UnitOfMeasure | str) -> UnitOfMeasure:
     return unit
 
 
+def _supplier_item_values(
+    *, supplier_sku: str, uom: UnitOfMeasure | str, lead_time_days: int
+) -> dict:
+    """The values as they are stored, or a DomainError on the first one that breaks a rule
+    of its own (the rules that compare with stored rows come after)."""
+    supplier_sku = clean_text(
+        supplier_sku,
+        field="supplier_sku",
+        label="supplier SKU",
+        max_length=SUPPLIER_SKU_MAX_LENGTH,
+    )
+    unit = _unit(uom)
+    if isinstance(lead_time_days, bool) or not isinstance(lead_time_days, int):
+        raise DomainError("Enter the lead time as a whole number of days.", field="lead_time_days")
+    if lead_time_days < 0:
+        raise DomainError(
+            f"The lead time cannot be negative ({lead_time_days} days); enter 0 or more.",
+            field="lead_time_days",
+        )
+    return {"supplier_sku": supplier_sku, "uom": unit, "lead_time_days": lead_time_days}
+
+
 def _snapshot(supplier_item: SupplierItem) -> dict:
     return {
         "supplier": supplier_item.supplier.code,
@@ -35,6 +57,29 @@ def _snapshot(supplier_item: SupplierItem) -> dict:
         "uom": supplier_item.uom.code,
         "lead_time_days": supplier_item.lead_time_days,
     }
+
+
+def _snapshot_with_status(supplier_item: SupplierItem) -> dict:
+    # Supplier items are created active, so the entry of a creation leaves is_active out
+    # (imports have no such column); a change of it is audited like any other field.
+    return {**_snapshot(supplier_item), "is_active": supplier_item.is_active}
+
+
+def _check_pair_is_new(*, supplier: Supplier, item: Item) -> None:
+    known = (
+        SupplierItem.objects.filter(supplier=supplier, item=item)
+        .values_list("supplier_sku", flat=True)
+        .first()
+    )
+    if known is not None:
+        # The code lets supplier_item_upsert tell "created meanwhile by someone else"
+        # from a bad value.
+        raise DomainError(
+            f"{supplier.code} already sells item {item.sku}, as {known}; a supplier has one "
+            "entry per item. Change that entry instead.",
+            field="item",
+            code="supplier_item_exists",
+        )
 
 
 def _check_supplier_sku_is_free(
@@ -70,6 +115,103 @@ def _check_unit_converts_to_base(*, item: Item, uom: UnitOfMeasure) -> None:
 
 
 @transaction.atomic
+def supplier_item_create(
+    *,
+    actor,
+    supplier: Supplier,
+    item: Item,
+    supplier_sku: str,
+    uom: UnitOfMeasure | str,
+    lead_time_days: int,
+    channel: str = Channel.PORTAL,
+) -> SupplierItem:
+    """Create the supplier's (active) entry for `item` and write one audit entry with its
+    values.
+
+    Rules: a supplier has one entry per item (a second is a DomainError on `item`, code
+    "supplier_item_exists"). The supplier SKU is stripped, required and free of control
+    characters, and names one item per supplier. `uom` is a unit or a unit code that must
+    exist and be the item's base unit or convert to it. The lead time is a whole number
+    of days, zero or more.
+    """
+    values = _supplier_item_values(
+        supplier_sku=supplier_sku, uom=uom, lead_time_days=lead_time_days
+    )
+    _check_pair_is_new(supplier=supplier, item=item)
+    _check_supplier_sku_is_free(
+        supplier=supplier, item=item, supplier_sku=values["supplier_sku"], current=None
+    )
+    _check_unit_converts_to_base(item=item, uom=values["uom"])
+    try:
+        # A savepoint, so that losing a race for the pair or the supplier SKU leaves the
+        # caller's transaction usable (supplier_item_upsert goes on to update the winner).
+        with transaction.atomic():
+            supplier_item = SupplierItem.objects.create(supplier=supplier, item=item, **values)
+    except IntegrityError:
+        # Which of the two was taken since the checks above: say so as they would have.
+        _check_pair_is_new(supplier=supplier, item=item)
+        _check_supplier_sku_is_free(
+            supplier=supplier, item=item, supplier_sku=values["supplier_sku"], current=None
+        )
+        raise
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=supplier_item,
+        action="created",
+        after=_snapshot(supplier_item),
+    )
+    return supplier_item
+
+
+@transaction.atomic
+def supplier_item_update(
+    *,
+    actor,
+    supplier_item: SupplierItem,
+    supplier_sku: str,
+    uom: UnitOfMeasure | str,
+    lead_time_days: int,
+    is_active: bool | None = None,
+    channel: str = Channel.PORTAL,
+) -> SupplierItem:
+    """Bring `supplier_item` to these values and return it; its supplier and item stay.
+
+    The row is read again, locked, by its primary key: only `supplier_item.pk` is used,
+    so a form's instance that already holds the new values does no harm. One audit entry
+    with the before and after of the fields that changed; nothing changed, nothing
+    written. `is_active=None` leaves its status as it is.
+
+    Rules: those of `supplier_item_create` for the values, except that a unit it already
+    has is kept even if its conversion has been removed since.
+    """
+    values = _supplier_item_values(
+        supplier_sku=supplier_sku, uom=uom, lead_time_days=lead_time_days
+    )
+    if is_active is not None:
+        values["is_active"] = bool(is_active)
+    current = (
+        SupplierItem.objects.select_for_update()
+        .select_related("supplier", "item", "uom")
+        .get(pk=supplier_item.pk)
+    )
+    _check_supplier_sku_is_free(
+        supplier=current.supplier,
+        item=current.item,
+        supplier_sku=values["supplier_sku"],
+        current=current,
+    )
+    if current.uom_id != values["uom"].pk:
+        # An existing unit is left alone: a conversion removed since must not block a
+        # change of lead time.
+        _check_unit_converts_to_base(item=current.item, uom=values["uom"])
+    audit_update(
+        actor=actor, channel=channel, obj=current, values=values, snapshot=_snapshot_with_status
+    )
+    return current
+
+
+@transaction.atomic
 def supplier_item_upsert(
     *,
     actor,
@@ -80,73 +222,24 @@ def supplier_item_upsert(
     lead_time_days: int,
     channel: str = Channel.PORTAL,
 ) -> tuple[SupplierItem, bool]:
-    """Create the supplier's entry for `item`, or bring the existing one to these values.
+    """`supplier_item_create` for a new (supplier, item) pair, `supplier_item_update` of
+    the supplier's entry for `item` otherwise.
 
-    Returns (supplier item, created). One audit entry with the fields that changed is
-    written when it is created or changed; an unchanged one is audited not at all.
-
-    Rules: the supplier SKU is stripped, required and free of control characters, and
-    names one item per supplier. `uom` is a unit or a unit code that must exist and, when
-    it is new, must be the item's base unit or convert to it. The lead time is a whole
-    number of days, zero or more.
+    Returns (supplier item, created). The rules and the audit entries are theirs: an
+    unchanged supplier item is audited not at all.
     """
-    supplier_sku = clean_text(
-        supplier_sku,
-        field="supplier_sku",
-        label="supplier SKU",
-        max_length=SUPPLIER_SKU_MAX_LENGTH,
-    )
-    unit = _unit(uom)
-    if isinstance(lead_time_days, bool) or not isinstance(lead_time_days, int):
-        raise DomainError("Enter the lead time as a whole number of days.", field="lead_time_days")
-    if lead_time_days < 0:
-        raise DomainError(
-            f"The lead time cannot be negative ({lead_time_days} days); enter 0 or more.",
-            field="lead_time_days",
-        )
-    current = (
-        SupplierItem.objects.select_for_update()
-        .select_related("supplier", "item", "uom")
-        .filter(supplier=supplier, item=item)
-        .first()
-    )
-    _check_supplier_sku_is_free(
-        supplier=supplier, item=item, supplier_sku=supplier_sku, current=current
-    )
-    if current is None or current.uom_id != unit.pk:
-        # An existing unit is left alone: a conversion removed since must not block a
-        # change of lead time.
-        _check_unit_converts_to_base(item=item, uom=unit)
-
-    values = {"supplier_sku": supplier_sku, "uom": unit, "lead_time_days": lead_time_days}
+    values = {"supplier_sku": supplier_sku, "uom": uom, "lead_time_days": lead_time_days}
+    current = SupplierItem.objects.select_for_update().filter(supplier=supplier, item=item).first()
     if current is None:
         try:
-            # A savepoint, so that losing a race to create the same pair leaves this
-            # transaction usable for the update below.
-            with transaction.atomic():
-                current = SupplierItem.objects.create(supplier=supplier, item=item, **values)
-        except IntegrityError:
-            current = (
-                SupplierItem.objects.select_for_update()
-                .select_related("supplier", "item", "uom")
-                .filter(supplier=supplier, item=item)
-                .first()
-            )
-            if current is None:
-                # Not the pair: the supplier SKU was taken since the check above.
-                _check_supplier_sku_is_free(
-                    supplier=supplier, item=item, supplier_sku=supplier_sku, current=None
-                )
+            return supplier_item_create(
+                actor=actor, supplier=supplier, item=item, channel=channel, **values
+            ), True
+        except DomainError as error:
+            if error.code != "supplier_item_exists":
                 raise
-        else:
-            audit_record(
-                actor=actor,
-                channel=channel,
-                obj=current,
-                action="created",
-                after=_snapshot(current),
-            )
-            return current, True
-
-    audit_update(actor=actor, channel=channel, obj=current, values=values, snapshot=_snapshot)
-    return current, False
+            # Created by another transaction since the lookup: update that one.
+            current = SupplierItem.objects.get(supplier=supplier, item=item)
+    return supplier_item_update(
+        actor=actor, supplier_item=current, channel=channel, **values
+    ), False

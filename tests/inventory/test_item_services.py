@@ -1,4 +1,5 @@
-"""item_upsert: the rules on an item's master data, and the audit entry of each change."""
+"""item_create, item_update and item_upsert: the rules on an item's master data, and the
+audit entry of each change."""
 
 import datetime
 from decimal import Decimal
@@ -8,7 +9,13 @@ import pytest
 from integrations.errors import DomainError
 from integrations.models import AuditEntry, Channel
 from inventory.models import Item, UnitOfMeasure
-from inventory.services import item_upsert, stock_movement_record, stock_position_adjust
+from inventory.services import (
+    item_create,
+    item_update,
+    item_upsert,
+    stock_movement_record,
+    stock_position_adjust,
+)
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, WarehouseFactory
 from tests.inventory.snapshots import ingest
 
@@ -249,3 +256,103 @@ def test_other_fields_of_an_item_with_stock_still_change(units):
     upsert(description="Hex bolt M10", base_uom="EA")
 
     assert Item.objects.get(pk=item.pk).description == "Hex bolt M10"
+
+
+def test_item_update_renames_the_item_it_is_given_and_audits_the_rename(units, portal_admin):
+    item = ItemFactory(sku="BOLT-10", description="Hex bolt M10", item_class="A")
+
+    renamed = item_update(
+        actor=portal_admin,
+        item=item,
+        sku="BOLT-10-ZN",
+        description="Hex bolt M10",
+        base_uom="EA",
+        item_class="A",
+        is_serialized=False,
+    )
+
+    assert list(Item.objects.values_list("pk", "sku")) == [(item.pk, "BOLT-10-ZN")]
+    assert renamed.sku == "BOLT-10-ZN"
+    assert [(a.action, a.before, a.after) for a in item_audits()] == [
+        ("updated", {"sku": "BOLT-10"}, {"sku": "BOLT-10-ZN"})
+    ]
+
+
+def test_item_update_reads_the_stored_item_not_the_values_of_the_instance_it_is_given(units):
+    item = ItemFactory(sku="BOLT-10", description="Old text", item_class="A")
+    # What a form does before saving: the instance already holds the new values.
+    item.description = "Hex bolt M10"
+
+    item_update(
+        actor=None,
+        item=item,
+        sku="BOLT-10",
+        description="Hex bolt M10",
+        base_uom="EA",
+        item_class="A",
+        is_serialized=False,
+    )
+
+    assert [(a.before, a.after) for a in item_audits()] == [
+        ({"description": "Old text"}, {"description": "Hex bolt M10"})
+    ]
+
+
+def test_item_update_to_the_sku_of_another_item_is_refused_on_the_sku(units):
+    ItemFactory(sku="NUT-10")
+    item = ItemFactory(sku="BOLT-10")
+
+    with pytest.raises(DomainError) as caught:
+        item_update(
+            actor=None,
+            item=item,
+            sku="NUT-10",
+            description="Hex bolt M10",
+            base_uom="EA",
+            item_class="",
+            is_serialized=False,
+        )
+
+    assert (caught.value.field, caught.value.message) == (
+        "sku",
+        "NUT-10 is already the SKU of another item; a SKU names one item. Choose another "
+        "SKU, or change that item instead.",
+    )
+    assert Item.objects.get(pk=item.pk).sku == "BOLT-10"
+
+
+def test_item_create_of_a_taken_sku_is_refused_on_the_sku(units):
+    ItemFactory(sku="BOLT-10", description="Hex bolt M10")
+
+    with pytest.raises(DomainError) as caught:
+        item_create(
+            actor=None,
+            sku="BOLT-10",
+            description="Another bolt",
+            base_uom="EA",
+            item_class="",
+            is_serialized=False,
+        )
+
+    assert (caught.value.field, caught.value.code) == ("sku", "sku_taken")
+    assert list(Item.objects.values_list("description", flat=True)) == ["Hex bolt M10"]
+    assert item_audits().count() == 0
+
+
+@pytest.mark.parametrize(("is_active", "stored"), [(None, True), (False, False)])
+def test_item_update_changes_the_status_only_when_it_is_given(units, is_active, stored):
+    item = ItemFactory(sku="BOLT-10", description="Hex bolt M10", item_class="A")
+
+    item_update(
+        actor=None,
+        item=item,
+        sku="BOLT-10",
+        description="Hex bolt M10",
+        base_uom="EA",
+        item_class="A",
+        is_serialized=False,
+        is_active=is_active,
+    )
+
+    assert Item.objects.get(pk=item.pk).is_active is stored
+    assert [a.after for a in item_audits()] == ([] if stored else [{"is_active": False}])

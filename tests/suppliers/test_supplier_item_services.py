@@ -1,4 +1,5 @@
-"""supplier_item_upsert: the rules on a supplier's SKU and unit, and the audit of each change."""
+"""supplier_item_create, supplier_item_update and supplier_item_upsert: the rules on a
+supplier's SKU and unit, and the audit of each change."""
 
 from decimal import Decimal
 
@@ -187,3 +188,73 @@ def test_a_kept_unit_whose_conversion_was_removed_does_not_block_a_lead_time_cha
     supplier_item, _created = upsert(supplier, bolt, uom="CS", lead_time_days=9)
 
     assert SupplierItem.objects.get(pk=supplier_item.pk).lead_time_days == 9
+
+
+def test_supplier_item_update_renames_the_supplier_sku_of_the_same_row(supplier, bolt):
+    existing = SupplierItemFactory(supplier=supplier, item=bolt, supplier_sku="AC-B10")
+
+    services.supplier_item_update(
+        actor=None, supplier_item=existing, supplier_sku="AC-B10-ZN", uom="EA", lead_time_days=7
+    )
+
+    assert list(SupplierItem.objects.values_list("pk", "supplier_sku")) == [
+        (existing.pk, "AC-B10-ZN")
+    ]
+    assert [(a.before, a.after) for a in supplier_item_audits()] == [
+        ({"supplier_sku": "AC-B10"}, {"supplier_sku": "AC-B10-ZN"})
+    ]
+
+
+def test_supplier_item_update_to_a_supplier_sku_of_another_item_is_refused(supplier, bolt):
+    SupplierItemFactory(supplier=supplier, item=ItemFactory(sku="NUT-10"), supplier_sku="AC-N10")
+    existing = SupplierItemFactory(supplier=supplier, item=bolt, supplier_sku="AC-B10")
+
+    with pytest.raises(DomainError) as caught:
+        services.supplier_item_update(
+            actor=None, supplier_item=existing, supplier_sku="AC-N10", uom="EA", lead_time_days=7
+        )
+
+    assert caught.value.field == "supplier_sku"
+    assert SupplierItem.objects.get(pk=existing.pk).supplier_sku == "AC-B10"
+
+
+def test_supplier_item_create_for_a_pair_that_exists_is_refused_on_the_item(supplier, bolt):
+    SupplierItemFactory(supplier=supplier, item=bolt, supplier_sku="AC-B10")
+
+    with pytest.raises(DomainError) as caught:
+        services.supplier_item_create(
+            actor=None,
+            supplier=supplier,
+            item=bolt,
+            supplier_sku="AC-B10",
+            uom="EA",
+            lead_time_days=5,
+        )
+
+    assert (caught.value.field, caught.value.code, caught.value.message) == (
+        "item",
+        "supplier_item_exists",
+        "ACME already sells item BOLT-10, as AC-B10; a supplier has one entry per item. "
+        "Change that entry instead.",
+    )
+    assert SupplierItem.objects.count() == 1
+
+
+def test_deactivating_a_supplier_item_is_audited(supplier, bolt):
+    existing = SupplierItemFactory(
+        supplier=supplier, item=bolt, supplier_sku="AC-B10", lead_time_days=5
+    )
+
+    services.supplier_item_update(
+        actor=None,
+        supplier_item=existing,
+        supplier_sku="AC-B10",
+        uom="EA",
+        lead_time_days=5,
+        is_active=False,
+    )
+
+    assert SupplierItem.objects.get(pk=existing.pk).is_active is False
+    assert [(a.before, a.after) for a in supplier_item_audits()] == [
+        ({"is_active": True}, {"is_active": False})
+    ]
