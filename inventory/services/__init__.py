@@ -3,7 +3,7 @@ callers keep writing `from inventory.services import convert_quantity`."""
 
 from inventory.services.items import item_create, item_update, item_upsert
 from inventory.services.stock import stock_movement_record, stock_position_adjust
-from inventory.services.uom import conversion_ratio, convert_quantity
+from inventory.services.uom import conversion_ratio, convert_quantity, unit_of_measure
 
 __all__ = [
     "conversion_ratio",
@@ -13,4 +13,5 @@ __all__ = [
     "item_upsert",
     "stock_movement_record",
     "stock_position_adjust",
+    "unit_of_measure",
 ]

@@ -17,6 +17,7 @@ from inventory.models import (
     StockPosition,
     UnitOfMeasure,
 )
+from inventory.services.uom import unit_of_measure
 
 SKU_MAX_LENGTH = Item._meta.get_field("sku").max_length
 DESCRIPTION_MAX_LENGTH = Item._meta.get_field("description").max_length
@@ -49,20 +50,6 @@ def clean_text(
     return text
 
 
-def _unit(value: UnitOfMeasure | str, *, field: str) -> UnitOfMeasure:
-    if isinstance(value, UnitOfMeasure):
-        return value
-    code = (value or "").strip()
-    unit = UnitOfMeasure.objects.filter(code=code).first() if code else None
-    if unit is None:
-        raise DomainError(
-            f"There is no unit of measure '{code}'; use one of the units in the "
-            "unit-of-measure table.",
-            field=field,
-        )
-    return unit
-
-
 def _clean_sku(sku: str | None) -> str:
     return clean_text(sku, field="sku", label="SKU", max_length=SKU_MAX_LENGTH)
 
@@ -82,7 +69,7 @@ def _item_values(
         "description": clean_text(
             description, field="description", label="description", max_length=DESCRIPTION_MAX_LENGTH
         ),
-        "base_uom": _unit(base_uom, field="base_uom"),
+        "base_uom": unit_of_measure(base_uom, field="base_uom"),
         "item_class": clean_text(
             item_class,
             field="item_class",

@@ -94,3 +94,19 @@ def convert_quantity(
             code="inexact_conversion",
         )
     return result.quantize(Decimal(1).scaleb(-places)) if places else result.to_integral_value()
+
+
+def unit_of_measure(value: UnitOfMeasure | str, *, field: str = "uom") -> UnitOfMeasure:
+    """A unit given as itself or by its code (as an import cell or a form sends it); an
+    unknown code is a DomainError on `field` that says where the units are."""
+    if isinstance(value, UnitOfMeasure):
+        return value
+    code = (value or "").strip()
+    unit = UnitOfMeasure.objects.filter(code=code).first() if code else None
+    if unit is None:
+        raise DomainError(
+            f"There is no unit of measure '{code}'; use one of the units in the "
+            "unit-of-measure table.",
+            field=field,
+        )
+    return unit

@@ -6,25 +6,11 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record, audit_update
 from inventory.models import Item, UnitOfMeasure
-from inventory.services import conversion_ratio
+from inventory.services import conversion_ratio, unit_of_measure
 from inventory.services.items import clean_text
 from suppliers.models import Supplier, SupplierItem
 
 SUPPLIER_SKU_MAX_LENGTH = SupplierItem._meta.get_field("supplier_sku").max_length
-
-
-def _unit(value: UnitOfMeasure | str) -> UnitOfMeasure:
-    if isinstance(value, UnitOfMeasure):
-        return value
-    code = (value or "").strip()
-    unit = UnitOfMeasure.objects.filter(code=code).first() if code else None
-    if unit is None:
-        raise DomainError(
-            f"There is no unit of measure '{code}'; use one of the units in the "
-            "unit-of-measure table.",
-            field="uom",
-        )
-    return unit
 
 
 def _supplier_item_values(
@@ -38,7 +24,7 @@ def _supplier_item_values(
         label="supplier SKU",
         max_length=SUPPLIER_SKU_MAX_LENGTH,
     )
-    unit = _unit(uom)
+    unit = unit_of_measure(uom)
     if isinstance(lead_time_days, bool) or not isinstance(lead_time_days, int):
         raise DomainError("Enter the lead time as a whole number of days.", field="lead_time_days")
     if lead_time_days < 0:
