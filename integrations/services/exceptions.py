@@ -490,10 +490,18 @@ def exceptions_sync_bulk(
             list(params),
         )
         cursor.execute("CREATE INDEX exc_candidates_key ON exc_candidates (subject_key)")
+        previous_nestloop = None
         if connection.vendor == "postgresql":
             # Statistics for the join keys only: sampling the JSON detail of tens of
             # thousands of rows cost more than the join it informs.
             cursor.execute("ANALYZE exc_candidates (exception_class, subject_key)")
+            # Every statement below joins all candidates with the inbox. When statistics
+            # show few active cases (the usual state before a big first run) the planner
+            # picks a nested loop that rescans the inbox once per candidate: 6 s instead of
+            # 0.1 s for 30,000 candidates. Hash or merge joins are right at any size here.
+            cursor.execute("SHOW enable_nestloop")
+            (previous_nestloop,) = cursor.fetchone()
+            cursor.execute("SET LOCAL enable_nestloop = off")
         active = "c.status IN ('open', 'acknowledged')"
         detail = "CAST(x.detail AS jsonb)" if connection.vendor == "postgresql" else "x.detail"
         cursor.execute(
@@ -584,6 +592,9 @@ def exceptions_sync_bulk(
             correlation_id=correlation_id,
         )
         cursor.execute("DROP TABLE exc_candidates")
+        if previous_nestloop is not None:
+            restore = "on" if previous_nestloop == "on" else "off"
+            cursor.execute(f"SET LOCAL enable_nestloop = {restore}")
         for event_type, by_class in (
             ("exception.opened", opened_ids_by_class),
             ("exception.resolved", resolved_ids_by_class),
