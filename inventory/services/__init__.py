@@ -3,10 +3,16 @@ callers keep writing `from inventory.services import convert_quantity`."""
 
 from inventory.services.items import item_create, item_update, item_upsert
 from inventory.services.stock import stock_movement_record, stock_position_adjust
-from inventory.services.uom import conversion_ratio, convert_quantity, unit_of_measure
+from inventory.services.uom import (
+    conversion_ratio,
+    conversion_ratios_to_base,
+    convert_quantity,
+    unit_of_measure,
+)
 
 __all__ = [
     "conversion_ratio",
+    "conversion_ratios_to_base",
     "convert_quantity",
     "item_create",
     "item_update",

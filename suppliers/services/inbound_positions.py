@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from inventory.models import Item, StockPosition, UnitOfMeasure
-from inventory.services import convert_quantity
+from inventory.services import conversion_ratios_to_base, convert_quantity
 from suppliers.models import AsnLine, PurchaseOrder, PurchaseOrderLine, ReceiptLine, Shipment
 
 logger = logging.getLogger(__name__)
@@ -181,12 +181,17 @@ def _totals(pairs: Pairs | None) -> Totals:
     ]
     items = Item.objects.select_related("base_uom").in_bulk({g[1] for g in groups})
     units = UnitOfMeasure.objects.in_bulk({g[3] for g in groups})
+    # Every unit's conversion to its item's base unit in one query, however many groups.
+    ratios = conversion_ratios_to_base({(items[g[1]], units[g[3]]) for g in groups})
     sums: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for figure, item_id, warehouse_id, uom_id, qty in groups:
         item = items[item_id]
         try:
+            ratio = ratios[(item_id, uom_id)]
+            if isinstance(ratio, DomainError):
+                raise ratio
             base = convert_quantity(
-                quantity=qty, from_uom=units[uom_id], to_uom=item.base_uom, item=item
+                quantity=qty, from_uom=units[uom_id], to_uom=item.base_uom, item=item, ratio=ratio
             )
         except DomainError as error:
             # Master data the portal lacks (no conversion from the PO's unit, or one

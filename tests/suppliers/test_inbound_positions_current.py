@@ -284,10 +284,17 @@ def test_another_suppliers_po_of_the_same_item_and_warehouse_counts_in_the_same_
 
 
 def test_the_targeted_refresh_costs_the_same_queries_for_many_lines_as_for_few(supplier):
-    few = confirmed_po(supplier, "PO-1", lines=[("A1", "10", "EA"), ("A2", "10", "EA")])
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    UomConversionFactory(item=None, from_uom=case, to_uom=each, factor=Decimal(12))
+    few = confirmed_po(supplier, "PO-1", lines=[("A1", "10", "EA"), ("A2", "10", "CS")])
+    # Half of these lines are in cases: each needs its conversion to the base unit.
     many = confirmed_po(
-        supplier, "PO-2", lines=[(f"B{n}", "10", "EA") for n in range(1, 9)], warehouse="DC2"
+        supplier,
+        "PO-2",
+        lines=[(f"B{n}", "10", "CS" if n % 2 else "EA") for n in range(1, 9)],
+        warehouse="DC2",
     )
+    UomConversionFactory(item=ItemFactory(sku="B3"), from_uom=case, to_uom=each, factor=Decimal(6))
     counts = []
     for purchase_order in (few, many):
         pairs = inbound_pairs_for_purchase_orders([purchase_order])
@@ -296,6 +303,9 @@ def test_the_targeted_refresh_costs_the_same_queries_for_many_lines_as_for_few(s
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+    assert figures()["A2"] == (Decimal(120), Decimal(0))
+    assert figures("DC2")["B1"] == (Decimal(120), Decimal(0))
+    assert figures("DC2")["B3"] == (Decimal(60), Decimal(0))  # its own conversion wins
 
 
 def test_the_backstop_finds_nothing_to_change_after_the_services(
