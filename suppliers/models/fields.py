@@ -70,7 +70,8 @@ def rotate_token(token: str, *, what: str = "an encrypted value") -> str:
         return _keys().rotate(token.encode()).decode("ascii")
     except InvalidToken:
         raise FieldDecryptionError(
-            f"Cannot re-encrypt {what}: no key in {KEYS_SETTING} opens it."
+            f"Cannot re-encrypt {what}: no key in {KEYS_SETTING} opens it. Put the key it "
+            "was encrypted with back in the list (after the new one) and run this again."
         ) from None
 
 

@@ -283,6 +283,26 @@ def _other_active_admins(membership: SupplierMembership) -> bool:
     )
 
 
+def _set_access(
+    membership: SupplierMembership, *, active: bool, actor, channel: str
+) -> SupplierMembership:
+    """Switch the membership and its user together (signing in needs both), audited."""
+    membership.is_active = active
+    membership.save(update_fields=["is_active"])
+    user = membership.user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=membership,
+        action="reactivated" if active else "deactivated",
+        before={"is_active": not active},
+        after={"is_active": active},
+    )
+    return membership
+
+
 @transaction.atomic
 def supplier_user_deactivate(
     *, actor, membership: SupplierMembership, channel: str = Channel.PORTAL
@@ -296,20 +316,7 @@ def supplier_user_deactivate(
         raise DomainError(f"{membership.user.email} is already deactivated.")
     if membership.role == SupplierMembership.Role.ADMIN and not _other_active_admins(membership):
         raise DomainError("Keep at least one active admin: make someone else admin first.")
-    membership.is_active = False
-    membership.save(update_fields=["is_active"])
-    user = membership.user
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        channel=channel,
-        obj=membership,
-        action="deactivated",
-        before={"is_active": True},
-        after={"is_active": False},
-    )
-    return membership
+    return _set_access(membership, active=False, actor=actor, channel=channel)
 
 
 @transaction.atomic
@@ -319,20 +326,7 @@ def supplier_user_reactivate(
     membership = _lock_membership(membership)
     if membership.is_active and membership.user.is_active:
         raise DomainError(f"{membership.user.email} is already active.")
-    membership.is_active = True
-    membership.save(update_fields=["is_active"])
-    user = membership.user
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    audit_record(
-        actor=actor,
-        channel=channel,
-        obj=membership,
-        action="reactivated",
-        before={"is_active": False},
-        after={"is_active": True},
-    )
-    return membership
+    return _set_access(membership, active=True, actor=actor, channel=channel)
 
 
 @transaction.atomic
