@@ -133,7 +133,7 @@ def main() -> int:
     from django.db import connection
     from django.utils import timezone
 
-    from integrations.api.keys import api_key_create
+    from integrations.services import api_key_create
 
     print(f"load average at the start: {os.getloadavg()}")
     po_list.ensure_database()

@@ -10,8 +10,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
-from integrations.api.keys import api_key_for_token
 from integrations.models import ApiKey
+from integrations.services import api_key_for_token
 
 
 class ApiActor:

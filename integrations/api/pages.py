@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 
 from integrations.api import selectors
 from integrations.api.forms import ApiKeyForm, add_domain_error
-from integrations.api.keys import api_key_create, api_key_revoke
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.models.api import INTERNAL_SCOPES
+from integrations.services import api_key_create, api_key_revoke
 from portal.access import operator_required
 
 

@@ -1,6 +1,12 @@
 """Writes of the integration layer, one module per concept, re-exported here so callers
 write `from integrations.services import audit_record, publish`."""
 
+from integrations.services.api_keys import (
+    IssuedKey,
+    api_key_create,
+    api_key_for_token,
+    api_key_revoke,
+)
 from integrations.services.deliveries import (
     connector_pause,
     connector_resume,
@@ -29,8 +35,12 @@ from integrations.services.exceptions import (
 from integrations.services.inbound import inbound_message, inbound_seen_or_record
 
 __all__ = [
+    "IssuedKey",
     "Subject",
     "_jsonable",
+    "api_key_create",
+    "api_key_for_token",
+    "api_key_revoke",
     "audit_record",
     "audit_update",
     "connector_pause",

@@ -34,8 +34,8 @@ from suppliers.edi.partners import (
     trading_partner,
     unit_for,
 )
-from suppliers.edi.services import InvoiceLineInput, invoice_record
 from suppliers.models import SupplierItem
+from suppliers.services import InvoiceLineInput, invoice_record
 
 
 def _as_of(bia) -> datetime.datetime | None:

@@ -14,6 +14,7 @@ from suppliers.services.acknowledgment_reviews import (
 )
 from suppliers.services.acknowledgments import purchase_order_accept, purchase_order_reject
 from suppliers.services.availability import AvailabilityInput, supplier_availability_post
+from suppliers.services.invoices import InvoiceLineInput, invoice_record
 from suppliers.services.onboarding import (
     document_types_ensure_defaults,
     onboarding_review,
@@ -73,6 +74,7 @@ __all__ = [
     "AsnLineInput",
     "AvailabilityInput",
     "InvitationError",
+    "InvoiceLineInput",
     "IssuedInvitation",
     "LineProposalInput",
     "PackageInput",
@@ -93,6 +95,7 @@ __all__ = [
     "invitation_create",
     "invitation_resend",
     "invitation_revoke",
+    "invoice_record",
     "onboarding_review",
     "onboarding_submit",
     "profile_change_decide",

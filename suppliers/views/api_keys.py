@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 
 from integrations.api import selectors as key_selectors
 from integrations.api.forms import ApiKeyForm, add_domain_error
-from integrations.api.keys import api_key_create, api_key_revoke
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.models.api import SUPPLIER_SCOPES
+from integrations.services import api_key_create, api_key_revoke
 from portal.access import Role, has_role, role_required, supplier_required
 from suppliers import selectors
 

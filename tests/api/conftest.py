@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from integrations.api.keys import api_key_create
+from integrations.services import api_key_create
 
 
 def issue_key(*, supplier=None, scopes=("read", "acknowledge", "ship", "availability"), name="erp"):

@@ -2,8 +2,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from integrations.api.keys import api_key_create
 from integrations.models import ApiKey, AuditEntry
+from integrations.services import api_key_create
 from tests.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db

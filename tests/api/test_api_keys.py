@@ -6,9 +6,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from integrations.api.keys import api_key_create, api_key_revoke
 from integrations.errors import DomainError
 from integrations.models import ApiKey
+from integrations.services import api_key_create, api_key_revoke
 from tests.api.conftest import client_for, issue_key
 
 pytestmark = pytest.mark.django_db

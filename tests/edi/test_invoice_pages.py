@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from integrations.edi.intake import edi_file_import
 from integrations.models import Channel
-from suppliers.edi.services import InvoiceLineInput, invoice_record
 from suppliers.models import Invoice
+from suppliers.services import InvoiceLineInput, invoice_record
 from tests.edi.conftest import confirmed_po
 from tests.edi.helpers import partner_file
 from tests.suppliers.factories import PurchaseOrderFactory, PurchaseOrderLineFactory

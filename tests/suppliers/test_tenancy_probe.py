@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from integrations.api.keys import api_key_create
+from integrations.services import api_key_create
 from suppliers.models import Invoice
 from tests.suppliers.factories import (
     PurchaseOrderFactory,

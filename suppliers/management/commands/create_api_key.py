@@ -7,9 +7,9 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from integrations.api.keys import api_key_create
 from integrations.errors import DomainError
 from integrations.models import Channel
+from integrations.services import api_key_create
 from suppliers.models import Supplier
 
 

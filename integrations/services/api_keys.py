@@ -18,7 +18,7 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import ApiKey, ApiScope
 from integrations.models.api import INTERNAL_SCOPES, SUPPLIER_SCOPES
-from integrations.services import audit_record
+from integrations.services.events import audit_record
 
 KEY_PREFIX = "sp_"
 _PREFIX = re.compile(r"[0-9a-f]{12}")
