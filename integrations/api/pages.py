@@ -16,9 +16,18 @@ from integrations.services import api_key_create, api_key_revoke
 from portal.access import operator_required
 
 
-@operator_required
-def api_key_list(request: HttpRequest) -> HttpResponse:
-    form = ApiKeyForm(request.POST or None, scopes=INTERNAL_SCOPES)
+def api_key_page(
+    request: HttpRequest,
+    *,
+    scopes,
+    supplier_id: int | None,
+    keys,
+    template: str,
+    context: dict | None = None,
+) -> HttpResponse:
+    """The API-key page shared by operators (internal keys) and supplier admins (their
+    supplier's keys): the list, and on POST a new key shown once on the response."""
+    form = ApiKeyForm(request.POST or None, scopes=scopes)
     issued = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -26,27 +35,34 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
-                supplier_id=None,
+                supplier_id=supplier_id,
                 expires_at=form.expires_at(),
                 channel=Channel.PORTAL,
             )
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            form = ApiKeyForm(scopes=INTERNAL_SCOPES)
+            form = ApiKeyForm(scopes=scopes)
     response = render(
         request,
-        "integrations/api_keys/api_key_list.html",
-        {
-            "keys": selectors.internal_api_keys(),
-            "form": form,
-            "issued": issued,
-            "now": timezone.now(),
-        },
+        template,
+        {**(context or {}), "keys": keys, "form": form, "issued": issued, "now": timezone.now()},
         status=400 if form.errors else 200,
     )
+    # The page holding a new key must not sit in any cache.
     response["Cache-Control"] = "no-store"
     return response
+
+
+@operator_required
+def api_key_list(request: HttpRequest) -> HttpResponse:
+    return api_key_page(
+        request,
+        scopes=INTERNAL_SCOPES,
+        supplier_id=None,
+        keys=selectors.internal_api_keys(),
+        template="integrations/api_keys/api_key_list.html",
+    )
 
 
 @operator_required

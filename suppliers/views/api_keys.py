@@ -5,16 +5,13 @@ supplier's key is a 404 whatever the visitor's role."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from integrations.api import selectors as key_selectors
-from integrations.api.forms import ApiKeyForm, add_domain_error
-from integrations.errors import DomainError
-from integrations.models import Channel
+from integrations.api.pages import api_key_page
 from integrations.models.api import SUPPLIER_SCOPES
-from integrations.services import api_key_create, api_key_revoke
+from integrations.services import api_key_revoke
 from portal.access import Role, has_role, role_required, supplier_required
 from suppliers import selectors
 
@@ -24,37 +21,14 @@ supplier_admin_required = role_required(Role.SUPPLIER_ADMIN)
 @supplier_admin_required
 def api_key_list(request: HttpRequest) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
-    form = ApiKeyForm(request.POST or None, scopes=SUPPLIER_SCOPES)
-    issued = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            issued = api_key_create(
-                actor=request.user,
-                name=form.cleaned_data["name"],
-                scopes=form.cleaned_data["scopes"],
-                supplier_id=supplier.pk,
-                expires_at=form.expires_at(),
-                channel=Channel.PORTAL,
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            form = ApiKeyForm(scopes=SUPPLIER_SCOPES)
-    response = render(
+    return api_key_page(
         request,
-        "suppliers/api_keys/api_key_list.html",
-        {
-            "supplier": supplier,
-            "keys": key_selectors.api_keys_for_supplier(supplier_id=supplier.pk),
-            "form": form,
-            "issued": issued,
-            "now": timezone.now(),
-        },
-        status=400 if form.errors else 200,
+        scopes=SUPPLIER_SCOPES,
+        supplier_id=supplier.pk,
+        keys=key_selectors.api_keys_for_supplier(supplier_id=supplier.pk),
+        template="suppliers/api_keys/api_key_list.html",
+        context={"supplier": supplier},
     )
-    # The page holding a new key must not sit in any cache.
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @supplier_required
