@@ -140,6 +140,13 @@ class AsnCancelOutput(AsnDetailOutput):
     pass
 
 
+def _own_shipment(request, asn_number: str):
+    """The caller's supplier's ASN by number; another supplier's is a 404."""
+    return selectors_shipping.get_shipment_for_supplier(
+        supplier=supplier_of(request), asn_number=asn_number
+    )
+
+
 def _detail(
     shipment: Shipment, output: type[AsnDetailOutput], *, status_code: int = status.HTTP_200_OK
 ) -> Response:
@@ -366,9 +373,7 @@ class AsnItem(ApiView):
         tags=["ASNs"],
     )
     def get(self, request, asn_number: str):
-        shipment = selectors_shipping.get_shipment_for_supplier(
-            supplier=supplier_of(request), asn_number=asn_number
-        )
+        shipment = _own_shipment(request, asn_number)
         return _detail(shipment, AsnRetrieveOutput)
 
     @extend_schema(
@@ -431,9 +436,7 @@ class AsnSubmit(ApiView):
         tags=["ASNs"],
     )
     def post(self, request, asn_number: str):
-        shipment = selectors_shipping.get_shipment_for_supplier(
-            supplier=supplier_of(request), asn_number=asn_number
-        )
+        shipment = _own_shipment(request, asn_number)
         AsnSubmissionInput(data=request.data).is_valid(raise_exception=True)
         shipment = services.asn_submit(actor=request.user, shipment=shipment, channel=Channel.API)
         return _detail(shipment, AsnSubmitOutput)
@@ -460,9 +463,7 @@ class AsnCancel(ApiView):
         tags=["ASNs"],
     )
     def post(self, request, asn_number: str):
-        shipment = selectors_shipping.get_shipment_for_supplier(
-            supplier=supplier_of(request), asn_number=asn_number
-        )
+        shipment = _own_shipment(request, asn_number)
         payload = AsnCancellationInput(data=request.data)
         payload.is_valid(raise_exception=True)
         shipment = services.asn_cancel(
@@ -528,9 +529,7 @@ class AsnMilestones(ApiView):
         tags=["ASNs"],
     )
     def post(self, request, asn_number: str):
-        shipment = selectors_shipping.get_shipment_for_supplier(
-            supplier=supplier_of(request), asn_number=asn_number
-        )
+        shipment = _own_shipment(request, asn_number)
         payload = MilestoneInput(data=request.data)
         payload.is_valid(raise_exception=True)
         milestone = services.shipment_milestone_report(
