@@ -4,7 +4,7 @@
 
 1. Writes a snapshot CSV of N rows (sku, uom, quantity): most in EA, 5 % in cases (CS,
    converted through the UoM table), 0.1 % bad rows (unknown SKU, inexact, not a number).
-2. Ingests it through the product's path (`inventory.ingest.snapshot_ingest`: COPY into
+2. Ingests it through the product's path (`inventory.services.snapshots.snapshot_ingest`: COPY into
    staging, SKU/UoM resolution and validation by SQL, lines stored, error report).
 3. In the same run, the limit: a bare COPY of the same file into an unlogged table.
 4. And, to show where the floor of any design lies, a bare resolve-and-store: the same
@@ -99,8 +99,8 @@ def main() -> None:
     args = parser.parse_args()
     setup()
     ensure_items(args.rows)
-    from inventory.ingest import snapshot_ingest_file
     from inventory.models import Warehouse
+    from inventory.services.snapshots import snapshot_ingest_file
 
     warehouse, _ = Warehouse.objects.get_or_create(code="BENCH-I", defaults={"name": "Bench"})
     with tempfile.TemporaryDirectory() as tmp:

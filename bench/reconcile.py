@@ -7,7 +7,7 @@
    before the nightly run) with ~3 % differences: 0.5 % missing in the ERP, 0.5 % missing
    in the WMS, 1 % quantity mismatches, 0.5 % pack-factor (UoM) mismatches, 0.5 %
    negative ERP stock.
-2. Runs the product's reconciliation (`inventory.reconciliation.reconcile`): the diff,
+2. Runs the product's reconciliation (`inventory.services.reconciliation.reconcile`): the diff,
    classification with tolerances, movements and pack factors, and the inbox synchronised
    in bulk (~30,000 cases opened, audited, events). Then a second run over the same
    snapshots (every case updated, none opened).
@@ -131,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     setup()
     ensure_items(args.positions)
-    from inventory.reconciliation import reconcile
+    from inventory.services.reconciliation import reconcile
 
     erp, wms = build_snapshots(args.positions)
     bare_diff(erp.pk, wms.pk)  # warm the cache for both sides

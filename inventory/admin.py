@@ -4,7 +4,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
 from integrations.models import Channel
-from inventory.admin_services import ServiceAdminMixin
+from inventory.forms.service_admin import ServiceAdminMixin
 from inventory.models import (
     InventorySnapshot,
     Item,
@@ -14,7 +14,7 @@ from inventory.models import (
     UomConversion,
     Warehouse,
 )
-from inventory.resources import ItemResource
+from inventory.resources.items import ItemResource
 from inventory.services import item_create, item_update
 from portal.access import Role, has_role
 

@@ -4,7 +4,7 @@ from import_export.admin import ImportExportModelAdmin, ImportMixin
 
 from integrations.models import Channel
 from inventory.admin import PortalAdminImportExportMixin
-from inventory.admin_services import ServiceAdminMixin
+from inventory.forms.service_admin import ServiceAdminMixin
 from suppliers import services
 from suppliers.models import (
     Acknowledgment,
@@ -15,7 +15,7 @@ from suppliers.models import (
     SupplierItem,
     SupplierMembership,
 )
-from suppliers.resources import PurchaseOrderResource, SupplierItemResource
+from suppliers.resources.purchase_orders import PurchaseOrderResource, SupplierItemResource
 
 
 class SupplierMembershipInline(admin.TabularInline):

@@ -7,6 +7,7 @@ class SuppliersConfig(AppConfig):
     def ready(self) -> None:
         # The EDI channel (integrations) reaches suppliers' partners and mappers only
         # through what is registered here (DESIGN §2: integrations imports no domain app).
-        from suppliers.edi.partners import register
+        # Imported in ready(): models must be loaded before the EDI mappers import them.
+        from suppliers.edi.registration import register
 
         register()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import AuditEntry, Channel, Connector, Delivery
-from integrations.services.events import audit_record
+from integrations.services.events import audit_record, enqueue_deliveries
 
 Status = Delivery.Status
 
@@ -40,8 +40,6 @@ def _unblock_followers(*, delivery: Delivery, now) -> int:
 
 
 def _enqueue_after_commit(delivery_ids: list[int]) -> None:
-    from integrations.services.events import enqueue_deliveries
-
     if delivery_ids:
         transaction.on_commit(lambda: enqueue_deliveries(delivery_ids), robust=True)
 
@@ -236,8 +234,6 @@ def connector_resume(*, actor, connector: Connector, channel: str = Channel.PORT
     audit_record(
         actor=actor, channel=channel, obj=connector, action="resumed", before=before, after={}
     )
-    from integrations.services.events import enqueue_deliveries
-
     first_due = (
         Delivery.objects.filter(connector=connector, status__in=Delivery.DUE_STATUSES)
         .values_list("pk", flat=True)

@@ -9,10 +9,12 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from integrations.contracts import validate_envelope
 from integrations.correlation import current_correlation_id
 from integrations.models import AuditEntry, Channel, Connector, Delivery, Event
+from integrations.worker import task_named
 
 logger = logging.getLogger(__name__)
 
@@ -203,10 +205,7 @@ def enqueue_deliveries(delivery_ids: list[int]) -> int:
     """Queue one dispatch task per delivery; returns how many were queued. Runs after
     commit. A broker outage is not an error here: the deliveries are safely stored and
     the sweeper sends them, so we log and move on instead of failing the user's request."""
-    from kombu.exceptions import OperationalError
-
-    from integrations.tasks import deliver
-
+    deliver = task_named("integrations.deliver")
     app = deliver.app
     if app.conf.task_always_eager:  # the embedded demo: deliver in-process, now
         for delivery_id in delivery_ids:

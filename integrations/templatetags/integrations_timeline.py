@@ -3,7 +3,7 @@ timeline partial (templates/integrations/partials/_deliveries.html)."""
 
 from django import template
 
-from integrations.selectors import deliveries_for_aggregate
+from integrations.selectors.deliveries import deliveries_for_aggregate
 from portal.access import INTERNAL_ROLES, Role, has_role
 
 register = template.Library()

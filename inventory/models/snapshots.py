@@ -1,5 +1,5 @@
 """Stock snapshots from the ERP or the WMS: what a source said it had, per item, at one
-time in one warehouse. Lines are written set-based by `inventory.ingest`."""
+time in one warehouse. Lines are written set-based by `inventory.services.snapshots`."""
 
 from django.conf import settings
 from django.db import connections, models
@@ -42,7 +42,7 @@ class InventorySnapshot(models.Model):
     class Meta:
         ordering = ["-taken_at", "-id"]
         constraints = [
-            # The same snapshot twice is refused (see inventory.ingest): it would
+            # The same snapshot twice is refused (see inventory.services.snapshots): it would
             # otherwise count the same stock twice in history.
             models.UniqueConstraint(
                 fields=["source", "warehouse", "taken_at"], name="snapshot_unique_time"

@@ -39,7 +39,7 @@ class StockPosition(models.Model):
     """The portal's side of one item in one warehouse.
 
     ERP and WMS on hand are not copied here: they are the lines of the latest snapshot of
-    each source (with its as-of time), which `inventory.selectors` reads alongside, so
+    each source (with its as-of time), which `inventory.selectors.stock` reads alongside, so
     that ingesting a million-line snapshot does not rewrite a million positions.
     Allocated and inbound figures are kept current by the services that change them
     (acknowledgments, ASNs, receipts).

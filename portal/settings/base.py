@@ -284,34 +284,25 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Daily chase of overdue PO acknowledgments (at most one reminder per PO per day).
     "suppliers-acknowledgment-reminders": {
-        "task": "suppliers.tasks.send_acknowledgment_reminders",
+        "task": "suppliers.send_acknowledgment_reminders",
         "schedule": 24 * 60 * 60.0,
     },
     # Daily: warn suppliers 30 days before a document expires, flag expired ones to buyers.
     "suppliers-document-expiry": {
-        "task": "suppliers.tasks_onboarding.check_document_expiry",
+        "task": "suppliers.check_document_expiry",
         "schedule": 24 * 60 * 60.0,
     },
     # Tryton ERP pulls (no-ops without an enabled `tryton` connector).
     "suppliers-tryton-purchases": {
-        "task": "suppliers.tasks_erp.pull_tryton_purchases",
+        "task": "suppliers.pull_tryton_purchases",
         "schedule": float(_int("TRYTON_PULL_SECONDS", 120)),
     },
     "suppliers-tryton-receipts": {
-        "task": "suppliers.tasks_erp.pull_tryton_receipts",
+        "task": "suppliers.pull_tryton_receipts",
         "schedule": float(_int("TRYTON_PULL_SECONDS", 120)),
     },
-    "suppliers-tryton-stock": {"task": "suppliers.tasks_erp.pull_tryton_stock", "schedule": 3600.0},
+    "suppliers-tryton-stock": {"task": "suppliers.pull_tryton_stock", "schedule": 3600.0},
 }
-# Task modules not named tasks.py, which autodiscovery would miss.
-CELERY_IMPORTS = [
-    "suppliers.tasks_onboarding",
-    "suppliers.tasks_erp",
-    "suppliers.tasks_edi",
-    "integrations.api.tasks",
-    "integrations.tasks_exceptions",
-    "suppliers.tasks_inventory",
-]
 # API idempotency keys past API_IDEMPOTENCY_HOURS are purged hourly.
 CELERY_BEAT_SCHEDULE["integrations-api-idempotency-purge"] = {
     "task": "integrations.api.purge_idempotency_records",

@@ -13,9 +13,9 @@ from integrations.api.auth import scope_required
 from integrations.api.problems import UnprocessableReference
 from integrations.api.views import ApiView
 from integrations.models import ApiScope, Channel
-from inventory.ingest import snapshot_ingest
 from inventory.models import InventorySnapshot, Warehouse
-from suppliers import selectors_shipping, services
+from inventory.services.snapshots import snapshot_ingest
+from suppliers import selectors, services
 from suppliers.models import Receipt
 
 ReceiptsScope = scope_required(ApiScope.RECEIPTS, internal_key=True)
@@ -95,7 +95,7 @@ class ReceiptCreate(ApiView):
         payload = ReceiptInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        shipment = selectors_shipping.get_shipment_for_buyer(
+        shipment = selectors.get_shipment_for_buyer(
             supplier_code=data["supplier"], asn_number=data["asn_number"]
         )
         self.line_pointers = {

@@ -10,7 +10,7 @@ from integrations.api.problems import UnprocessableReference
 from integrations.api.views import ApiView
 from integrations.models import ApiScope, Channel
 from inventory.models import UnitOfMeasure
-from suppliers import selectors_shipping, services
+from suppliers import selectors, services
 from suppliers.api.common import supplier_of
 from suppliers.models import PurchaseOrderLine, Shipment, ShipmentMilestone
 from suppliers.services.shipments import line_label
@@ -142,22 +142,20 @@ class AsnCancelOutput(AsnDetailOutput):
 
 def _own_shipment(request, asn_number: str):
     """The caller's supplier's ASN by number; another supplier's is a 404."""
-    return selectors_shipping.get_shipment_for_supplier(
-        supplier=supplier_of(request), asn_number=asn_number
-    )
+    return selectors.get_shipment_for_supplier(supplier=supplier_of(request), asn_number=asn_number)
 
 
 def _detail(
     shipment: Shipment, output: type[AsnDetailOutput], *, status_code: int = status.HTTP_200_OK
 ) -> Response:
-    shipment = selectors_shipping.get_shipment_for_supplier(
+    shipment = selectors.get_shipment_for_supplier(
         supplier=shipment.supplier, asn_number=shipment.asn_number
     )
     data = {
         **{field.name: getattr(shipment, field.name) for field in Shipment._meta.concrete_fields},
         "ship_to": shipment.ship_to,
         "packages": list(shipment.packages.order_by("sequence")),
-        "lines": selectors_shipping.shipment_lines(shipment=shipment),
+        "lines": selectors.shipment_lines(shipment=shipment),
         "milestones": list(shipment.milestones.order_by("occurred_at", "id")),
     }
     return Response(output(data).data, status=status_code)
@@ -324,7 +322,7 @@ class AsnCollection(ApiView):
     )
     def get(self, request):
         filters = self.parse_query(AsnListQuery, extra=("cursor", "limit"))
-        queryset = selectors_shipping.shipments_for_supplier(
+        queryset = selectors.shipments_for_supplier(
             supplier=supplier_of(request), status=filters.get("status", "")
         )
         if "updated_since" in filters:
@@ -393,9 +391,7 @@ class AsnItem(ApiView):
     )
     def put(self, request, asn_number: str):
         supplier = supplier_of(request)
-        shipment = selectors_shipping.get_shipment_for_supplier(
-            supplier=supplier, asn_number=asn_number
-        )
+        shipment = selectors.get_shipment_for_supplier(supplier=supplier, asn_number=asn_number)
         payload = AsnUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

@@ -12,10 +12,14 @@ from django.core.management import call_command
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from integrations.demo.connectors import ensure_demo_connectors
 from integrations.errors import DomainError
 from integrations.models import Channel
+from inventory.models import InventorySnapshot
 from suppliers import services
 from suppliers.demo import catalog
+from suppliers.demo.edi import seed_edi_demo
+from suppliers.demo.onboarding import seed_onboarding_demo
 from suppliers.models import (
     Acknowledgment,
     AcknowledgmentLine,
@@ -125,8 +129,6 @@ def _demo_shipments(created: dict[str, int]) -> None:
 
 def seed_demo_workflows() -> dict[str, int]:
     """Run after the bulk load. Returns what it created, by label."""
-    from integrations.demo import ensure_demo_connectors
-    from suppliers.onboarding_demo import seed_onboarding_demo
 
     created: dict[str, int] = {}
     call_command("ensure_roles", stdout=io.StringIO())
@@ -137,7 +139,6 @@ def seed_demo_workflows() -> dict[str, int]:
         for label, count in onboarding.items():
             if count:
                 created[f"onboarding {label}"] = count
-    from suppliers.edi.demo import seed_edi_demo
 
     if Supplier.objects.filter(code="BRP").exists():
         seed_edi_demo()
@@ -150,7 +151,6 @@ def seed_demo_workflows() -> dict[str, int]:
 def _demo_inventory(created: dict[str, int]) -> None:
     """ERP and WMS snapshots of the seeded warehouses, reconciled once, so the exceptions
     inbox has a believable set of cases to work through. Only when there are none yet."""
-    from inventory.models import InventorySnapshot
 
     if InventorySnapshot.objects.exists():
         return

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from integrations.edi.intake import ImportReport, edi_file_import
+from integrations.services.edi_intake import ImportReport, edi_file_import
 from suppliers.models import TradingPartner
 
 logger = logging.getLogger(__name__)

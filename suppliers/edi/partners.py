@@ -174,18 +174,3 @@ def po_reference(partner: TradingPartner, segments, default: str) -> tuple[str, 
         if segment.id == "REF" and segment.value(1) == partner.po_number_qualifier:
             return segment.value(2), segment
     return default, None
-
-
-def register() -> None:
-    """Plug partners, mappers and the 850 builder into the EDI channel (AppConfig.ready)."""
-    from integrations.edi import registry
-    from integrations.edi.inbound_997 import map_997
-    from suppliers.edi import inbound_846_810, inbound_855, inbound_856, outbound
-
-    registry.register_partners(lookup=partner_for_sender, by_code=partner_by_code)
-    registry.register_inbound_handler("855", inbound_855.map_855)
-    registry.register_inbound_handler("856", inbound_856.map_856)
-    registry.register_inbound_handler("846", inbound_846_810.map_846)
-    registry.register_inbound_handler("810", inbound_846_810.map_810)
-    registry.register_inbound_handler("997", map_997)
-    registry.register_outbound_purchase_orders(outbound.purchase_order_850)

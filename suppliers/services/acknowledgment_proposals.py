@@ -11,10 +11,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from integrations import publish
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record
+from integrations.services import audit_record, publish
 from inventory.models import UnitOfMeasure
 from inventory.services import convert_quantity
 from suppliers.models import (

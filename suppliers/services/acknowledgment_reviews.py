@@ -6,10 +6,9 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from integrations import publish
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record
+from integrations.services import audit_record, publish
 from suppliers.models import Acknowledgment, AcknowledgmentLine, PurchaseOrder
 from suppliers.services import acknowledgment_emails as emails
 from suppliers.services.acknowledgments import (

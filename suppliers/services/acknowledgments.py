@@ -10,10 +10,9 @@ a second tab yields one acknowledgment; the partial unique constraint on
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations import publish
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record
+from integrations.services import audit_record, publish
 from suppliers.models import (
     Acknowledgment,
     AcknowledgmentLine,

@@ -13,10 +13,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from integrations import publish
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record
+from integrations.services import audit_record, publish
 from suppliers.models import (
     DocumentType,
     OnboardingComment,
@@ -35,7 +34,7 @@ from suppliers.models.onboarding import (
     Section,
     mask_account_number,
 )
-from suppliers.selectors_onboarding import onboarding_checklist
+from suppliers.selectors.onboarding import onboarding_checklist
 from suppliers.services.supplier_users import IssuedInvitation, invitation_create
 
 # The documents every new installation starts with; admins edit the list in the admin.

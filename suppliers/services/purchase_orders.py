@@ -7,10 +7,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from integrations import publish
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record
+from integrations.services import audit_record, publish
 from inventory.models import Item, UnitOfMeasure, Warehouse
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from suppliers.services.inbound_positions import (

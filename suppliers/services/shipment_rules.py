@@ -24,7 +24,7 @@ from suppliers.models import (
     Supplier,
     SupplierItem,
 )
-from suppliers.sscc import sscc_normalize, sscc_problem
+from suppliers.services.sscc import sscc_normalize, sscc_problem
 
 ASN_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 SHIPPABLE_PO_STATUSES = frozenset(

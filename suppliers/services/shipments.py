@@ -50,7 +50,7 @@ from suppliers.services.shipment_rules import (
     tolerance_allowance,
     validate_header,
 )
-from suppliers.sscc import sscc_normalize
+from suppliers.services.sscc import sscc_normalize
 
 __all__ = [
     "AsnHeader",

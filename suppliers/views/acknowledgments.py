@@ -20,10 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from integrations.errors import DomainError
-from integrations.models import AuditEntry, Channel
+from integrations.models import Channel
 from portal.access import buyer_required, supplier_required
 from suppliers import selectors, services
-from suppliers import selectors_acknowledgments as ack_selectors
 from suppliers.forms.acknowledgments import (
     AcceptForm,
     ChangeProposalForm,
@@ -32,62 +31,7 @@ from suppliers.forms.acknowledgments import (
     ScheduleRowForm,
 )
 from suppliers.models import Acknowledgment, PurchaseOrder, ReasonCode
-
-# --- the PO detail page's acknowledgment part (both sides) -----------------------------
-
-TIMELINE_LABELS = {
-    "received": "Received",
-    "acknowledged": "Accepted as ordered",
-    "rejected": "Rejected by the supplier",
-    "change_proposed": "Changes proposed",
-    "change_accepted": "Changes accepted by the buyer",
-    "change_auto_accepted": "Changes auto-accepted",
-    "change_rejected": "Proposal rejected by the buyer",
-    "reminder_sent": "Acknowledgment reminder sent",
-}
-
-
-def timeline_rows(entries: list[AuditEntry]) -> list[dict]:
-    """Audit entries, oldest first, each with a label and the detail worth reading."""
-    reasons = dict(ReasonCode.choices)
-    rows = []
-    for entry in reversed(entries):
-        after = entry.after or {}
-        details = []
-        if "revision" in after:
-            details.append(f"revision {after['revision']}")
-        if after.get("reason_code"):
-            details.append(reasons.get(after["reason_code"], after["reason_code"]))
-        rows.append(
-            {
-                "entry": entry,
-                "label": TIMELINE_LABELS.get(
-                    entry.action, entry.action.replace("_", " ").capitalize()
-                ),
-                "details": details,
-                "comment": after.get("comment", ""),
-            }
-        )
-    return rows
-
-
-def acknowledgment_context(
-    purchase_order: PurchaseOrder, *, supplier_side: bool, timeline: list[AuditEntry]
-) -> dict:
-    """What po_detail.html needs for acknowledgments: history, the supplier's action forms,
-    and the timeline with readable labels."""
-    history = ack_selectors.acknowledgments_for_purchase_order(purchase_order=purchase_order)
-    context = {
-        "acknowledgments": history,
-        "timeline_rows": timeline_rows(list(timeline)),
-        "supplier_side": supplier_side,
-        "now": timezone.now(),
-    }
-    if supplier_side and purchase_order.can_acknowledge:
-        initial = {"revision": purchase_order.revision}
-        context["accept_form"] = AcceptForm(initial=initial)
-        context["reject_form"] = RejectForm(initial=initial)
-    return context
+from suppliers.views.purchase_order_detail import acknowledgment_context, render_supplier_detail
 
 
 def _panel_response(request: HttpRequest, purchase_order: PurchaseOrder, **forms) -> HttpResponse:
@@ -129,8 +73,6 @@ def _error_page(request: HttpRequest, purchase_order: PurchaseOrder, **forms) ->
     if request.htmx:
         return _panel_response(request, purchase_order, **forms)
     # Without JavaScript the whole detail page comes back with the errors in place.
-    from suppliers.views.purchase_orders import render_supplier_detail
-
     return render_supplier_detail(request, purchase_order, extra=forms)
 
 
@@ -195,7 +137,7 @@ def _render_proposal(
         "last_rejected": next(
             (
                 ack
-                for ack in ack_selectors.acknowledgments_for_purchase_order(
+                for ack in selectors.acknowledgments_for_purchase_order(
                     purchase_order=purchase_order
                 )
                 if ack.status == Acknowledgment.Status.REJECTED
@@ -274,17 +216,17 @@ def _page(request: HttpRequest, queryset):
 def buyer_review_queue(request: HttpRequest) -> HttpResponse:
     supplier_code = request.GET.get("supplier", "").strip()[:20]
     context = {
-        "page": _page(request, ack_selectors.pending_change_proposals(supplier_code=supplier_code)),
+        "page": _page(request, selectors.pending_change_proposals(supplier_code=supplier_code)),
         "supplier_code": supplier_code,
         "suppliers": selectors.suppliers_for_filter(),
-        "rules": ack_selectors.auto_accept_rules(),
+        "rules": selectors.auto_accept_rules(),
         "decision_form": DecisionForm(),
     }
     return render(request, "suppliers/acknowledgments/review_queue.html", context)
 
 
 def _decide(request: HttpRequest, pk: int, *, accept: bool) -> HttpResponse:
-    acknowledgment = ack_selectors.get_change_proposal_for_buyer(pk=pk)
+    acknowledgment = selectors.get_change_proposal_for_buyer(pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
         service = services.change_proposal_accept if accept else services.change_proposal_reject
@@ -303,7 +245,7 @@ def _decide(request: HttpRequest, pk: int, *, accept: bool) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, f"Proposal for PO {number} {verdict}.")
                 return redirect("buyer:review_queue")
-            acknowledgment = ack_selectors.get_change_proposal_for_buyer(pk=pk)
+            acknowledgment = selectors.get_change_proposal_for_buyer(pk=pk)
     context = {"ack": acknowledgment, "decision_form": form}
     if request.htmx:
         return render(request, "suppliers/acknowledgments/review_queue.html#card", context)
@@ -335,7 +277,7 @@ def buyer_overdue_acknowledgments(request: HttpRequest) -> HttpResponse:
     supplier_code = request.GET.get("supplier", "").strip()[:20]
     context = {
         "page": _page(
-            request, ack_selectors.overdue_acknowledgments(now=now, supplier_code=supplier_code)
+            request, selectors.overdue_acknowledgments(now=now, supplier_code=supplier_code)
         ),
         "supplier_code": supplier_code,
         "suppliers": selectors.suppliers_for_filter(),

@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from integrations.api import selectors as key_selectors
-from integrations.api.pages import api_key_page
+from integrations import selectors as key_selectors
 from integrations.models.api import SUPPLIER_SCOPES
 from integrations.services import api_key_revoke
+from integrations.views.api_keys import api_key_page
 from portal.access import Role, has_role, role_required, supplier_required
 from suppliers import selectors
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from portal.access import Role, admin_required, role_required
-from suppliers import selectors_onboarding
+from suppliers import selectors
 
 internal_required = role_required(Role.BUYER, Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)
 
@@ -29,8 +29,8 @@ def _page(request: HttpRequest, queryset):
 @require_GET
 @admin_required
 def supplier_audit(request: HttpRequest, code: str) -> HttpResponse:
-    supplier = selectors_onboarding.get_supplier_by_code(code=code)
-    queryset = selectors_onboarding.audit_entries_for_supplier(supplier=supplier)
+    supplier = selectors.get_supplier_by_code(code=code)
+    queryset = selectors.audit_entries_for_supplier(supplier=supplier)
     return render(
         request,
         "portal/audit.html",
@@ -46,9 +46,7 @@ def supplier_audit(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @internal_required
 def object_audit(request: HttpRequest, object_type: str, object_id: str) -> HttpResponse:
-    queryset = selectors_onboarding.audit_entries_for_object(
-        object_type=object_type, object_id=object_id
-    )
+    queryset = selectors.audit_entries_for_object(object_type=object_type, object_id=object_id)
     page = _page(request, queryset)
     label = page.object_list[0].object_repr if page.object_list else f"{object_type} {object_id}"
     return render(

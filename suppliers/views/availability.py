@@ -10,9 +10,9 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from portal.access import supplier_required
-from suppliers import selectors, selectors_shipping, services
-from suppliers.forms_shipping import AvailabilityRowForm, UploadForm, add_domain_error, plain
-from suppliers.resources_shipping import AvailabilityResource, run_upload
+from suppliers import selectors, services
+from suppliers.forms.shipping import AvailabilityRowForm, UploadForm, add_domain_error, plain
+from suppliers.resources.shipping import AvailabilityResource, run_upload
 
 TEMPLATE = "suppliers/availability/list.html"
 
@@ -21,7 +21,7 @@ TEMPLATE = "suppliers/availability/list.html"
 def availability_list(request: HttpRequest) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
     q = request.GET.get("q", "").strip()[:60]
-    rows = selectors_shipping.availability_for_supplier(supplier=supplier, now=timezone.now(), q=q)
+    rows = selectors.availability_for_supplier(supplier=supplier, now=timezone.now(), q=q)
     return render(
         request,
         TEMPLATE,
@@ -34,10 +34,10 @@ def availability_row(request: HttpRequest, supplier_item_id: int) -> HttpRespons
     """GET: the row as an edit form (htmx swaps it in place). POST: save it through the
     service and return the display row, or the form with its errors."""
     supplier = selectors.supplier_for_user(request.user)
-    supplier_item = selectors_shipping.get_supplier_item_for_supplier(
+    supplier_item = selectors.get_supplier_item_for_supplier(
         supplier=supplier, supplier_item_id=supplier_item_id
     )
-    selectors_shipping.annotate_availability(supplier_item, now=timezone.now())
+    selectors.annotate_availability(supplier_item, now=timezone.now())
     current = supplier_item.current_availability
     if request.method == "POST":
         form = AvailabilityRowForm(request.POST)
@@ -63,10 +63,10 @@ def availability_row(request: HttpRequest, supplier_item_id: int) -> HttpRespons
                         request, f"Availability of {supplier_item.supplier_sku} saved."
                     )
                     return redirect(reverse("suppliers:availability"))
-                supplier_item = selectors_shipping.get_supplier_item_for_supplier(
+                supplier_item = selectors.get_supplier_item_for_supplier(
                     supplier=supplier, supplier_item_id=supplier_item_id
                 )
-                selectors_shipping.annotate_availability(supplier_item, now=timezone.now())
+                selectors.annotate_availability(supplier_item, now=timezone.now())
                 return render(request, f"{TEMPLATE}#row", {"si": supplier_item})
         status = 422
     else:

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from portal.access import buyer_required
-from suppliers import selectors, selectors_shipping
+from suppliers import selectors
 from suppliers.views.shipments import asn_detail_context
 
 
@@ -34,16 +34,16 @@ def _schedule_filters(request: HttpRequest) -> dict:
 @buyer_required
 def inbound_schedule(request: HttpRequest) -> HttpResponse:
     filters = _schedule_filters(request)
-    queryset = selectors_shipping.inbound_schedule(**filters)
+    queryset = selectors.inbound_schedule(**filters)
     page = Paginator(queryset, settings.PORTAL_PAGE_SIZE * 4).get_page(request.GET.get("page"))
     today = timezone.localdate()
     context = {
         "page": page,
-        "rows": selectors_shipping.decorate_inbound_rows(page.object_list, today=today),
+        "rows": selectors.decorate_inbound_rows(page.object_list, today=today),
         "filters": filters,
         "query": request.GET.urlencode(),
         "suppliers": selectors.suppliers_for_filter(),
-        "warehouses": selectors_shipping.warehouses_for_filter(),
+        "warehouses": selectors.warehouses_for_filter(),
         "today": today,
     }
     template = "suppliers/inbound/schedule.html"
@@ -82,8 +82,8 @@ def inbound_schedule_csv(request: HttpRequest) -> StreamingHttpResponse:
 
     def rows():
         yield writer.writerow(header)
-        queryset = selectors_shipping.inbound_schedule(**filters)
-        for row in selectors_shipping.decorate_inbound_rows(queryset.iterator(), today=today):
+        queryset = selectors.inbound_schedule(**filters)
+        for row in selectors.decorate_inbound_rows(queryset.iterator(), today=today):
             yield writer.writerow(
                 [
                     row["warehouse"],
@@ -110,15 +110,13 @@ def inbound_schedule_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @buyer_required
 def inbound_risk(request: HttpRequest) -> HttpResponse:
-    summary = selectors_shipping.inbound_risk(today=timezone.localdate(), now=timezone.now())
+    summary = selectors.inbound_risk(today=timezone.localdate(), now=timezone.now())
     return render(request, "suppliers/inbound/risk.html", {"summary": summary})
 
 
 @buyer_required
 def buyer_asn_detail(request: HttpRequest, supplier_code: str, asn_number: str) -> HttpResponse:
-    shipment = selectors_shipping.get_shipment_for_buyer(
-        supplier_code=supplier_code, asn_number=asn_number
-    )
+    shipment = selectors.get_shipment_for_buyer(supplier_code=supplier_code, asn_number=asn_number)
     return render(request, "suppliers/shipments/detail.html", asn_detail_context(shipment, False))
 
 
@@ -127,7 +125,7 @@ def buyer_availability(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     supplier_code = request.GET.get("supplier", "").strip()[:20]
     stale_only = request.GET.get("stale") == "1"
-    queryset = selectors_shipping.availability_for_buyer(
+    queryset = selectors.availability_for_buyer(
         now=now, supplier_code=supplier_code, stale_only=stale_only
     )
     page = Paginator(queryset, settings.PORTAL_PAGE_SIZE * 4).get_page(request.GET.get("page"))

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.access import buyer_required, supplier_required
-from suppliers import selectors, selectors_invoices
+from suppliers import selectors
 from suppliers.models import Invoice
 
 
@@ -23,7 +23,7 @@ def _render_list(request: HttpRequest, queryset, context: dict) -> HttpResponse:
 
 
 def _render_detail(request: HttpRequest, invoice: Invoice, *, buyer_view: bool) -> HttpResponse:
-    lines = selectors_invoices.invoice_lines(invoice=invoice)
+    lines = selectors.invoice_lines(invoice=invoice)
     context = {
         "invoice": invoice,
         "lines": lines,
@@ -38,7 +38,7 @@ def _render_detail(request: HttpRequest, invoice: Invoice, *, buyer_view: bool) 
 def supplier_invoice_list(request: HttpRequest) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
     po_number = request.GET.get("po", "").strip()[:40]
-    queryset = selectors_invoices.invoices_for_supplier(supplier=supplier, po_number=po_number)
+    queryset = selectors.invoices_for_supplier(supplier=supplier, po_number=po_number)
     context = {"filters": {"po": po_number}, "buyer_view": False, "supplier": supplier}
     return _render_list(request, queryset, context)
 
@@ -46,7 +46,7 @@ def supplier_invoice_list(request: HttpRequest) -> HttpResponse:
 @supplier_required
 def supplier_invoice_detail(request: HttpRequest, invoice_number: str) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
-    invoice = selectors_invoices.get_invoice_for_supplier(supplier=supplier, number=invoice_number)
+    invoice = selectors.get_invoice_for_supplier(supplier=supplier, number=invoice_number)
     return _render_detail(request, invoice, buyer_view=False)
 
 
@@ -54,9 +54,7 @@ def supplier_invoice_detail(request: HttpRequest, invoice_number: str) -> HttpRe
 def buyer_invoice_list(request: HttpRequest) -> HttpResponse:
     supplier_code = request.GET.get("supplier", "").strip()[:20]
     po_number = request.GET.get("po", "").strip()[:40]
-    queryset = selectors_invoices.invoices_for_buyer(
-        supplier_code=supplier_code, po_number=po_number
-    )
+    queryset = selectors.invoices_for_buyer(supplier_code=supplier_code, po_number=po_number)
     context = {
         "filters": {"supplier": supplier_code, "po": po_number},
         "buyer_view": True,
@@ -67,5 +65,5 @@ def buyer_invoice_list(request: HttpRequest) -> HttpResponse:
 
 @buyer_required
 def buyer_invoice_detail(request: HttpRequest, supplier_code: str, number: str) -> HttpResponse:
-    invoice = selectors_invoices.get_invoice_for_buyer(supplier_code=supplier_code, number=number)
+    invoice = selectors.get_invoice_for_buyer(supplier_code=supplier_code, number=number)
     return _render_detail(request, invoice, buyer_view=True)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from integrations.errors import DomainError
 from portal.access import Role, has_role, role_required, supplier_required
-from suppliers import selectors, selectors_onboarding, services
-from suppliers.forms_onboarding import (
+from suppliers import selectors, services
+from suppliers.forms.onboarding import (
     ContactForm,
     DocumentForm,
     LocationForm,
@@ -60,9 +60,7 @@ def invitation_accept(request: HttpRequest, code: str, token: str) -> HttpRespon
 
 
 def _checklist_context(request: HttpRequest, supplier: Supplier, **forms) -> dict:
-    checklist = selectors_onboarding.onboarding_checklist(
-        supplier=supplier, today=timezone.localdate()
-    )
+    checklist = selectors.onboarding_checklist(supplier=supplier, today=timezone.localdate())
     can_edit = has_role(request.user, Role.SUPPLIER_ADMIN)
     editable = can_edit and supplier.status != Supplier.Status.PENDING_APPROVAL
     return {
@@ -70,7 +68,7 @@ def _checklist_context(request: HttpRequest, supplier: Supplier, **forms) -> dic
         "checklist": checklist,
         "can_edit": editable,
         "is_admin": can_edit,
-        "pending_change": selectors_onboarding.pending_profile_change(supplier=supplier),
+        "pending_change": selectors.pending_profile_change(supplier=supplier),
         "profile_form": forms.get("profile_form") or ProfileForm(instance=checklist.profile),
         "contact_form": forms.get("contact_form") or ContactForm(),
         "location_form": forms.get("location_form") or LocationForm(),
@@ -140,7 +138,7 @@ def contact_add(request: HttpRequest) -> HttpResponse:
 @supplier_admin_required
 def contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
-    contact = selectors_onboarding.get_contact_for_supplier(supplier=supplier, pk=pk)
+    contact = selectors.get_contact_for_supplier(supplier=supplier, pk=pk)
     try:
         services.supplier_contact_remove(actor=request.user, contact=contact)
     except DomainError as error:
@@ -170,7 +168,7 @@ def location_add(request: HttpRequest) -> HttpResponse:
 @supplier_admin_required
 def location_remove(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
-    location = selectors_onboarding.get_location_for_supplier(supplier=supplier, pk=pk)
+    location = selectors.get_location_for_supplier(supplier=supplier, pk=pk)
     try:
         services.ship_from_location_remove(actor=request.user, location=location)
     except DomainError as error:
@@ -204,7 +202,7 @@ def document_upload(request: HttpRequest) -> HttpResponse:
 @supplier_admin_required
 def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
-    document = selectors_onboarding.get_document_for_supplier(supplier=supplier, pk=pk)
+    document = selectors.get_document_for_supplier(supplier=supplier, pk=pk)
     try:
         services.supplier_document_remove(actor=request.user, document=document)
     except DomainError as error:
@@ -216,7 +214,7 @@ def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @supplier_required
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     supplier = selectors.supplier_for_user(request.user)
-    document = selectors_onboarding.get_document_for_supplier(supplier=supplier, pk=pk)
+    document = selectors.get_document_for_supplier(supplier=supplier, pk=pk)
     return document_file_response(document)
 
 

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from integrations.errors import DomainError
 from portal.access import admin_required, buyer_required
-from suppliers import selectors_onboarding, services
-from suppliers.forms_onboarding import (
+from suppliers import selectors, services
+from suppliers.forms.onboarding import (
     DecisionForm,
     ReviewForm,
     SupplierInviteForm,
@@ -32,7 +32,7 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in Supplier.Status.values:
         status = ""
-    paginator = Paginator(selectors_onboarding.suppliers_for_admin(status=status or None), 50)
+    paginator = Paginator(selectors.suppliers_for_admin(status=status or None), 50)
     return render(
         request,
         "suppliers/onboarding/admin_supplier_list.html",
@@ -40,7 +40,7 @@ def supplier_list(request: HttpRequest) -> HttpResponse:
             "page": paginator.get_page(request.GET.get("page")),
             "status": status,
             "statuses": Supplier.Status.choices,
-            "cycle_time": selectors_onboarding.onboarding_cycle_time(),
+            "cycle_time": selectors.onboarding_cycle_time(),
         },
     )
 
@@ -73,18 +73,18 @@ def supplier_invite(request: HttpRequest) -> HttpResponse:
 @require_GET
 @admin_required
 def supplier_detail(request: HttpRequest, code: str) -> HttpResponse:
-    supplier = selectors_onboarding.get_supplier_by_code(code=code)
+    supplier = selectors.get_supplier_by_code(code=code)
     return render(
         request,
         "suppliers/onboarding/admin_supplier_detail.html",
         {
             "supplier": supplier,
-            "checklist": selectors_onboarding.onboarding_checklist(
+            "checklist": selectors.onboarding_checklist(
                 supplier=supplier, today=timezone.localdate()
             ),
-            "invitations": selectors_onboarding.supplier_invitations(supplier=supplier),
-            "members": selectors_onboarding.supplier_users(supplier=supplier),
-            "pending_change": selectors_onboarding.pending_profile_change(supplier=supplier),
+            "invitations": selectors.supplier_invitations(supplier=supplier),
+            "members": selectors.supplier_users(supplier=supplier),
+            "pending_change": selectors.pending_profile_change(supplier=supplier),
         },
     )
 
@@ -118,9 +118,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @admin_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "suppliers/onboarding/admin_review_queue.html", selectors_onboarding.review_queue()
-    )
+    return render(request, "suppliers/onboarding/admin_review_queue.html", selectors.review_queue())
 
 
 def _review_initial(checklist) -> dict:
@@ -133,10 +131,8 @@ def _review_initial(checklist) -> dict:
 
 @admin_required
 def onboarding_review(request: HttpRequest, code: str) -> HttpResponse:
-    supplier = selectors_onboarding.get_supplier_by_code(code=code)
-    checklist = selectors_onboarding.onboarding_checklist(
-        supplier=supplier, today=timezone.localdate()
-    )
+    supplier = selectors.get_supplier_by_code(code=code)
+    checklist = selectors.onboarding_checklist(supplier=supplier, today=timezone.localdate())
     form = ReviewForm(request.POST or None, initial=_review_initial(checklist))
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,7 +158,7 @@ def onboarding_review(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @admin_required
 def profile_change_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    change = selectors_onboarding.get_profile_change(pk=pk)
+    change = selectors.get_profile_change(pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose approve or reject.")
@@ -183,7 +179,7 @@ def profile_change_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @admin_required
 def document_review(request: HttpRequest, pk: int) -> HttpResponse:
-    document = selectors_onboarding.get_document(pk=pk)
+    document = selectors.get_document(pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose approve or reject.")
@@ -204,7 +200,7 @@ def document_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @admin_required
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
-    return document_file_response(selectors_onboarding.get_document(pk=pk))
+    return document_file_response(selectors.get_document(pk=pk))
 
 
 @require_GET
@@ -214,5 +210,5 @@ def compliance(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "suppliers/onboarding/compliance.html",
-        {"suppliers": list(selectors_onboarding.suppliers_with_expired_documents())},
+        {"suppliers": list(selectors.suppliers_with_expired_documents())},
     )

@@ -8,12 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from integrations.selectors import audit_entries_for
 from portal.access import buyer_required, supplier_required
 from suppliers import selectors
-from suppliers import selectors_acknowledgments as ack_selectors
 from suppliers.models import PurchaseOrder
-from suppliers.views.acknowledgments import acknowledgment_context
+from suppliers.views.purchase_order_detail import render_detail, render_supplier_detail
 
 
 class _CountedPaginator(Paginator):
@@ -89,8 +87,8 @@ def supplier_po_list(request: HttpRequest) -> HttpResponse:
     # The inbox: counters of what to act on, and "overdue" as a filter of its own.
     overdue = request.GET.get("overdue") == "1"
     if overdue:
-        queryset = ack_selectors.only_overdue(queryset, now=now)
-    inbox = ack_selectors.supplier_inbox(supplier=supplier, now=now)
+        queryset = selectors.only_overdue(queryset, now=now)
+    inbox = selectors.supplier_inbox(supplier=supplier, now=now)
     # The inbox has counted what the list shows unless a search narrows it: no COUNT(*).
     count = None
     if not filters["q"]:
@@ -131,35 +129,6 @@ def buyer_po_list(request: HttpRequest) -> HttpResponse:
     return _render_list(request, context)
 
 
-def _render_detail(
-    request: HttpRequest,
-    purchase_order: PurchaseOrder,
-    back_url_name: str,
-    extra: dict | None = None,
-) -> HttpResponse:
-    timeline = list(audit_entries_for(purchase_order)[:50])
-    context = {
-        "po": purchase_order,
-        "lines": selectors.purchase_order_lines(purchase_order=purchase_order),
-        "timeline": timeline,
-        "back_url_name": back_url_name,
-        **acknowledgment_context(
-            purchase_order,
-            supplier_side=back_url_name.startswith("suppliers:"),
-            timeline=timeline,
-        ),
-        **(extra or {}),
-    }
-    return render(request, "suppliers/po_detail.html", context)
-
-
-def render_supplier_detail(
-    request: HttpRequest, purchase_order: PurchaseOrder, extra: dict | None = None
-) -> HttpResponse:
-    """The supplier's PO page, e.g. again with a failed acknowledgment form's errors."""
-    return _render_detail(request, purchase_order, "suppliers:po_list", extra)
-
-
 @supplier_required
 def supplier_po_detail(request: HttpRequest, number: str) -> HttpResponse:
     purchase_order = selectors.get_purchase_order_for_supplier(
@@ -171,4 +140,4 @@ def supplier_po_detail(request: HttpRequest, number: str) -> HttpResponse:
 @buyer_required
 def buyer_po_detail(request: HttpRequest, number: str) -> HttpResponse:
     purchase_order = selectors.get_purchase_order_for_buyer(number=number)
-    return _render_detail(request, purchase_order, "buyer:po_list")
+    return render_detail(request, purchase_order, "buyer:po_list")

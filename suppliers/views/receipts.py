@@ -12,11 +12,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from integrations.models import ExceptionClass
-from integrations.selectors_exceptions import exception_cases_for_supplier
+from integrations.selectors.exceptions import exception_cases_for_supplier
 from portal.access import buyer_required, supplier_required
 from suppliers import selectors
 from suppliers.models import Receipt, Shipment
-from suppliers.resources_receipts import receipts_upload
+from suppliers.resources.receipts import receipts_upload
 
 # (key, label, lowest days late, highest days late) — negative is early.
 SCHEDULE_BUCKETS = (

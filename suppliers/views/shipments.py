@@ -14,8 +14,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from integrations.errors import DomainError
 from integrations.models import Channel
 from portal.access import supplier_required
-from suppliers import selectors, selectors_shipping, services
-from suppliers.forms_shipping import (
+from suppliers import selectors, services
+from suppliers.forms.shipping import (
     AsnCreateForm,
     AsnHeaderForm,
     AsnLineForm,
@@ -26,7 +26,7 @@ from suppliers.forms_shipping import (
     plain,
 )
 from suppliers.models import PurchaseOrderLine, Shipment, SupplierItem
-from suppliers.resources_shipping import AsnResource, run_upload
+from suppliers.resources.shipping import AsnResource, run_upload
 from suppliers.services.shipments import line_label
 
 
@@ -45,7 +45,7 @@ def asn_list(request: HttpRequest) -> HttpResponse:
     if status not in Shipment.Status.values:
         status = ""
     q = request.GET.get("q", "").strip()[:60]
-    queryset = selectors_shipping.shipments_for_supplier(supplier=supplier, status=status, q=q)
+    queryset = selectors.shipments_for_supplier(supplier=supplier, status=status, q=q)
     page = Paginator(queryset, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -62,7 +62,7 @@ def asn_list(request: HttpRequest) -> HttpResponse:
 @supplier_required
 def asn_new(request: HttpRequest) -> HttpResponse:
     supplier = _supplier(request)
-    purchase_orders = selectors_shipping.shippable_purchase_orders(supplier=supplier)
+    purchase_orders = selectors.shippable_purchase_orders(supplier=supplier)
     initial = {"ship_date": timezone.localdate()}
     preselected = request.GET.getlist("po")
     if preselected:
@@ -93,9 +93,7 @@ def asn_new(request: HttpRequest) -> HttpResponse:
 
 def _line_forms(request: HttpRequest, shipment: Shipment) -> list[AsnLineForm]:
     """One form per confirmed line of the POs on this ASN (whether on it or not)."""
-    current = {
-        line.po_line_id: line for line in selectors_shipping.shipment_lines(shipment=shipment)
-    }
+    current = {line.po_line_id: line for line in selectors.shipment_lines(shipment=shipment)}
     po_ids = {line.po_line.purchase_order_id for line in current.values()}
     po_lines = list(
         PurchaseOrderLine.objects.filter(purchase_order_id__in=po_ids, confirmed_qty__gt=0)
@@ -150,7 +148,7 @@ def _header_initial(shipment: Shipment) -> dict:
 
 @supplier_required
 def asn_edit(request: HttpRequest, asn_number: str) -> HttpResponse:
-    shipment = selectors_shipping.get_shipment_for_supplier(
+    shipment = selectors.get_shipment_for_supplier(
         supplier=_supplier(request), asn_number=asn_number
     )
     if not shipment.can_edit:
@@ -208,7 +206,7 @@ def _submit(request: HttpRequest, shipment: Shipment) -> HttpResponse:
 
 @supplier_required
 def asn_detail(request: HttpRequest, asn_number: str) -> HttpResponse:
-    shipment = selectors_shipping.get_shipment_for_supplier(
+    shipment = selectors.get_shipment_for_supplier(
         supplier=_supplier(request), asn_number=asn_number
     )
     return render(request, "suppliers/shipments/detail.html", asn_detail_context(shipment, True))
@@ -217,9 +215,9 @@ def asn_detail(request: HttpRequest, asn_number: str) -> HttpResponse:
 def asn_detail_context(shipment: Shipment, supplier_view: bool) -> dict:
     return {
         "shipment": shipment,
-        "lines": selectors_shipping.shipment_lines(shipment=shipment),
+        "lines": selectors.shipment_lines(shipment=shipment),
         "packages": list(shipment.packages.all()),
-        "timeline": selectors_shipping.shipment_timeline(shipment=shipment),
+        "timeline": selectors.shipment_timeline(shipment=shipment),
         "milestone_form": MilestoneForm(),
         "supplier_view": supplier_view,
         "po_url_name": "suppliers:po_detail" if supplier_view else "buyer:po_detail",
@@ -229,7 +227,7 @@ def asn_detail_context(shipment: Shipment, supplier_view: bool) -> dict:
 @require_POST
 @supplier_required
 def asn_submit(request: HttpRequest, asn_number: str) -> HttpResponse:
-    shipment = selectors_shipping.get_shipment_for_supplier(
+    shipment = selectors.get_shipment_for_supplier(
         supplier=_supplier(request), asn_number=asn_number
     )
     return _submit(request, shipment)
@@ -238,7 +236,7 @@ def asn_submit(request: HttpRequest, asn_number: str) -> HttpResponse:
 @require_POST
 @supplier_required
 def asn_cancel(request: HttpRequest, asn_number: str) -> HttpResponse:
-    shipment = selectors_shipping.get_shipment_for_supplier(
+    shipment = selectors.get_shipment_for_supplier(
         supplier=_supplier(request), asn_number=asn_number
     )
     form = CancelForm(request.POST)
@@ -257,7 +255,7 @@ def asn_cancel(request: HttpRequest, asn_number: str) -> HttpResponse:
 @require_POST
 @supplier_required
 def asn_milestone(request: HttpRequest, asn_number: str) -> HttpResponse:
-    shipment = selectors_shipping.get_shipment_for_supplier(
+    shipment = selectors.get_shipment_for_supplier(
         supplier=_supplier(request), asn_number=asn_number
     )
     form = MilestoneForm(request.POST)

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from integrations.errors import DomainError
 from portal.access import Role, role_required
-from suppliers import selectors, selectors_onboarding, services
-from suppliers.forms_onboarding import InvitationForm, RoleForm, add_domain_error
+from suppliers import selectors, services
+from suppliers.forms.onboarding import InvitationForm, RoleForm, add_domain_error
 from suppliers.models import SupplierMembership
 
 supplier_admin_required = role_required(Role.SUPPLIER_ADMIN)
@@ -21,8 +21,8 @@ def _render(request: HttpRequest, supplier, form: InvitationForm, status: int = 
         "suppliers/users/user_list.html",
         {
             "supplier": supplier,
-            "members": selectors_onboarding.supplier_users(supplier=supplier),
-            "invitations": selectors_onboarding.supplier_invitations(supplier=supplier),
+            "members": selectors.supplier_users(supplier=supplier),
+            "invitations": selectors.supplier_invitations(supplier=supplier),
             "form": form,
             "roles": SupplierMembership.Role.choices,
         },
@@ -52,7 +52,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 def _membership(request: HttpRequest, pk: int):
-    return selectors_onboarding.get_membership_for_supplier(
+    return selectors.get_membership_for_supplier(
         supplier=selectors.supplier_for_user(request.user), pk=pk
     )
 
@@ -106,7 +106,7 @@ def user_set_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _invitation(request: HttpRequest, pk: int):
-    return selectors_onboarding.get_invitation_for_supplier(
+    return selectors.get_invitation_for_supplier(
         supplier=selectors.supplier_for_user(request.user), pk=pk
     )
 

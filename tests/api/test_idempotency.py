@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from integrations.api import idempotency
 from integrations.models import IdempotencyRecord
+from integrations.tasks.idempotency import purge_idempotency_records
+from portal.celery import app as celery_app
 from suppliers.models import Shipment
 from tests.api.conftest import client_for, issue_key
 from tests.api.test_asns_api import asn_body
@@ -157,13 +159,11 @@ def test_twenty_concurrent_identical_posts_create_exactly_one_asn(supplier):
 
 
 @pytest.mark.django_db
-def test_the_hourly_task_purges_records_past_retention(api, supplier, settings):
-    from integrations.api.tasks import purge_idempotency_records
-
+def test_the_hourly_task_purges_records_past_retention(api, supplier):
     confirmed_po(supplier, "PO-1")
     api.post("/api/v1/asns", asn_body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     IdempotencyRecord.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
 
     assert purge_idempotency_records.apply().get() == 1
     assert not IdempotencyRecord.objects.exists()
-    assert "integrations.api.tasks" in settings.CELERY_IMPORTS
+    assert "integrations.api.purge_idempotency_records" in celery_app.tasks

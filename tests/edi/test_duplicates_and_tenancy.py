@@ -3,7 +3,7 @@ supplier's documents."""
 
 import pytest
 
-from integrations.edi.intake import edi_file_import
+from integrations.services.edi_intake import edi_file_import
 from integrations.models import Event
 from suppliers.models import Acknowledgment, PurchaseOrder
 from tests.edi.helpers import ack_855, partner_file

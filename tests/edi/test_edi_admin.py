@@ -4,7 +4,7 @@ traffic are read-only (they change only through the channel's services)."""
 import pytest
 from django.urls import reverse
 
-from integrations.edi.intake import edi_file_import
+from integrations.services.edi_intake import edi_file_import
 from integrations.models import EdiInterchange
 from suppliers.models import Invoice
 from tests.edi.conftest import confirmed_po

@@ -7,19 +7,19 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from integrations.edi.intake import edi_file_import
+from integrations.services.edi_intake import edi_file_import
 from integrations.models import Connector, EdiInterchange
-from integrations.outbox import drain_connector
+from integrations.services.dispatch import drain_connector
 from integrations.x12 import read
-from suppliers.demo.load import seed_demo
-from suppliers.demo.plan import SCALES
-from suppliers.edi.demo import (
+from suppliers.demo.edi import (
     demo_855,
     edi_demo_files_write,
     edi_demo_purchase_order,
     seed_edi_demo,
     sent_850,
 )
+from suppliers.demo.load import seed_demo
+from suppliers.demo.plan import SCALES
 from suppliers.models import Invoice, PurchaseOrder, Shipment, Supplier, TradingPartner
 from tests.suppliers.factories import SupplierFactory
 

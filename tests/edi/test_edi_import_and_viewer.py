@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from integrations.edi.intake import edi_file_import
+from integrations.services.edi_intake import edi_file_import
 from integrations.models import EdiInterchange
 from tests.edi.conftest import confirmed_po
 from tests.edi.helpers import ack_855, day, partner_file

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from integrations.models import EdiInterchange, EdiTransactionSet
-from integrations.outbox import drain_connector
+from integrations.services.dispatch import drain_connector
 from integrations.x12 import read
 from suppliers import services
 from suppliers.edi.folders import edi_inbound_folders_poll

@@ -4,7 +4,7 @@ ISA/IEA; the interchange record keeps the finding in words with the segment id."
 
 import pytest
 
-from integrations.edi.intake import edi_file_import
+from integrations.services.edi_intake import edi_file_import
 from integrations.x12 import read
 from tests.edi.helpers import ack_855, partner_file
 from tests.suppliers.factories import purchase_order_awaiting_acknowledgment

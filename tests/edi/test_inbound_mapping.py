@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.edi.intake import edi_file_import
+from integrations.services.edi_intake import edi_file_import
 from integrations.models import Event
 from integrations.x12 import read
 from suppliers.models import Acknowledgment, Invoice, PurchaseOrder, SupplierAvailability

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from integrations.edi.intake import edi_file_import
+from integrations.services.edi_intake import edi_file_import
 from integrations.models import Channel
 from suppliers.models import Invoice
 from suppliers.services import InvoiceLineInput, invoice_record

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from integrations import outbox
 from integrations.connectors import ConnectorError, connector_for
 from integrations.models import AuditEntry, CircuitBreaker, Delivery
+from integrations.services import dispatch
 from inventory.models import InventorySnapshot, InventorySnapshotLine
-from suppliers import erp_tryton, services
+from suppliers import services
+from suppliers.erp import tryton as erp_tryton
 from suppliers.models import PurchaseOrder, Receipt, Shipment
 from tests.erp import helpers
 
@@ -21,9 +22,9 @@ def _pull(connector) -> erp_tryton.PullReport:
     return erp_tryton.purchases_pull(connector=connector)
 
 
-def _deliver(connector) -> outbox.BatchReport:
+def _deliver(connector) -> dispatch.BatchReport:
     connector.refresh_from_db()
-    return outbox.dispatch_batch(connector)
+    return dispatch.dispatch_batch(connector)
 
 
 def _confirmed_po(tryton, connector, *, lines) -> tuple[dict, PurchaseOrder]:

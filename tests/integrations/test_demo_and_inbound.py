@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from integrations.demo import SEEDED_ERROR
+from integrations.demo.connectors import SEEDED_ERROR
 from integrations.models import Connector, Delivery, InboundMessage
 from integrations.services import delivery_replay, inbound_message, inbound_seen_or_record
 
@@ -21,10 +21,10 @@ def test_demo_connectors_are_offline_file_drops_with_one_dead_letter_to_replay(
     ]
     [dead] = Delivery.objects.filter(status="dead")
     assert (dead.connector.name, dead.last_error) == ("erp", SEEDED_ERROR)
-    from integrations import outbox
+    from integrations.services import dispatch
 
     delivery_replay(actor=operator, delivery=dead)
-    outbox.drain_connector(dead.connector_id)
+    dispatch.drain_connector(dead.connector_id)
     dead.refresh_from_db()
     assert dead.status == "delivered"
     assert len(list((tmp_path / "var/outbox/erp").glob("*.json"))) == 1

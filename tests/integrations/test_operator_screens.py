@@ -3,8 +3,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from integrations import outbox
 from integrations.models import AuditEntry, Delivery
+from integrations.services import dispatch
 from tests.integrations.factories import ConnectorFactory
 from tests.integrations.helpers import publish_po_event
 
@@ -61,7 +61,7 @@ def test_connector_list_shows_health_in_a_constant_number_of_queries(client, ope
     client.force_login(operator)
     erp = ConnectorFactory(name="erp", config={"url": sink.url})
     publish_po_event("PO-1", "purchase_order.received")
-    outbox.drain_connector(erp.pk)
+    dispatch.drain_connector(erp.pk)
     dead_delivery(erp, "PO-2")
     client.get(reverse("integrations:connector_list"))
     with CaptureQueriesContext(connection) as few:
@@ -106,7 +106,7 @@ def test_delivery_detail_shows_payload_and_attempts(client, operator, sink):
     erp = ConnectorFactory(name="erp", config={"url": sink.url})
     sink.fail_status = 500
     event = publish_po_event("PO-7", "purchase_order.received")
-    outbox.drain_connector(erp.pk)
+    dispatch.drain_connector(erp.pk)
     delivery = Delivery.objects.get(event=event)
     response = client.get(reverse("integrations:delivery_detail", args=[delivery.pk]))
     body = response.content.decode()
@@ -195,7 +195,7 @@ def test_catalog_links_subscribed_contracts_and_measures_the_slo(client, operato
     )
     for n in range(3):
         publish_po_event(f"PO-{n}", "purchase_order.received")
-    outbox.drain_connector(erp.pk)
+    dispatch.drain_connector(erp.pk)
     dead_delivery(erp, "PO-LATE")
     Delivery.objects.filter(event__aggregate_id="PO-LATE").update(created_at="2000-01-01T00:00Z")
     publish_po_event("PO-OLD", "purchase_order.received")

@@ -16,9 +16,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from integrations import outbox
 from integrations.models import CircuitBreaker, Delivery
-from integrations.services import delivery_replay
+from integrations.services import delivery_replay, dispatch
 from tests.integrations.factories import ConnectorFactory
 from tests.integrations.helpers import publish_po_event
 
@@ -78,12 +77,12 @@ def test_documents_are_received_in_sequence_order_under_any_failures(sink, opera
 
         @rule()
         def dispatch(self):
-            outbox.dispatch_batch(self.connector)
+            dispatch.dispatch_batch(self.connector)
 
         @rule(n=DOCUMENTS, status=st.sampled_from([400, 500]))
         def a_dispatch_fails_for_one_document(self, n, status):
             sink.fail_documents[self.doc(n)] = status
-            outbox.dispatch_batch(self.connector)
+            dispatch.dispatch_batch(self.connector)
             sink.fail_documents.pop(self.doc(n))
 
         @rule()
@@ -111,7 +110,7 @@ def test_documents_are_received_in_sequence_order_under_any_failures(sink, opera
             for _ in range(40):
                 self.operator_replays_dead_letters()
                 self.time_passes()
-                outbox.drain_connector(self.connector.pk)
+                dispatch.drain_connector(self.connector.pk)
                 if (
                     not Delivery.objects.filter(connector=self.connector)
                     .exclude(status="delivered")

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from inventory.ingest import IngestResult, snapshot_ingest
 from inventory.models import ItemClassTolerance, Warehouse
+from inventory.services.snapshots import IngestResult, snapshot_ingest
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, WarehouseFactory
 
 BASE_TIME = datetime.datetime(2026, 3, 2, 22, 0, tzinfo=datetime.UTC)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from integrations.models import ExceptionCase
 from inventory.models import ReconciliationRun
-from inventory.reconciliation import reconcile
+from inventory.services.reconciliation import reconcile
 from tests.inventory.snapshots import ingest, items, later, warehouse
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from import_export.formats import base_formats
 
 from integrations.models import AuditEntry
 from inventory.models import Item
-from inventory.resources import ItemResource
+from inventory.resources.items import ItemResource
 from inventory.services import stock_position_adjust
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, WarehouseFactory
 

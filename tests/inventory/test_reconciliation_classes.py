@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.models import ExceptionCase
-from inventory.reconciliation import reconcile
+from inventory.services.reconciliation import reconcile
 from tests.inventory.factories import UnitOfMeasureFactory, UomConversionFactory
 from tests.inventory.snapshots import ingest, items, later, tolerance, warehouse
 

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from integrations.models import AuditEntry, Event, ExceptionCase, TeamContact
 from integrations.services import exceptions_escalate
 from inventory.models import Item, StockMovement, StockPosition
-from inventory.reconciliation import reconcile
 from inventory.services import stock_movement_record
+from inventory.services.reconciliation import reconcile
 from tests.inventory.snapshots import ingest, items, later, warehouse
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from integrations.models import ExceptionCase
 from inventory.models import ReconciliationRun, ReconciliationSchedule
-from inventory.tasks import nightly_is_due, reconcile_nightly_if_due
+from inventory.tasks.reconciliation import nightly_is_due, reconcile_nightly_if_due
 from suppliers import services
-from suppliers.tasks_inventory import stale_availability_check
+from suppliers.tasks.availability import stale_availability_check
 from tests.suppliers.factories import SupplierItemFactory
 
 pytestmark = pytest.mark.django_db

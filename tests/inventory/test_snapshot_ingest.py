@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from integrations.errors import DomainError
-from inventory.ingest import snapshot_ingest
 from inventory.models import InventorySnapshot, InventorySnapshotLine, snapshot_lines_partition
+from inventory.services.snapshots import snapshot_ingest
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
 from tests.inventory.snapshots import csv_bytes, ingest, items, later, warehouse
 
@@ -216,8 +216,8 @@ def test_a_file_that_is_not_utf8_csv_is_refused_with_a_clear_error(content, djan
     import io
 
     from integrations.errors import DomainError
-    from inventory.ingest import snapshot_ingest
     from inventory.models import InventorySnapshot
+    from inventory.services.snapshots import snapshot_ingest
     from tests.inventory.factories import WarehouseFactory
 
     with pytest.raises(DomainError) as error:

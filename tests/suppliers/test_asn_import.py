@@ -9,7 +9,7 @@ from import_export.formats import base_formats
 
 from integrations.models import Event
 from suppliers.models import PurchaseOrderLine, Shipment
-from suppliers.resources_shipping import AsnResource
+from suppliers.resources.shipping import AsnResource
 from tests.suppliers.shipping_helpers import confirmed_po
 
 pytestmark = pytest.mark.django_db

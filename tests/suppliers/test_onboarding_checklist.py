@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from integrations.errors import DomainError
 from integrations.models import AuditEntry
-from suppliers import selectors_onboarding, services
+from suppliers import selectors, services
 from suppliers.models import DocumentType, Supplier, SupplierDocument, SupplierProfile
 from tests.suppliers.onboarding_support import (
     PNG_BYTES,
@@ -34,7 +34,7 @@ def onboarding(supplier):
 
 
 def _checklist(supplier):
-    return selectors_onboarding.onboarding_checklist(supplier=supplier, today=in_days(0))
+    return selectors.onboarding_checklist(supplier=supplier, today=in_days(0))
 
 
 def test_a_new_supplier_starts_at_zero_with_every_section_to_do(onboarding):

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-from suppliers import selectors_onboarding, services
+from suppliers import selectors, services
 from suppliers.models import DocumentType, SupplierDocument
-from suppliers.tasks_onboarding import check_document_expiry
+from suppliers.tasks.onboarding import check_document_expiry
 from tests.suppliers.onboarding_support import in_days, pdf
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_the_check_is_scheduled_daily():
     entry = settings.CELERY_BEAT_SCHEDULE["suppliers-document-expiry"]
 
     assert entry == {
-        "task": "suppliers.tasks_onboarding.check_document_expiry",
+        "task": "suppliers.check_document_expiry",
         "schedule": 86400.0,
     }
 
@@ -73,7 +73,7 @@ def test_an_expired_document_is_flagged_to_buyers(
     document.refresh_from_db()
     assert document.status == SupplierDocument.Status.EXPIRED
     assert ["bea@distributor.example"] in [m.to for m in mail.outbox]
-    assert [s.code for s in selectors_onboarding.suppliers_with_expired_documents()] == ["ACME"]
+    assert [s.code for s in selectors.suppliers_with_expired_documents()] == ["ACME"]
     client.force_login(buyer)
     page = client.get(reverse("supplier_admin:compliance")).content.decode()
     assert "ACME Acme Fasteners" in page
@@ -86,7 +86,7 @@ def test_a_current_replacement_clears_the_flag(insurance):
 
     insurance(365)
 
-    assert list(selectors_onboarding.suppliers_with_expired_documents()) == []
+    assert list(selectors.suppliers_with_expired_documents()) == []
 
 
 def test_the_task_runs_the_check(insurance):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Event
-from suppliers import selectors_onboarding, services
+from suppliers import selectors, services
 from suppliers.models import OnboardingSectionReview, Supplier, SupplierDocument
 from tests.suppliers.onboarding_support import complete_checklist
 
@@ -137,7 +137,7 @@ def test_the_round_trip_ends_with_an_active_supplier_and_one_event(
 def test_approval_records_the_onboarding_cycle_time(portal_admin, submitted):
     services.onboarding_review(actor=portal_admin, supplier=submitted, decisions=ALL_APPROVED)
 
-    cycle = selectors_onboarding.onboarding_cycle_time()
+    cycle = selectors.onboarding_cycle_time()
 
     assert cycle.suppliers == 1
     assert cycle.average_days == pytest.approx(3.0, abs=0.01)

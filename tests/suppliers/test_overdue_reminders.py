@@ -14,7 +14,7 @@ from integrations.errors import DomainError
 from integrations.models import AuditEntry
 from suppliers import services
 from suppliers.models import PurchaseOrder
-from suppliers.tasks import send_acknowledgment_reminders
+from suppliers.tasks.acknowledgments import send_acknowledgment_reminders
 from tests.suppliers.factories import (
     SupplierMembershipFactory,
     purchase_order_awaiting_acknowledgment,
@@ -105,7 +105,7 @@ def test_the_daily_task_is_on_the_beat_schedule(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["suppliers-acknowledgment-reminders"]
 
     assert entry == {
-        "task": "suppliers.tasks.send_acknowledgment_reminders",
+        "task": "suppliers.send_acknowledgment_reminders",
         "schedule": 86400.0,
     }
 

@@ -8,7 +8,8 @@ import pytest
 
 from integrations.errors import DomainError
 from integrations.models import Event
-from suppliers import erp_tryton, services
+from suppliers import services
+from suppliers.erp import tryton as erp_tryton
 from suppliers.models import PurchaseOrder
 from tests.integrations.factories import ConnectorFactory
 from tests.inventory.factories import ItemFactory, WarehouseFactory

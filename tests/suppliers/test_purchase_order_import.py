@@ -13,7 +13,7 @@ from import_export.formats import base_formats
 from integrations.models import AuditEntry, Event
 from inventory.models import UnitOfMeasure
 from suppliers.models import PurchaseOrder, PurchaseOrderLine
-from suppliers.resources import PurchaseOrderResource
+from suppliers.resources.purchase_orders import PurchaseOrderResource
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, WarehouseFactory
 from tests.portal.factories import UserFactory
 from tests.suppliers.factories import PurchaseOrderFactory

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from integrations.demo import ensure_demo_connectors
+from integrations.demo.connectors import ensure_demo_connectors
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 
 from integrations.errors import DomainError
-from inventory.ingest import snapshot_ingest_file
 from inventory.models import Warehouse
+from inventory.services.snapshots import error_report_csv, snapshot_ingest_file
 
 
 class Command(BaseCommand):
@@ -47,7 +47,5 @@ class Command(BaseCommand):
         for error in snapshot.errors[:20]:
             self.stdout.write(f"  line {error['line']}: {error['kind']} ({error['sku']})")
         if errors:
-            from inventory.ingest import error_report_csv
-
             with open(errors, "w", newline="") as stream:
                 stream.write(error_report_csv(snapshot))

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from inventory.models import Warehouse
-from inventory.reconciliation import open_exceptions_report, reconcile
+from inventory.services.reconciliation import open_exceptions_report, reconcile
 
 
 class Command(BaseCommand):

@@ -14,10 +14,9 @@ from django.core.management.base import BaseCommand
 from django.db.models import F
 from django.utils import timezone
 
-from inventory import reconciliation
-from inventory.ingest import snapshot_ingest
 from inventory.models import Item, ItemClassTolerance, StockMovement, UomConversion, Warehouse
-from inventory.services import stock_movement_record
+from inventory.services import reconciliation, stock_movement_record
+from inventory.services.snapshots import snapshot_ingest
 
 
 def _csv(rows: list[tuple]) -> io.BytesIO:

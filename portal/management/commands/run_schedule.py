@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 "A Celery broker is configured: run `celery -A portal beat` and workers "
                 "instead (this command is for the embedded demo)."
             )
-        # What a worker imports at start (CELERY_IMPORTS, autodiscovered tasks modules).
+        # What a worker imports at start: every app's autodiscovered tasks package.
         current_app.loader.import_default_modules()
         entries = sorted(settings.CELERY_BEAT_SCHEDULE.items())
         intervals = {name: _interval(entry) for name, entry in entries}

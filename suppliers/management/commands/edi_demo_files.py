@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.connectors.file_drop import resolve_directory
 from integrations.models import Connector
-from integrations.outbox import drain_connector
-from suppliers.edi.demo import (
+from integrations.services.dispatch import drain_connector
+from suppliers.demo.edi import (
     DEMO_PARTNER_CODE,
     edi_demo_files_write,
     edi_demo_purchase_order,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations.edi.intake import edi_file_import
+from integrations.services.edi_intake import edi_file_import
 from suppliers.models import TradingPartner
 
 

@@ -1,0 +1,26 @@
+"""Reads of the inventory app, one module per concept, re-exported here:
+`from inventory import selectors`."""
+
+from inventory.selectors.stock import (
+    active_warehouses,
+    discrepancy_series,
+    get_run,
+    get_snapshot,
+    item_by_sku,
+    latest_snapshot,
+    positions,
+    recent_runs,
+    snapshots,
+)
+
+__all__ = [
+    "active_warehouses",
+    "discrepancy_series",
+    "get_run",
+    "get_snapshot",
+    "item_by_sku",
+    "latest_snapshot",
+    "positions",
+    "recent_runs",
+    "snapshots",
+]

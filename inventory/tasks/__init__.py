@@ -1,0 +1,6 @@
+"""Celery tasks of the inventory app, one module per concept. Celery's autodiscovery
+imports this package, so every module is imported here for its tasks to be registered."""
+
+from inventory.tasks import reconciliation
+
+__all__ = ["reconciliation"]
