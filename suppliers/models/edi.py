@@ -72,6 +72,11 @@ class Invoice(models.Model):
     """A supplier's invoice as received (EDI 810); shown to the buyer and the supplier.
     Matching against receipts is later work."""
 
+    class Status(models.TextChoices):
+        # Invoices arrive by EDI 810 and are recorded as received; matching, holds,
+        # approval and payment add their states and moves to the invoice's table.
+        RECEIVED = "received", "Received"
+
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="invoices")
     purchase_order = models.ForeignKey(
         PurchaseOrder, on_delete=models.PROTECT, related_name="invoices"
@@ -82,6 +87,7 @@ class Invoice(models.Model):
     total_amount = models.DecimalField(max_digits=18, decimal_places=2)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EDI)
     received_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -82,6 +82,13 @@ class PurchaseOrder(models.Model):
 
 
 class PurchaseOrderLine(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RECEIVED = "received", "Received"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = frozenset({Status.RECEIVED, Status.CANCELLED})
+
     purchase_order = models.ForeignKey(
         PurchaseOrder, on_delete=models.CASCADE, related_name="lines"
     )
@@ -96,6 +103,8 @@ class PurchaseOrderLine(models.Model):
     confirmed_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     shipped_qty = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal(0))
     received_qty = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal(0))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["purchase_order_id", "line_no"]

@@ -16,6 +16,11 @@ from suppliers.models.shipments import AsnLine, Shipment
 
 
 class Receipt(models.Model):
+    class Status(models.TextChoices):
+        # A receipt is a fact the warehouse reports: it is recorded once and never edited;
+        # a correction is another receipt. Its table therefore holds its creation only.
+        RECORDED = "recorded", "Recorded"
+
     class Source(models.TextChoices):
         WMS = "wms", "WMS"
         ERP = "erp", "ERP"
@@ -31,6 +36,7 @@ class Receipt(models.Model):
     closes_asn = models.BooleanField(
         default=False, help_text="The warehouse says nothing more will arrive on this ASN."
     )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECORDED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
