@@ -99,9 +99,12 @@ class Lifecycle:
     def find(self, source: str, target: str, action: str | None = None) -> Move | None:
         """The move from `source` to `target` (by `action` when several actions make it)."""
         for move in self.moves:
-            if move.source == source and move.target == target:
-                if action is None or move.action == action:
-                    return move
+            if (
+                move.source == source
+                and move.target == target
+                and (action is None or move.action == action)
+            ):
+                return move
         return None
 
     def can(self, obj: models.Model, target: str) -> bool:

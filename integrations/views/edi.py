@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from integrations.services.edi_intake import edi_interchange_reprocess
 from integrations.errors import DomainError
 from integrations.models import EdiInterchange
+from integrations.services.edi_intake import edi_interchange_reprocess
 from integrations.x12 import read
 from portal.access import operator_required
 

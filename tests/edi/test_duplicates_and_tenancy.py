@@ -3,8 +3,8 @@ supplier's documents."""
 
 import pytest
 
-from integrations.services.edi_intake import edi_file_import
 from integrations.models import Event
+from integrations.services.edi_intake import edi_file_import
 from suppliers.models import Acknowledgment, PurchaseOrder
 from tests.edi.helpers import ack_855, partner_file
 from tests.suppliers.factories import purchase_order_awaiting_acknowledgment

@@ -4,8 +4,8 @@ traffic are read-only (they change only through the channel's services)."""
 import pytest
 from django.urls import reverse
 
-from integrations.services.edi_intake import edi_file_import
 from integrations.models import EdiInterchange
+from integrations.services.edi_intake import edi_file_import
 from suppliers.models import Invoice
 from tests.edi.conftest import confirmed_po
 from tests.edi.helpers import partner_file

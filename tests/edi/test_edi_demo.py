@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from integrations.services.edi_intake import edi_file_import
 from integrations.models import Connector, EdiInterchange
 from integrations.services.dispatch import drain_connector
+from integrations.services.edi_intake import edi_file_import
 from integrations.x12 import read
 from suppliers.demo.edi import (
     demo_855,

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from integrations.services.edi_intake import edi_file_import
 from integrations.models import EdiInterchange
+from integrations.services.edi_intake import edi_file_import
 from tests.edi.conftest import confirmed_po
 from tests.edi.helpers import ack_855, day, partner_file
 from tests.suppliers.factories import purchase_order_awaiting_acknowledgment

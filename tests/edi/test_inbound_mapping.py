@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.services.edi_intake import edi_file_import
 from integrations.models import Event
+from integrations.services.edi_intake import edi_file_import
 from integrations.x12 import read
 from suppliers.models import Acknowledgment, Invoice, PurchaseOrder, SupplierAvailability
 from tests.edi.conftest import confirmed_po

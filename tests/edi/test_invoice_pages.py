@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from integrations.services.edi_intake import edi_file_import
 from integrations.models import Channel
+from integrations.services.edi_intake import edi_file_import
 from suppliers.models import Invoice
 from suppliers.services import InvoiceLineInput, invoice_record
 from tests.edi.conftest import confirmed_po
