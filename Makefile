@@ -7,12 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= small
 
-.PHONY: demo test setup migrate seed serve lint format worker beat clean erp
+.PHONY: demo test setup migrate seed serve lint typecheck format worker beat clean erp lock
 
-$(STAMP): requirements.txt requirements-dev.txt
+## Installs exactly what requirements-dev.lock says (hashes checked), so two installs a
+## month apart run the same code. requirements*.txt say what we accept; `make lock`
+## turns them into the lock files.
+$(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -42,6 +44,17 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+## mypy with django-stubs: strict on every services/ package and on integrations/.
+typecheck: setup
+	$(VENV)/bin/mypy
+
+## Regenerate the lock files (with hashes) after changing a requirements*.txt.
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-header --no-emit-index-url --no-emit-find-links
+lock: setup
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) -o requirements.lock requirements.txt
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) -o requirements-dev.lock requirements-dev.txt
+	$(VENV)/bin/pip-compile $(LOCK_FLAGS) -o requirements-erp.lock requirements-erp.txt
+
 format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
@@ -61,7 +74,7 @@ ERP_VENV := .venv-erp
 ERP_PORT ?= 8069
 TRYTON_PASSWORD ?= admin
 erp: seed
-	test -x $(ERP_VENV)/bin/trytond || ($(PYTHON) -m venv $(ERP_VENV) && $(ERP_VENV)/bin/pip install --quiet -r requirements-erp.txt)
+	test -x $(ERP_VENV)/bin/trytond || ($(PYTHON) -m venv $(ERP_VENV) && $(ERP_VENV)/bin/pip install --quiet --require-hashes -r requirements-erp.lock)
 	$(PY) manage.py configure_tryton_connector --url http://127.0.0.1:$(ERP_PORT) --write-spec var/erp/demo-spec.json
 	test -f var/erp/tryton.sqlite || TRYTON_PASSWORD=$(TRYTON_PASSWORD) $(ERP_VENV)/bin/python erp/build_db.py --spec var/erp/demo-spec.json --output var/erp/tryton.sqlite
 	@echo "trytond on http://127.0.0.1:$(ERP_PORT)/ (user admin, password $(TRYTON_PASSWORD)); Ctrl-C to stop."

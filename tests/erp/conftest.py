@@ -44,7 +44,7 @@ def _ensure_venv() -> None:
             return
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=120)
         subprocess.run(
-            [str(_bin("pip")), "install", "--quiet", "-r", str(ROOT / "requirements-erp.txt")],
+            [str(_bin("pip")), "install", "--quiet", "--require-hashes", "-r", str(ROOT / "requirements-erp.lock")],
             check=True,
             timeout=INSTALL_TIMEOUT,
         )
@@ -72,7 +72,7 @@ def template_path() -> Path:
     for path in (
         ROOT / "erp" / "build_db.py",
         ROOT / "erp" / "trytond.conf",
-        ROOT / "requirements-erp.txt",
+        ROOT / "requirements-erp.lock",
         SPEC,
     ):
         digest.update(path.read_bytes())
