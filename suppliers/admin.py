@@ -15,7 +15,8 @@ from suppliers.models import (
     SupplierItem,
     SupplierMembership,
 )
-from suppliers.resources.purchase_orders import PurchaseOrderResource, SupplierItemResource
+from suppliers.resources.purchase_orders import PurchaseOrderResource
+from suppliers.resources.supplier_items import SupplierItemResource
 
 
 class SupplierMembershipInline(admin.TabularInline):

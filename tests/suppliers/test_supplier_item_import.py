@@ -6,7 +6,7 @@ from import_export.formats import base_formats
 
 from integrations.models import AuditEntry
 from suppliers.models import SupplierItem
-from suppliers.resources.purchase_orders import SupplierItemResource
+from suppliers.resources.supplier_items import SupplierItemResource
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
 from tests.suppliers.factories import SupplierItemFactory
 
