@@ -11,6 +11,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.models import Channel
 from suppliers import services
 from suppliers.models import Supplier, SupplierMembership
 
@@ -55,8 +56,9 @@ def seed_onboarding_demo(*, admin, now: datetime.datetime | None = None) -> dict
     ).order_by("code")
     for supplier in onboarding:
         supplier.invited_at = now - datetime.timedelta(days=3)
-        supplier.status = Supplier.Status.ONBOARDING
-        supplier.save(update_fields=["invited_at", "status"])
+        supplier.save(update_fields=["invited_at"])
+        # As if its first person had accepted the invitation.
+        services.onboarding_start(actor=admin, supplier=supplier, channel=Channel.SYSTEM)
         member = (
             SupplierMembership.objects.filter(supplier=supplier, role=SupplierMembership.Role.ADMIN)
             .select_related("user")

@@ -12,30 +12,40 @@ from suppliers.services.acknowledgment_reviews import (
     change_proposal_reject,
     purchase_order_send_reminder,
 )
-from suppliers.services.acknowledgments import purchase_order_accept, purchase_order_reject
+from suppliers.services.acknowledgments import (
+    ACKNOWLEDGMENT_LIFECYCLE,
+    purchase_order_accept,
+    purchase_order_reject,
+)
 from suppliers.services.availability import AvailabilityInput, supplier_availability_post
 from suppliers.services.invoices import InvoiceLineInput, invoice_record
 from suppliers.services.onboarding import (
     document_types_ensure_defaults,
-    onboarding_review,
-    onboarding_submit,
-    profile_change_decide,
     ship_from_location_add,
     ship_from_location_remove,
     supplier_contact_add,
     supplier_contact_remove,
-    supplier_invite,
-    supplier_profile_save,
 )
+from suppliers.services.onboarding_cases import (
+    onboarding_review,
+    onboarding_start,
+    onboarding_submit,
+    supplier_reinstate,
+    supplier_suspend,
+)
+from suppliers.services.profile_changes import profile_change_decide, supplier_profile_save
 from suppliers.services.purchase_orders import (
+    PURCHASE_ORDER_LIFECYCLE,
+    PURCHASE_ORDER_LINE_LIFECYCLE,
     PurchaseOrderLineInput,
     purchase_order_cancel,
     purchase_order_create,
     purchase_order_revise,
 )
-from suppliers.services.receipts import ReceiptLineInput, receipt_record
+from suppliers.services.receipts import RECEIPT_LIFECYCLE, ReceiptLineInput, receipt_record
 from suppliers.services.shipment_milestones import shipment_milestone_report
 from suppliers.services.shipments import (
+    SHIPMENT_LIFECYCLE,
     AsnHeader,
     AsnLineInput,
     PackageInput,
@@ -64,12 +74,18 @@ from suppliers.services.supplier_users import (
     invitation_create,
     invitation_resend,
     invitation_revoke,
+    supplier_invite,
     supplier_user_deactivate,
     supplier_user_reactivate,
     supplier_user_set_role,
 )
 
 __all__ = [
+    "ACKNOWLEDGMENT_LIFECYCLE",
+    "PURCHASE_ORDER_LIFECYCLE",
+    "PURCHASE_ORDER_LINE_LIFECYCLE",
+    "RECEIPT_LIFECYCLE",
+    "SHIPMENT_LIFECYCLE",
     "AsnHeader",
     "AsnLineInput",
     "AvailabilityInput",
@@ -97,6 +113,7 @@ __all__ = [
     "invitation_revoke",
     "invoice_record",
     "onboarding_review",
+    "onboarding_start",
     "onboarding_submit",
     "profile_change_decide",
     "purchase_order_accept",
@@ -122,6 +139,8 @@ __all__ = [
     "supplier_item_update",
     "supplier_item_upsert",
     "supplier_profile_save",
+    "supplier_reinstate",
+    "supplier_suspend",
     "supplier_user_deactivate",
     "supplier_user_reactivate",
     "supplier_user_set_role",

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record, publish
 from inventory.models import UnitOfMeasure
 from inventory.services import convert_quantity
 from suppliers.models import (
@@ -37,6 +36,7 @@ from suppliers.services.acknowledgments import (
     save_lines,
     user_or_none,
 )
+from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
 
 
 @dataclass(frozen=True)
@@ -291,28 +291,18 @@ def purchase_order_propose_changes(
         submitted_at=now,
     )
     save_lines(acknowledgment, ack_lines)
-    purchase_order.status = PurchaseOrder.Status.CHANGE_PROPOSED
-    purchase_order.save(update_fields=["status", "updated_at"])
-    audit_record(
+    PURCHASE_ORDER_LIFECYCLE.move(
+        purchase_order,
+        to=PurchaseOrder.Status.CHANGE_PROPOSED,
+        action="change_proposed",
         actor=actor,
         channel=channel,
-        obj=purchase_order,
-        action="change_proposed",
-        before={"status": PurchaseOrder.Status.ISSUED},
         after={
-            "status": purchase_order.status,
             "revision": revision,
             "comment": acknowledgment.comment,
             "acknowledgment_id": acknowledgment.pk,
         },
-    )
-    publish(
-        event_type="purchase_order.change_proposed",
-        aggregate_type="purchase_order",
-        aggregate_id=purchase_order.number,
         data=acknowledgment_data(acknowledgment, ack_lines),
-        actor=actor,
-        channel=channel,
     )
     if auto:
         apply_accepted_proposal(

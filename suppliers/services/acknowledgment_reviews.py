@@ -8,14 +8,16 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record, publish
+from integrations.services import audit_record
 from suppliers.models import Acknowledgment, AcknowledgmentLine, PurchaseOrder
 from suppliers.services import acknowledgment_emails as emails
 from suppliers.services.acknowledgments import (
+    ACKNOWLEDGMENT_LIFECYCLE,
     acknowledgment_data,
     apply_accepted_proposal,
     lock_purchase_order,
 )
+from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
 
 
 def _lock_pending(acknowledgment: Acknowledgment) -> tuple[Acknowledgment, PurchaseOrder]:
@@ -86,34 +88,34 @@ def change_proposal_reject(
         )
     acknowledgment, purchase_order = _lock_pending(acknowledgment)
     now = timezone.now()
-    acknowledgment.status = Acknowledgment.Status.REJECTED
     acknowledgment.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     acknowledgment.decided_at = now
     acknowledgment.decision_comment = comment
-    acknowledgment.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-    purchase_order.status = PurchaseOrder.Status.ISSUED
+    ACKNOWLEDGMENT_LIFECYCLE.move(
+        acknowledgment,
+        to=Acknowledgment.Status.REJECTED,
+        action="change_rejected",
+        actor=actor,
+        channel=channel,
+        update_fields=["decided_by", "decided_at", "decision_comment"],
+        audit=False,
+    )
     purchase_order.ack_due_at = now + datetime.timedelta(
         hours=purchase_order.supplier.ack_sla_hours
     )
-    purchase_order.save(update_fields=["status", "ack_due_at", "updated_at"])
-    audit_record(
+    PURCHASE_ORDER_LIFECYCLE.move(
+        purchase_order,
+        to=PurchaseOrder.Status.ISSUED,
+        action="change_rejected",
         actor=actor,
         channel=channel,
-        obj=purchase_order,
-        action="change_rejected",
-        before={"status": PurchaseOrder.Status.CHANGE_PROPOSED},
+        update_fields=["ack_due_at"],
         after={
-            "status": purchase_order.status,
             "revision": purchase_order.revision,
             "comment": comment,
             "acknowledgment_id": acknowledgment.pk,
             "ack_due_at": purchase_order.ack_due_at,
         },
-    )
-    publish(
-        event_type="purchase_order.change_decided",
-        aggregate_type="purchase_order",
-        aggregate_id=purchase_order.number,
         data={
             **acknowledgment_data(acknowledgment, _lines(acknowledgment)),
             "decision": acknowledgment.status,
@@ -121,8 +123,6 @@ def change_proposal_reject(
             "previous_revision": purchase_order.revision,
             "new_revision": purchase_order.revision,
         },
-        actor=actor,
-        channel=channel,
     )
     emails.notify_change_decided(acknowledgment)
     return acknowledgment

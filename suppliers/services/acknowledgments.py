@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record, publish
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from suppliers.models import (
     Acknowledgment,
     AcknowledgmentLine,
@@ -25,6 +25,63 @@ from suppliers.services import acknowledgment_emails as emails
 from suppliers.services.inbound_positions import (
     inbound_pairs_for_purchase_orders,
     inbound_positions_refresh_for,
+)
+from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
+
+# --- the acknowledgment's life ----------------------------------------------------------
+
+ACK = Acknowledgment.Status
+# One audit entry and one event cover an acknowledgment's move: the PO's (its timeline
+# shows the answer), which names the acknowledgment by id.
+PO_MOVE_NOTE = "the PO's {} move audits it and publishes purchase_order.{}"
+ACKNOWLEDGMENT_LIFECYCLE = Lifecycle(
+    document="Acknowledgment",
+    model=Acknowledgment,
+    moves=[
+        Move(
+            CREATED,
+            ACK.RECORDED,
+            "acknowledged",
+            "supplier",
+            note=PO_MOVE_NOTE.format("acknowledged", "acknowledged"),
+        ),
+        Move(
+            CREATED,
+            ACK.RECORDED,
+            "rejected",
+            "supplier",
+            note=PO_MOVE_NOTE.format("rejected", "acknowledged"),
+        ),
+        Move(
+            CREATED,
+            ACK.PENDING_REVIEW,
+            "change_proposed",
+            "supplier",
+            note=PO_MOVE_NOTE.format("change_proposed", "change_proposed"),
+        ),
+        Move(
+            ACK.PENDING_REVIEW,
+            ACK.ACCEPTED,
+            "change_accepted",
+            "buyer",
+            note=PO_MOVE_NOTE.format("change_accepted", "change_decided"),
+        ),
+        Move(
+            ACK.PENDING_REVIEW,
+            ACK.AUTO_ACCEPTED,
+            "change_auto_accepted",
+            "system (supplier's auto-accept rule)",
+            note=PO_MOVE_NOTE.format("change_auto_accepted", "change_decided"),
+        ),
+        Move(
+            ACK.PENDING_REVIEW,
+            ACK.REJECTED,
+            "change_rejected",
+            "buyer",
+            note=PO_MOVE_NOTE.format("change_rejected", "change_decided"),
+        ),
+    ],
+    aggregate_type="acknowledgment",
 )
 
 # --- shared by the supplier's and the buyer's transitions (and by proposals) -----------
@@ -70,6 +127,7 @@ def check_can_acknowledge(purchase_order: PurchaseOrder, revision: int) -> None:
 
 
 def create_acknowledgment(**fields) -> Acknowledgment:
+    ACKNOWLEDGMENT_LIFECYCLE.check_created(fields["status"])
     # A savepoint, so that losing the race to the unique constraint leaves the outer
     # transaction usable on PostgreSQL and the caller gets a DomainError, not a 500.
     try:
@@ -206,48 +264,38 @@ def apply_accepted_proposal(
     before = _confirm_lines(lines)
     previous_revision = purchase_order.revision
     purchase_order.revision = previous_revision + 1
-    purchase_order.status = PurchaseOrder.Status.CONFIRMED
-    purchase_order.save(update_fields=["revision", "status", "updated_at"])
-    acknowledgment.status = status
+    action = (
+        "change_auto_accepted"
+        if status == Acknowledgment.Status.AUTO_ACCEPTED
+        else "change_accepted"
+    )
     acknowledgment.decided_by = user_or_none(actor)
     acknowledgment.decided_at = timezone.now()
     acknowledgment.decision_comment = comment
     acknowledgment.resulting_revision = purchase_order.revision
-    acknowledgment.save(
-        update_fields=[
-            "status",
-            "decided_by",
-            "decided_at",
-            "decision_comment",
-            "resulting_revision",
-        ]
-    )
-    audit_record(
+    ACKNOWLEDGMENT_LIFECYCLE.move(
+        acknowledgment,
+        to=status,
+        action=action,
         actor=actor,
         channel=channel,
-        obj=purchase_order,
-        action=(
-            "change_auto_accepted"
-            if status == Acknowledgment.Status.AUTO_ACCEPTED
-            else "change_accepted"
-        ),
-        before={
-            "status": PurchaseOrder.Status.CHANGE_PROPOSED,
-            "revision": previous_revision,
-            "lines": before,
-        },
+        update_fields=["decided_by", "decided_at", "decision_comment", "resulting_revision"],
+        audit=False,
+    )
+    PURCHASE_ORDER_LIFECYCLE.move(
+        purchase_order,
+        to=PurchaseOrder.Status.CONFIRMED,
+        action=action,
+        actor=actor,
+        channel=channel,
+        update_fields=["revision"],
+        before={"revision": previous_revision, "lines": before},
         after={
-            "status": purchase_order.status,
             "revision": purchase_order.revision,
             "comment": comment,
             "acknowledgment_id": acknowledgment.pk,
             "lines": [line_snapshot(ack_line.po_line) for ack_line in lines],
         },
-    )
-    publish(
-        event_type="purchase_order.change_decided",
-        aggregate_type="purchase_order",
-        aggregate_id=purchase_order.number,
         data={
             **acknowledgment_data(acknowledgment, lines),
             "decision": status,
@@ -255,8 +303,6 @@ def apply_accepted_proposal(
             "previous_revision": previous_revision,
             "new_revision": purchase_order.revision,
         },
-        actor=actor,
-        channel=channel,
     )
     emails.notify_change_decided(acknowledgment)
     # Confirmed quantities changed and the PO is open to ship: its positions' open PO.
@@ -293,24 +339,15 @@ def purchase_order_accept(
     lines = [accepted_as_ordered(po_line) for po_line in po_lines_for(purchase_order)]
     save_lines(acknowledgment, lines)
     before = _confirm_lines(lines)
-    purchase_order.status = PurchaseOrder.Status.CONFIRMED
-    purchase_order.save(update_fields=["status", "updated_at"])
-    data = acknowledgment_data(acknowledgment, lines)
-    audit_record(
-        actor=actor,
-        channel=channel,
-        obj=purchase_order,
+    PURCHASE_ORDER_LIFECYCLE.move(
+        purchase_order,
+        to=PurchaseOrder.Status.CONFIRMED,
         action="acknowledged",
-        before={"status": PurchaseOrder.Status.ISSUED, "lines": before},
-        after={"status": purchase_order.status, "revision": revision, "comment": comment},
-    )
-    publish(
-        event_type="purchase_order.acknowledged",
-        aggregate_type="purchase_order",
-        aggregate_id=purchase_order.number,
-        data=data,
         actor=actor,
         channel=channel,
+        before={"lines": before},
+        after={"revision": revision, "comment": comment},
+        data=acknowledgment_data(acknowledgment, lines),
     )
     inbound_positions_refresh_for(pairs=inbound_pairs_for_purchase_orders([purchase_order]))
     return acknowledgment
@@ -344,28 +381,14 @@ def purchase_order_reject(
         submitted_by=user_or_none(actor),
         submitted_at=timezone.now(),
     )
-    purchase_order.status = PurchaseOrder.Status.REJECTED
-    purchase_order.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=actor,
-        channel=channel,
-        obj=purchase_order,
+    PURCHASE_ORDER_LIFECYCLE.move(
+        purchase_order,
+        to=PurchaseOrder.Status.REJECTED,
         action="rejected",
-        before={"status": PurchaseOrder.Status.ISSUED},
-        after={
-            "status": purchase_order.status,
-            "revision": revision,
-            "reason_code": reason_code,
-            "comment": comment,
-        },
-    )
-    publish(
-        event_type="purchase_order.acknowledged",
-        aggregate_type="purchase_order",
-        aggregate_id=purchase_order.number,
-        data=acknowledgment_data(acknowledgment, []),
         actor=actor,
         channel=channel,
+        after={"revision": revision, "reason_code": reason_code, "comment": comment},
+        data=acknowledgment_data(acknowledgment, []),
     )
     emails.notify_purchase_order_rejected(acknowledgment)
     return acknowledgment

@@ -1,10 +1,14 @@
-"""Invoices received from suppliers (EDI 810 today): recorded and shown, not matched yet."""
+"""Invoices received from suppliers (EDI 810 today): recorded and shown, not matched yet.
+
+INVOICE is the invoice's table of moves. It holds one so far, the creation (received,
+publishing `invoice.received`); matching, holds, approval and payment add theirs."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +16,20 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record, publish
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from suppliers.models import Invoice, InvoiceLine, PurchaseOrder, PurchaseOrderLine, Supplier
+
+# The creation: `invoice_record` writes its audit entry and publishes its event.
+RECEIVED = Move(
+    CREATED, Invoice.Status.RECEIVED, "received", "supplier (EDI 810)", event="invoice.received"
+)
+INVOICE = Lifecycle(
+    document="invoice",
+    model=Invoice,
+    aggregate_type="invoice",
+    aggregate_id=lambda invoice: f"{invoice.supplier.code}:{invoice.number}",
+    moves=[RECEIVED],
+)
 
 
 @dataclass(frozen=True)
@@ -28,7 +45,7 @@ class InvoiceLineInput:
 @transaction.atomic
 def invoice_record(
     *,
-    actor,
+    actor: Any,
     supplier: Supplier,
     purchase_order: PurchaseOrder,
     number: str,
@@ -69,7 +86,9 @@ def invoice_record(
             f"({computed.quantize(Decimal('0.01')):f}).",
             field="total_amount",
         )
+    INVOICE.check_created(RECEIVED.target)
     invoice = Invoice.objects.create(
+        status=RECEIVED.target,
         supplier=supplier,
         purchase_order=purchase_order,
         number=number,
@@ -109,11 +128,11 @@ def invoice_record(
             for line in lines
         ],
     }
-    audit_record(actor=actor, channel=channel, obj=invoice, action="received", after=data)
+    audit_record(actor=actor, channel=channel, obj=invoice, action=RECEIVED.action, after=data)
     publish(
-        event_type="invoice.received",
-        aggregate_type="invoice",
-        aggregate_id=f"{supplier.code}:{number}",
+        event_type=RECEIVED.event,
+        aggregate_type=INVOICE.aggregate_type,
+        aggregate_id=INVOICE.aggregate_id(invoice),
         data=data,
         actor=actor,
         channel=channel,

@@ -1,4 +1,8 @@
-"""Purchase orders arriving from the ERP, a CSV/XLSX import or a connector pull."""
+"""Purchase orders arriving from the ERP, a CSV/XLSX import or a connector pull, and the
+life of a purchase order and of its lines: `PURCHASE_ORDER_LIFECYCLE` and
+`PURCHASE_ORDER_LINE_LIFECYCLE` hold every status move the services here and in
+acknowledgments, shipments and receipts make, and their `move()` is the only writer of
+those statuses."""
 
 import datetime
 from dataclasses import dataclass
@@ -10,11 +14,107 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record, publish
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from inventory.models import Item, UnitOfMeasure, Warehouse
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from suppliers.services.inbound_positions import (
     inbound_pairs_for_purchase_orders,
     inbound_positions_refresh_for,
+)
+
+# ---------------------------------------------------------------- lifecycles
+
+PO = PurchaseOrder.Status
+ERP = "ERP pull"
+SUPPLIER = "supplier"
+BUYER = "buyer"
+SHIPPING = "system (shipping)"
+RECEIVING = "warehouse (receipt)"
+SHIPPING_NOTE = "the ASN's event carries it: asn.submitted, asn.updated or asn.cancelled"
+
+# Move(from, to, action, who may, event, note). Actions are the audit entries' names (the
+# PO timeline labels them). Revise and cancel come before anything ships: the services
+# refuse a PO with shipped goods before the table is asked.
+PURCHASE_ORDER_MOVES = [
+    Move(CREATED, PO.ISSUED, "received", "ERP pull or PO import", "purchase_order.received"),
+    Move(PO.ISSUED, PO.CONFIRMED, "acknowledged", SUPPLIER, "purchase_order.acknowledged"),
+    Move(PO.ISSUED, PO.REJECTED, "rejected", SUPPLIER, "purchase_order.acknowledged"),
+    Move(
+        PO.ISSUED, PO.CHANGE_PROPOSED, "change_proposed", SUPPLIER, "purchase_order.change_proposed"
+    ),
+    Move(
+        PO.CHANGE_PROPOSED, PO.CONFIRMED, "change_accepted", BUYER, "purchase_order.change_decided"
+    ),
+    Move(
+        PO.CHANGE_PROPOSED,
+        PO.CONFIRMED,
+        "change_auto_accepted",
+        "system (supplier's auto-accept rule)",
+        "purchase_order.change_decided",
+    ),
+    Move(PO.CHANGE_PROPOSED, PO.ISSUED, "change_rejected", BUYER, "purchase_order.change_decided"),
+    *(
+        Move(source, PO.ISSUED, "revised", ERP, "purchase_order.revised")
+        for source in (PO.ISSUED, PO.CHANGE_PROPOSED, PO.CONFIRMED, PO.REJECTED)
+    ),
+    *(
+        Move(source, PO.CANCELLED, "cancelled", ERP, "purchase_order.cancelled")
+        for source in (PO.ISSUED, PO.CHANGE_PROPOSED, PO.CONFIRMED, PO.REJECTED)
+    ),
+    # Shipping progress, recomputed from the ASNs that count as shipped.
+    Move(PO.CONFIRMED, PO.PARTIALLY_SHIPPED, "asn_submitted", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.CONFIRMED, PO.SHIPPED, "asn_submitted", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.PARTIALLY_SHIPPED, PO.SHIPPED, "asn_submitted", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.CONFIRMED, PO.PARTIALLY_SHIPPED, "asn_updated", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.CONFIRMED, PO.SHIPPED, "asn_updated", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.PARTIALLY_SHIPPED, PO.SHIPPED, "asn_updated", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.PARTIALLY_SHIPPED, PO.CONFIRMED, "asn_updated", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.SHIPPED, PO.PARTIALLY_SHIPPED, "asn_updated", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.SHIPPED, PO.CONFIRMED, "asn_updated", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.PARTIALLY_SHIPPED, PO.CONFIRMED, "asn_cancelled", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.SHIPPED, PO.PARTIALLY_SHIPPED, "asn_cancelled", SHIPPING, note=SHIPPING_NOTE),
+    Move(PO.SHIPPED, PO.CONFIRMED, "asn_cancelled", SHIPPING, note=SHIPPING_NOTE),
+    # The last open quantity received (an over-receipt can finish a partially shipped PO).
+    *(
+        Move(source, PO.RECEIVED, "goods_received", RECEIVING, "purchase_order.goods_received")
+        for source in (PO.PARTIALLY_SHIPPED, PO.SHIPPED)
+    ),
+    Move(
+        PO.RECEIVED,
+        PO.CLOSED,
+        "closed",
+        ERP,
+        note="kept for the ERP's close of a received PO: no channel sends it yet",
+    ),
+]
+
+PURCHASE_ORDER_LIFECYCLE = Lifecycle(
+    document="Purchase order",
+    model=PurchaseOrder,
+    moves=PURCHASE_ORDER_MOVES,
+    aggregate_type="purchase_order",
+    aggregate_id=lambda purchase_order: purchase_order.number,
+)
+
+LINE = PurchaseOrderLine.Status
+LINE_NOTE = "the PO's event carries its lines"
+PURCHASE_ORDER_LINE_LIFECYCLE = Lifecycle(
+    document="Purchase order line",
+    model=PurchaseOrderLine,
+    moves=[
+        Move(CREATED, LINE.OPEN, "received", "ERP pull or PO import", note=LINE_NOTE),
+        Move(CREATED, LINE.OPEN, "revised", ERP, note=LINE_NOTE),
+        Move(
+            LINE.OPEN,
+            LINE.RECEIVED,
+            "goods_received",
+            RECEIVING,
+            note="receipt.confirmed carries the quantities; purchase_order.goods_received "
+            "the PO's last line",
+        ),
+        Move(LINE.OPEN, LINE.CANCELLED, "cancelled", ERP, note=LINE_NOTE),
+    ],
+    aggregate_type="purchase_order_line",
 )
 
 
@@ -80,8 +180,10 @@ def purchase_order_create(
         raise DomainError(f"Purchase order {number} already exists.", field="number")
     _validate_lines(lines)
     issued_at = issued_at or timezone.now()
+    PURCHASE_ORDER_LIFECYCLE.check_created(PurchaseOrder.Status.ISSUED)
     purchase_order = PurchaseOrder.objects.create(
         number=number,
+        status=PurchaseOrder.Status.ISSUED,
         supplier=supplier,
         ship_to=ship_to,
         currency=currency or supplier.currency,
@@ -91,18 +193,7 @@ def purchase_order_create(
         erp_id=erp_id,
         buyer=buyer,
     )
-    PurchaseOrderLine.objects.bulk_create(
-        PurchaseOrderLine(
-            purchase_order=purchase_order,
-            line_no=line.line_no,
-            item=line.item,
-            ordered_qty=line.ordered_qty,
-            uom=line.uom,
-            unit_price=line.unit_price,
-            requested_date=line.requested_date,
-        )
-        for line in sorted(lines, key=lambda line: line.line_no)
-    )
+    _create_lines(purchase_order, lines)
     snapshot = {
         "number": number,
         "supplier": supplier.code,
@@ -131,6 +222,23 @@ def purchase_order_create(
         channel=channel,
     )
     return purchase_order
+
+
+def _create_lines(purchase_order: PurchaseOrder, lines: list[PurchaseOrderLineInput]) -> None:
+    PURCHASE_ORDER_LINE_LIFECYCLE.check_created(PurchaseOrderLine.Status.OPEN)
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=purchase_order,
+            line_no=line.line_no,
+            item=line.item,
+            ordered_qty=line.ordered_qty,
+            uom=line.uom,
+            unit_price=line.unit_price,
+            requested_date=line.requested_date,
+            status=PurchaseOrderLine.Status.OPEN,
+        )
+        for line in sorted(lines, key=lambda line: line.line_no)
+    )
 
 
 def _lines_snapshot(purchase_order: PurchaseOrder) -> list[dict]:
@@ -177,21 +285,13 @@ def purchase_order_cancel(
     purchase_order = _lock_unshipped(purchase_order, "cancelled")
     if purchase_order.status == PurchaseOrder.Status.CANCELLED:
         return purchase_order
-    before = {"status": purchase_order.status}
-    purchase_order.status = PurchaseOrder.Status.CANCELLED
-    purchase_order.save(update_fields=["status", "updated_at"])
-    audit_record(
+    PURCHASE_ORDER_LIFECYCLE.move(
+        purchase_order,
+        to=PurchaseOrder.Status.CANCELLED,
+        action="cancelled",
         actor=actor,
         channel=channel,
-        obj=purchase_order,
-        action="cancelled",
-        before=before,
-        after={"status": purchase_order.status, "reason": reason},
-    )
-    publish(
-        event_type="purchase_order.cancelled",
-        aggregate_type="purchase_order",
-        aggregate_id=purchase_order.number,
+        after={"reason": reason},
         data={
             "number": purchase_order.number,
             "supplier": purchase_order.supplier.code,
@@ -199,8 +299,14 @@ def purchase_order_cancel(
             "reason": reason,
             "lines": _lines_snapshot(purchase_order),
         },
+    )
+    PURCHASE_ORDER_LINE_LIFECYCLE.move_many(
+        purchase_order.lines.all(),
+        to=PurchaseOrderLine.Status.CANCELLED,
+        action="cancelled",
         actor=actor,
         channel=channel,
+        after={"reason": reason},
     )
     # A confirmed PO was counted as open PO until now.
     inbound_positions_refresh_for(pairs=inbound_pairs_for_purchase_orders([purchase_order]))
@@ -230,38 +336,21 @@ def purchase_order_revise(
     # until the supplier confirms them.
     pairs = inbound_pairs_for_purchase_orders([purchase_order])
     purchase_order.lines.all().delete()
-    PurchaseOrderLine.objects.bulk_create(
-        PurchaseOrderLine(
-            purchase_order=purchase_order,
-            line_no=line.line_no,
-            item=line.item,
-            ordered_qty=line.ordered_qty,
-            uom=line.uom,
-            unit_price=line.unit_price,
-            requested_date=line.requested_date,
-        )
-        for line in sorted(lines, key=lambda line: line.line_no)
-    )
-    now = timezone.now()
+    _create_lines(purchase_order, lines)
     purchase_order.revision += 1
-    purchase_order.status = PurchaseOrder.Status.ISSUED
-    purchase_order.ack_due_at = now + datetime.timedelta(
+    purchase_order.ack_due_at = timezone.now() + datetime.timedelta(
         hours=purchase_order.supplier.ack_sla_hours
     )
-    purchase_order.save(update_fields=["revision", "status", "ack_due_at", "updated_at"])
     after = {"revision": purchase_order.revision, "lines": _lines_snapshot(purchase_order)}
-    audit_record(
+    PURCHASE_ORDER_LIFECYCLE.move(
+        purchase_order,
+        to=PurchaseOrder.Status.ISSUED,
+        action="revised",
         actor=actor,
         channel=channel,
-        obj=purchase_order,
-        action="revised",
+        update_fields=["revision", "ack_due_at"],
         before=before,
         after=after,
-    )
-    publish(
-        event_type="purchase_order.revised",
-        aggregate_type="purchase_order",
-        aggregate_id=purchase_order.number,
         data={
             "number": purchase_order.number,
             "supplier": purchase_order.supplier.code,
@@ -269,8 +358,6 @@ def purchase_order_revise(
             "currency": purchase_order.currency,
             **after,
         },
-        actor=actor,
-        channel=channel,
     )
     inbound_positions_refresh_for(pairs=pairs)
     return purchase_order

@@ -3,9 +3,11 @@
 A receipt records, per ASN line, the quantity received (damaged included) and the part
 that is damaged, in the PO line's unit. It records the stock movements through
 `inventory` (accepted goods in, damaged ones on record), updates the received quantities
-of the ASN and PO lines, closes the ASN partially or completely, and recomputes the
-in-transit figure of the positions from the documents (received goods, damaged included,
-are no longer in transit; a closed ASN has nothing left in transit).
+of the ASN and PO lines, closes the ASN partially or completely, moves PO lines whose
+confirmed quantity has arrived to received (and the PO with its last one, publishing
+`purchase_order.goods_received`), and recomputes the in-transit figure of the positions
+from the documents (received goods, damaged included, are no longer in transit; a closed
+ASN has nothing left in transit).
 
 Variance is measured per ASN line across *all* its receipts, with the supplier's
 tolerance (`over_ship_tolerance_pct` of the shipped quantity) for each kind:
@@ -18,7 +20,6 @@ by each receipt and auto-resolved when a later receipt brings it back within tol
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -33,8 +34,8 @@ from integrations.services import (
     audit_record,
     exception_auto_resolve,
     exception_open_or_update,
-    publish,
 )
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from inventory.models import StockMovement
 from inventory.services import convert_quantity, stock_movement_record
 from suppliers.models import (
@@ -49,16 +50,29 @@ from suppliers.services.inbound_positions import (
     inbound_pairs_for_shipment,
     inbound_positions_refresh_for,
 )
+from suppliers.services.purchase_orders import (
+    PURCHASE_ORDER_LIFECYCLE,
+    PURCHASE_ORDER_LINE_LIFECYCLE,
+)
+from suppliers.services.shipments import RECEIVABLE, SHIPMENT_LIFECYCLE
 
 ZERO = Decimal(0)
-RECEIVABLE = frozenset(
-    {
-        Shipment.Status.SUBMITTED,
-        Shipment.Status.IN_TRANSIT,
-        Shipment.Status.DELAYED,
-        Shipment.Status.DELIVERED,
-        Shipment.Status.PARTIALLY_RECEIVED,
-    }
+
+# A receipt is a fact the warehouse reports: recorded once, never edited (a correction is
+# another receipt), so its table holds its creation only.
+RECEIPT_LIFECYCLE = Lifecycle(
+    document="Receipt",
+    model=Receipt,
+    moves=[
+        Move(
+            CREATED,
+            Receipt.Status.RECORDED,
+            "recorded",
+            "warehouse (receipt)",
+            note="the ASN's received move publishes receipt.confirmed",
+        ),
+    ],
+    aggregate_type="receipt",
 )
 
 
@@ -191,7 +205,9 @@ def receipt_record(
     list(PurchaseOrderLine.objects.select_for_update().filter(pk__in=po_line_ids).order_by("pk"))
 
     received_at = received_at or timezone.now()
+    RECEIPT_LIFECYCLE.check_created(Receipt.Status.RECORDED)
     receipt = Receipt.objects.create(
+        status=Receipt.Status.RECORDED,
         shipment=shipment,
         reference=reference,
         source=source,
@@ -253,18 +269,14 @@ def receipt_record(
     AsnLine.objects.bulk_update(asn_lines, ["received_qty"])
     _refresh_po_lines(po_line_ids)
 
-    before = shipment.status
-    shipment.status = Shipment.Status.RECEIVED if closed else Shipment.Status.PARTIALLY_RECEIVED
-    shipment.save(update_fields=["status", "updated_at"])
-    _sync_exceptions(actor, shipment, asn_lines, variances, channel)
-
+    status = Shipment.Status.RECEIVED if closed else Shipment.Status.PARTIALLY_RECEIVED
     data = {
         "asn_number": shipment.asn_number,
         "supplier": shipment.supplier.code,
         "receipt": reference,
         "source": source,
         "received_at": received_at,
-        "status": shipment.status,
+        "status": status,
         "lines": [
             {
                 "line_no": by_no[line.line_no].line_no,
@@ -276,22 +288,17 @@ def receipt_record(
         ],
     }
     audit_record(actor=actor, channel=channel, obj=receipt, action="recorded", after=data)
-    audit_record(
-        actor=actor,
-        channel=channel,
-        obj=shipment,
+    SHIPMENT_LIFECYCLE.move(
+        shipment,
+        to=status,
         action="received",
-        before={"status": before},
-        after={"status": shipment.status, "receipt": reference},
-    )
-    publish(
-        event_type="receipt.confirmed",
-        aggregate_type="asn",
-        aggregate_id=shipment.aggregate_id,
-        data=data,
         actor=actor,
         channel=channel,
+        after={"receipt": reference},
+        data=data,
     )
+    _sync_exceptions(actor, shipment, asn_lines, variances, channel)
+    _close_received(po_line_ids, receipt=receipt, actor=actor, channel=channel)
     # The one writer of in transit on a receipt: recomputed from the ASNs just updated.
     inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
     return receipt
@@ -336,8 +343,7 @@ def _move_stock(actor, shipment, asn_line, entry: ReceiptLineInput, receipt, cha
 
 
 def _refresh_po_lines(po_line_ids: list[int]) -> None:
-    """Received (accepted) quantity of each PO line, recomputed from all its ASN lines;
-    a PO whose every line is fully received becomes received."""
+    """Received (accepted) quantity of each PO line, recomputed from all its ASN lines."""
     sums = dict(
         AsnLine.objects.filter(po_line_id__in=po_line_ids)
         .values("po_line_id")
@@ -345,26 +351,85 @@ def _refresh_po_lines(po_line_ids: list[int]) -> None:
         .values_list("po_line_id", "total")
     )
     po_lines = list(PurchaseOrderLine.objects.filter(pk__in=po_line_ids))
+    now = timezone.now()
     for po_line in po_lines:
         po_line.received_qty = sums.get(po_line.pk) or ZERO
-    PurchaseOrderLine.objects.bulk_update(po_lines, ["received_qty"])
-    by_po: dict[int, list] = defaultdict(list)
-    for po_line in PurchaseOrderLine.objects.filter(
-        purchase_order_id__in={line.purchase_order_id for line in po_lines}
-    ):
-        by_po[po_line.purchase_order_id].append(po_line)
-    done = [
-        po_id
-        for po_id, group in by_po.items()
-        if all(
-            line.received_qty
-            >= (line.confirmed_qty if line.confirmed_qty is not None else line.ordered_qty)
-            for line in group
+        po_line.updated_at = now
+    PurchaseOrderLine.objects.bulk_update(po_lines, ["received_qty", "updated_at"])
+
+
+def _owed(po_line: PurchaseOrderLine) -> Decimal:
+    return po_line.confirmed_qty if po_line.confirmed_qty is not None else po_line.ordered_qty
+
+
+def _close_received(po_line_ids: list[int], *, receipt: Receipt, actor, channel: str) -> None:
+    """Lines whose received quantity reaches what was confirmed become received; a PO
+    whose every line is received becomes received through its move, which audits it and
+    publishes `purchase_order.goods_received` (so an API client syncing by `updated_since`
+    and the ERP hear of it). A line confirmed at zero owes nothing and is received with
+    its PO. POs locked in primary-key order, after the PO lines (as the ASN services)."""
+    po_ids = set(
+        PurchaseOrderLine.objects.filter(pk__in=po_line_ids).values_list(
+            "purchase_order_id", flat=True
         )
-    ]
-    PurchaseOrder.objects.filter(
-        pk__in=done, status__in=PurchaseOrder.OPEN | {PurchaseOrder.Status.SHIPPED}
-    ).update(status=PurchaseOrder.Status.RECEIVED)
+    )
+    orders = (
+        PurchaseOrder.objects.select_for_update(of=("self",))
+        .select_related("supplier")
+        .filter(pk__in=po_ids)
+        .order_by("pk")
+    )
+    reference = f"{receipt.source}:{receipt.reference}"
+    for purchase_order in orders:
+        lines = list(purchase_order.lines.select_related("item", "uom").order_by("line_no"))
+        complete = all(line.received_qty >= _owed(line) for line in lines)
+        done = [
+            line.pk
+            for line in lines
+            if line.status == PurchaseOrderLine.Status.OPEN
+            and line.received_qty >= _owed(line)
+            and (complete or _owed(line) > 0)
+        ]
+        if done:
+            PURCHASE_ORDER_LINE_LIFECYCLE.move_many(
+                PurchaseOrderLine.objects.filter(pk__in=done),
+                to=PurchaseOrderLine.Status.RECEIVED,
+                action="goods_received",
+                actor=actor,
+                channel=channel,
+                after={"receipt": reference},
+            )
+        # A PO already finished (or never shipped) keeps its status.
+        if not complete or purchase_order.status not in PURCHASE_ORDER_LIFECYCLE.sources(
+            PurchaseOrder.Status.RECEIVED, "goods_received"
+        ):
+            continue
+        PURCHASE_ORDER_LIFECYCLE.move(
+            purchase_order,
+            to=PurchaseOrder.Status.RECEIVED,
+            action="goods_received",
+            actor=actor,
+            channel=channel,
+            after={"receipt": reference, "asn": receipt.shipment.asn_number},
+            data={
+                "number": purchase_order.number,
+                "supplier": purchase_order.supplier.code,
+                "revision": purchase_order.revision,
+                "received_at": receipt.received_at,
+                "receipt": reference,
+                "asn_number": receipt.shipment.asn_number,
+                "lines": [
+                    {
+                        "line_no": line.line_no,
+                        "sku": line.item.sku,
+                        "confirmed_qty": _owed(line),
+                        "received_qty": line.received_qty,
+                        "uom": line.uom.code,
+                    }
+                    for line in lines
+                ],
+            },
+        )
 
 
 def _sync_exceptions(actor, shipment, asn_lines, variances, channel) -> None:

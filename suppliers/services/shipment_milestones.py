@@ -14,20 +14,11 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record
 from suppliers.models import Shipment, ShipmentMilestone
-from suppliers.services.shipment_rules import locked_shipment, publish_asn_event, refresh_po_risk
+from suppliers.services.shipment_rules import locked_shipment, refresh_po_risk
+from suppliers.services.shipments import MILESTONE_STATUS, SHIPMENT_LIFECYCLE
 
 # ---------------------------------------------------------------- milestones
-
-# Milestone code → the status it moves the shipment to.
-MILESTONE_STATUS = {
-    ShipmentMilestone.Code.PICKED_UP: Shipment.Status.IN_TRANSIT,
-    ShipmentMilestone.Code.IN_TRANSIT: Shipment.Status.IN_TRANSIT,
-    ShipmentMilestone.Code.DELAYED: Shipment.Status.DELAYED,
-    ShipmentMilestone.Code.OUT_FOR_DELIVERY: Shipment.Status.IN_TRANSIT,
-    ShipmentMilestone.Code.DELIVERED: Shipment.Status.DELIVERED,
-}
 
 
 @transaction.atomic
@@ -89,7 +80,7 @@ def shipment_milestone_report(
         channel=channel,
         reported_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    shipment.status = MILESTONE_STATUS[code]
+    status = MILESTONE_STATUS[code]
     if code == ShipmentMilestone.Code.DELAYED:
         shipment.expected_delivery = new_eta
         shipment.delay_reason = milestone.reason
@@ -97,27 +88,20 @@ def shipment_milestone_report(
     elif code == ShipmentMilestone.Code.DELIVERED:
         shipment.delivered_at = occurred_at
         shipment.at_risk = False
-    shipment.save()
     after = {
-        "status": shipment.status,
+        "status": status,
         "expected_delivery": shipment.expected_delivery,
         "at_risk": shipment.at_risk,
     }
-    audit_record(
+    SHIPMENT_LIFECYCLE.move(
+        shipment,
+        to=status,
+        action=f"milestone {code}",
         actor=actor,
         channel=channel,
-        obj=shipment,
-        action=f"milestone {code}",
+        update_fields=["expected_delivery", "delay_reason", "at_risk", "delivered_at"],
         before=before,
         after={**after, "reason": milestone.reason, "location": milestone.location},
-    )
-    po_ids = set(shipment.lines.values_list("po_line__purchase_order_id", flat=True).distinct())
-    refresh_po_risk(po_ids)
-    publish_asn_event(
-        shipment,
-        "shipment.milestone_reported",
-        actor=actor,
-        channel=channel,
         data={
             "asn_number": shipment.asn_number,
             "code": code,
@@ -129,4 +113,6 @@ def shipment_milestone_report(
             **after,
         },
     )
+    po_ids = set(shipment.lines.values_list("po_line__purchase_order_id", flat=True).distinct())
+    refresh_po_risk(po_ids)
     return milestone

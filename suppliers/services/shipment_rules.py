@@ -24,6 +24,7 @@ from suppliers.models import (
     Supplier,
     SupplierItem,
 )
+from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
 from suppliers.services.sscc import sscc_normalize, sscc_problem
 
 ASN_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -310,8 +311,10 @@ def lock_po_lines(po_line_ids: set[int]) -> None:
     )
 
 
-def refresh_shipped(po_line_ids: set[int], *, actor, channel: str, reason: str) -> None:
-    """Recompute shipped_qty of these lines and the shipping status of their POs."""
+def refresh_shipped(po_line_ids: set[int], *, actor, channel: str, action: str, asn: str) -> None:
+    """Recompute shipped_qty of these lines and the shipping status of their POs. `action`
+    (asn_submitted, asn_updated, asn_cancelled) names the PO's audit entry, which each PO
+    gets even when its status stays: its timeline shows every ASN that ships against it."""
     if not po_line_ids:
         return
     totals = shipped_elsewhere(po_line_ids, excluding=None)
@@ -331,18 +334,24 @@ def refresh_shipped(po_line_ids: set[int], *, actor, channel: str, reason: str) 
             status = PurchaseOrder.Status.PARTIALLY_SHIPPED
         else:
             status = PurchaseOrder.Status.CONFIRMED
-        before = purchase_order.status
-        if status != before:
-            purchase_order.status = status
-            purchase_order.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=actor,
-            channel=channel,
-            obj=purchase_order,
-            action=reason,
-            before={"status": before},
-            after={"status": status},
-        )
+        if status != purchase_order.status:
+            PURCHASE_ORDER_LIFECYCLE.move(
+                purchase_order,
+                to=status,
+                action=action,
+                actor=actor,
+                channel=channel,
+                after={"asn": asn},
+            )
+        else:
+            audit_record(
+                actor=actor,
+                channel=channel,
+                obj=purchase_order,
+                action=action,
+                before={"status": status},
+                after={"status": status, "asn": asn},
+            )
 
 
 def refresh_po_risk(po_ids: set[int]) -> None:

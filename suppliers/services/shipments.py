@@ -16,6 +16,9 @@ Events: aggregate_type "asn", aggregate_id "<supplier code>:<asn number>" (stabl
 ASN number cannot change once submitted). Types: asn.submitted, asn.updated (an edit after
 submission), asn.cancelled (of a submitted ASN; a cancelled draft was never announced),
 shipment.milestone_reported.
+
+Life of an ASN: `SHIPMENT_LIFECYCLE` below holds every status move, made here, by the
+milestones (`shipment_milestones.py`) and by receipts (`receipts.py`).
 """
 
 from dataclasses import replace
@@ -26,7 +29,8 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
-from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, Supplier
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentMilestone, Supplier
 from suppliers.services.inbound_positions import (
     inbound_pairs_for_shipment,
     inbound_positions_refresh_for,
@@ -67,6 +71,62 @@ __all__ = [
 ]
 
 
+# ---------------------------------------------------------------- the ASN's life
+
+ASN = Shipment.Status
+MILESTONE = ShipmentMilestone.Code
+# Milestone code → the status it moves the shipment to.
+MILESTONE_STATUS = {
+    MILESTONE.PICKED_UP: ASN.IN_TRANSIT,
+    MILESTONE.IN_TRANSIT: ASN.IN_TRANSIT,
+    MILESTONE.DELAYED: ASN.DELAYED,
+    MILESTONE.OUT_FOR_DELIVERY: ASN.IN_TRANSIT,
+    MILESTONE.DELIVERED: ASN.DELIVERED,
+}
+# In the statuses' declared order (the model's groups are sets): the table's order is
+# the documentation's.
+REPORTABLE = [status for status in ASN if status in Shipment.REPORTABLE]
+CANCELLABLE_AFTER_SUBMIT = [
+    status for status in ASN if status in Shipment.EDITABLE and status != ASN.DRAFT
+]
+RECEIVABLE = [*REPORTABLE, ASN.DELIVERED, ASN.PARTIALLY_RECEIVED]
+
+SHIPMENT_LIFECYCLE = Lifecycle(
+    document="ASN",
+    model=Shipment,
+    moves=[
+        Move(CREATED, ASN.DRAFT, "created", "supplier", note="a draft is not announced"),
+        Move(ASN.DRAFT, ASN.SUBMITTED, "submitted", "supplier", "asn.submitted"),
+        Move(ASN.DRAFT, ASN.CANCELLED, "cancelled", "supplier", note="a draft was never announced"),
+        *(
+            Move(source, ASN.CANCELLED, "cancelled", "supplier", "asn.cancelled")
+            for source in CANCELLABLE_AFTER_SUBMIT
+        ),
+        # Milestones: the audit action is "milestone <code>"; a milestone may repeat the
+        # status (picked up, then out for delivery: in transit both times).
+        *(
+            Move(
+                source,
+                target,
+                f"milestone {code}",
+                "supplier or carrier feed",
+                "shipment.milestone_reported",
+            )
+            for source in REPORTABLE
+            for code, target in MILESTONE_STATUS.items()
+        ),
+        # Receipts: every receipt moves the ASN, a second partial one to where it was.
+        *(
+            Move(source, target, "received", "warehouse (receipt)", "receipt.confirmed")
+            for source in RECEIVABLE
+            for target in (ASN.PARTIALLY_RECEIVED, ASN.RECEIVED)
+        ),
+    ],
+    aggregate_type="asn",
+    aggregate_id=lambda shipment: shipment.aggregate_id,
+)
+
+
 # ---------------------------------------------------------------- ASN services
 
 
@@ -88,7 +148,9 @@ def asn_create(
         supplier=supplier, ship_to_id=ship_to.pk, ship_date=header.ship_date, lines=lines
     )
     check_tolerance(supplier=supplier, prepared=prepared, shipment=None)
+    SHIPMENT_LIFECYCLE.check_created(Shipment.Status.DRAFT)
     shipment = Shipment.objects.create(
+        status=Shipment.Status.DRAFT,
         supplier=supplier,
         asn_number=header.asn_number,
         ship_to=ship_to,
@@ -231,7 +293,11 @@ def asn_update(
     )
     if not shipment.is_draft:
         refresh_shipped(
-            old_ids | new_ids, actor=actor, channel=channel, reason=f"ASN {shipment} updated"
+            old_ids | new_ids,
+            actor=actor,
+            channel=channel,
+            action="asn_updated",
+            asn=shipment.asn_number,
         )
         refresh_po_risk(
             set(
@@ -337,23 +403,26 @@ def asn_submit(*, actor, shipment: Shipment, channel: str = Channel.PORTAL) -> S
         lines=inputs,
     )
     check_tolerance(supplier=shipment.supplier, prepared=prepared, shipment=shipment)
-    shipment.status = Shipment.Status.SUBMITTED
     shipment.submitted_at = timezone.now()
     shipment.original_expected_delivery = shipment.expected_delivery
-    shipment.save(
-        update_fields=["status", "submitted_at", "original_expected_delivery", "updated_at"]
-    )
-    refresh_shipped(po_line_ids, actor=actor, channel=channel, reason=f"ASN {shipment} submitted")
-    snapshot = asn_snapshot(shipment)
-    audit_record(
+    snapshot = {**asn_snapshot(shipment), "status": Shipment.Status.SUBMITTED}
+    SHIPMENT_LIFECYCLE.move(
+        shipment,
+        to=Shipment.Status.SUBMITTED,
+        action="submitted",
         actor=actor,
         channel=channel,
-        obj=shipment,
-        action="submitted",
-        before={"status": Shipment.Status.DRAFT},
+        update_fields=["submitted_at", "original_expected_delivery"],
         after=snapshot,
+        data=snapshot,
     )
-    publish_asn_event(shipment, "asn.submitted", actor=actor, channel=channel, data=snapshot)
+    refresh_shipped(
+        po_line_ids,
+        actor=actor,
+        channel=channel,
+        action="asn_submitted",
+        asn=shipment.asn_number,
+    )
     # Shipped quantities leave open PO for in transit.
     inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
     return shipment
@@ -377,21 +446,26 @@ def asn_cancel(
     before = shipment.status
     po_line_ids = po_line_ids_of(shipment)
     lock_po_lines(po_line_ids)
-    shipment.status = Shipment.Status.CANCELLED
     shipment.cancelled_at = timezone.now()
     shipment.at_risk = False
-    shipment.save(update_fields=["status", "cancelled_at", "at_risk", "updated_at"])
-    audit_record(
+    SHIPMENT_LIFECYCLE.move(
+        shipment,
+        to=Shipment.Status.CANCELLED,
+        action="cancelled",
         actor=actor,
         channel=channel,
-        obj=shipment,
-        action="cancelled",
-        before={"status": before},
-        after={"status": shipment.status, "reason": reason},
+        update_fields=["cancelled_at", "at_risk"],
+        after={"reason": reason},
+        # Published only when the ASN had been announced (the table says which).
+        data={"asn_number": shipment.asn_number, "previous_status": before, "reason": reason},
     )
     if before != Shipment.Status.DRAFT:
         refresh_shipped(
-            po_line_ids, actor=actor, channel=channel, reason=f"ASN {shipment} cancelled"
+            po_line_ids,
+            actor=actor,
+            channel=channel,
+            action="asn_cancelled",
+            asn=shipment.asn_number,
         )
         refresh_po_risk(
             set(
@@ -399,13 +473,6 @@ def asn_cancel(
                     "purchase_order_id", flat=True
                 )
             )
-        )
-        publish_asn_event(
-            shipment,
-            "asn.cancelled",
-            actor=actor,
-            channel=channel,
-            data={"asn_number": shipment.asn_number, "previous_status": before, "reason": reason},
         )
         # Its quantities leave in transit and are open PO again.
         inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))

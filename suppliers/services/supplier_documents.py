@@ -1,8 +1,13 @@
 """Supplier documents: upload with file type, size and expiry checks, removal, review of
 documents an active supplier adds, and the daily expiry check (warn 30 days ahead, flag
-expired documents to buyers)."""
+expired documents to buyers).
+
+A document's status moves only through SUPPLIER_DOCUMENT: pending review → approved or
+rejected by an admin (one by one, or all at once when the onboarding is approved), and
+approved or pending → expired by the daily check."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +18,7 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from portal.access import Role
 from suppliers.models import DocumentType, Supplier, SupplierDocument
 from suppliers.services.onboarding import (
@@ -23,6 +29,41 @@ from suppliers.services.onboarding import (
 )
 
 EXPIRY_WARNING_DAYS = 30
+
+_Status = SupplierDocument.Status
+# Documents stay inside the portal: buyers and suppliers hear of them by email.
+_NO_EVENT = "no event: documents stay in the portal; the people concerned are emailed"
+
+SUPPLIER_DOCUMENT = Lifecycle(
+    document="supplier document",
+    model=SupplierDocument,
+    aggregate_type="supplier_document",
+    moves=[
+        Move(CREATED, _Status.PENDING_REVIEW, "uploaded", "supplier admin", note=_NO_EVENT),
+        Move(
+            _Status.PENDING_REVIEW,
+            _Status.APPROVED,
+            "approved",
+            "portal admin (reviewing the document, or approving the onboarding)",
+            note=_NO_EVENT,
+        ),
+        Move(_Status.PENDING_REVIEW, _Status.REJECTED, "rejected", "portal admin", note=_NO_EVENT),
+        Move(
+            _Status.PENDING_REVIEW,
+            _Status.EXPIRED,
+            "expired",
+            "system (daily expiry check)",
+            note=_NO_EVENT,
+        ),
+        Move(
+            _Status.APPROVED,
+            _Status.EXPIRED,
+            "expired",
+            "system (daily expiry check)",
+            note=_NO_EVENT,
+        ),
+    ],
+)
 
 # Accepted formats, recognised by their first bytes: a renamed .exe is not a PDF.
 _SIGNATURES = (
@@ -48,7 +89,7 @@ def _sniff(upload: UploadedFile) -> str:
     )
 
 
-def _doc_snapshot(document: SupplierDocument) -> dict:
+def _doc_snapshot(document: SupplierDocument) -> dict[str, Any]:
     return {
         "type": document.document_type.code,
         "file": document.original_name,
@@ -61,7 +102,7 @@ def _doc_snapshot(document: SupplierDocument) -> dict:
 @transaction.atomic
 def supplier_document_upload(
     *,
-    actor,
+    actor: Any,
     supplier: Supplier,
     document_type: DocumentType,
     upload: UploadedFile,
@@ -77,14 +118,15 @@ def supplier_document_upload(
     if not document_type.is_active:
         raise DomainError(f"{document_type.name} is no longer requested.", field="document_type")
     max_bytes = settings.PORTAL_DOCUMENT_MAX_MB * 1024 * 1024
-    if upload.size > max_bytes:
+    name, size = upload.name or "", upload.size or 0
+    if size > max_bytes:
         raise DomainError(
-            f"{upload.name} is {upload.size / 1048576:.1f} MB; the limit is "
+            f"{name} is {size / 1048576:.1f} MB; the limit is "
             f"{settings.PORTAL_DOCUMENT_MAX_MB} MB.",
             field="file",
         )
-    if upload.size == 0:
-        raise DomainError(f"{upload.name} is empty.", field="file")
+    if size == 0:
+        raise DomainError(f"{name} is empty.", field="file")
     content_type = _sniff(upload)
     if document_type.expires and expires_on is None:
         raise DomainError(f"Enter the date the {document_type.name} expires.", field="expires_on")
@@ -93,12 +135,14 @@ def supplier_document_upload(
             f"The expiry date {expires_on:%Y-%m-%d} is in the past: upload the current document.",
             field="expires_on",
         )
+    SUPPLIER_DOCUMENT.check_created(_Status.PENDING_REVIEW)
     document = SupplierDocument(
         supplier=supplier,
+        status=_Status.PENDING_REVIEW,
         document_type=document_type,
-        original_name=upload.name[:200],
+        original_name=name[:200],
         content_type=content_type,
-        size=upload.size,
+        size=size,
         expires_on=expires_on if document_type.expires else None,
         uploaded_by=actor,
     )
@@ -112,12 +156,12 @@ def supplier_document_upload(
 
 @transaction.atomic
 def supplier_document_remove(
-    *, actor, document: SupplierDocument, channel: str = Channel.PORTAL
+    *, actor: Any, document: SupplierDocument, channel: str = Channel.PORTAL
 ) -> None:
     """Remove a document not yet approved; approved ones stay as the record of what was
     on file (upload a newer one instead)."""
     require_editable(lock_supplier(document.supplier))
-    if document.status == SupplierDocument.Status.APPROVED:
+    if document.status == _Status.APPROVED:
         raise DomainError("An approved document stays on file; upload a newer one instead.")
     audit_record(
         actor=actor, channel=channel, obj=document, action="removed", before=_doc_snapshot(document)
@@ -129,7 +173,7 @@ def supplier_document_remove(
 @transaction.atomic
 def supplier_document_review(
     *,
-    actor,
+    actor: Any,
     document: SupplierDocument,
     approve: bool,
     comment: str = "",
@@ -141,22 +185,16 @@ def supplier_document_review(
         .select_related("supplier", "document_type")
         .get(pk=document.pk)
     )
-    if document.status != SupplierDocument.Status.PENDING_REVIEW:
+    if document.status != _Status.PENDING_REVIEW:
         raise DomainError(f"This document is already {document.get_status_display().lower()}.")
     if not approve and not comment.strip():
         raise DomainError("Say why the document is rejected.", field="comment")
-    before = document.status
-    document.status = (
-        SupplierDocument.Status.APPROVED if approve else SupplierDocument.Status.REJECTED
-    )
-    document.save(update_fields=["status"])
-    audit_record(
+    SUPPLIER_DOCUMENT.move(
+        document,
+        to=_Status.APPROVED if approve else _Status.REJECTED,
         actor=actor,
         channel=channel,
-        obj=document,
-        action="approved" if approve else "rejected",
-        before={"status": before},
-        after={"status": document.status, "comment": comment.strip()},
+        after={"comment": comment.strip()},
     )
     notify_after_commit(
         supplier_admin_emails(document.supplier),
@@ -182,7 +220,7 @@ def supplier_documents_expiry_check(*, today: datetime.date) -> dict[str, int]:
     days; mark expired documents and tell buyers. Safe to run twice a day."""
     now = timezone.now()
     counts = {"warned": 0, "expired": 0}
-    live = (SupplierDocument.Status.APPROVED, SupplierDocument.Status.PENDING_REVIEW)
+    live = sorted(SUPPLIER_DOCUMENT.sources(_Status.EXPIRED, "expired"))
     expiring = (
         SupplierDocument.objects.select_for_update(of=("self",))
         .filter(
@@ -219,17 +257,14 @@ def supplier_documents_expiry_check(*, today: datetime.date) -> dict[str, int]:
     )
     flagged: list[str] = []
     for document in expired:
-        before = document.status
-        document.status = SupplierDocument.Status.EXPIRED
         document.expired_flagged_at = now
-        document.save(update_fields=["status", "expired_flagged_at"])
-        audit_record(
+        SUPPLIER_DOCUMENT.move(
+            document,
+            to=_Status.EXPIRED,
             actor=None,
             channel=Channel.SYSTEM,
-            obj=document,
-            action="expired",
-            before={"status": before},
-            after={"status": document.status, "expires_on": document.expires_on},
+            after={"expires_on": document.expires_on},
+            update_fields=["expired_flagged_at"],
         )
         notify_after_commit(
             supplier_admin_emails(document.supplier),

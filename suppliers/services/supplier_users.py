@@ -1,26 +1,128 @@
-"""Supplier users: invitations (create, resend, revoke, accept) and the supplier admin's
-management of their own people (deactivate, reactivate, change role).
+"""Supplier users: invitations (create, resend, revoke, accept), inviting a new supplier
+(its onboarding case starts with the invitation of its first admin) and the supplier
+admin's management of their own people (deactivate, reactivate, change role).
 
 An invitation link carries a random token; only its SHA-256 is stored. The link also names
 the supplier, and both must match, so a link for one supplier can never join another.
+
+An invitation's status is read from its dates (accepted, revoked, past its expiry), not
+stored: it expires when the clock passes `expires_at`, with no write. INVITATION is its
+table of moves; a move writes the dates that make the new status (`DatedLifecycle`).
 """
 
 import datetime
 import hashlib
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record
-from suppliers.models import Invitation, Supplier, SupplierMembership
+from integrations.services import audit_record, publish
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from suppliers.models import Invitation, Supplier, SupplierContact, SupplierMembership
+from suppliers.services.onboarding import document_types_ensure_defaults
+from suppliers.services.onboarding_cases import SUPPLIER_CASE, onboarding_start
+
+
+@dataclass
+class DatedLifecycle(Lifecycle):
+    """A lifecycle whose status is read from the document's dates instead of a column:
+    `field` names a property, `choices` its statuses. A move checks the table against the
+    status read now, sets `values` (the dates that make the new status), checks they do,
+    saves them and writes the audit entry, like `Lifecycle.move`."""
+
+    choices: Sequence[tuple[str, str]] = ()
+
+    def _choices(self) -> list[tuple[str, str]]:
+        return list(self.choices)
+
+    def move(
+        self,
+        obj: models.Model,
+        *,
+        to: str,
+        actor: Any,
+        channel: str,
+        action: str | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        update_fields: Iterable[str] = (),
+        audit: bool = True,
+        values: dict[str, Any] | None = None,
+    ) -> Move:
+        source = getattr(obj, self.field)
+        move = self.find(source, to, action)
+        if move is None:
+            raise self._refusal(obj, source, to)
+        for name, value in (values or {}).items():
+            setattr(obj, name, value)
+        reached = getattr(obj, self.field)
+        if reached != to:
+            raise ValueError(f"{self.document}: {sorted(values or {})} make it {reached}, not {to}")
+        obj.save(update_fields=sorted({*(values or {}), *update_fields}))
+        if audit:
+            audit_record(
+                actor=actor,
+                channel=channel,
+                obj=obj,
+                action=move.action,
+                before={self.field: source, **(before or {})},
+                after={self.field: to, **(after or {})},
+            )
+        if move.event:
+            publish(
+                event_type=move.event,
+                aggregate_type=self.aggregate_type,
+                aggregate_id=self.aggregate_id(obj),
+                data=data or {},
+                actor=actor,
+                channel=channel,
+            )
+        return move
+
+
+_Status = Invitation.Status
+_WHO = "supplier admin (their own people) or portal admin"
+_NO_EVENT = "no event: invitations stay inside the portal"
+
+INVITATION = DatedLifecycle(
+    document="invitation",
+    model=Invitation,
+    aggregate_type="invitation",
+    choices=_Status.choices,
+    moves=[
+        Move(CREATED, _Status.PENDING, "invited", _WHO, note=_NO_EVENT),
+        # A fresh link with a fresh expiry: the previous link stops working.
+        Move(_Status.PENDING, _Status.PENDING, "resent", _WHO, note=_NO_EVENT),
+        Move(_Status.EXPIRED, _Status.PENDING, "resent", _WHO, note=_NO_EVENT),
+        Move(
+            _Status.PENDING,
+            _Status.ACCEPTED,
+            "accepted",
+            "invited person (signing up with the invited address)",
+            note=_NO_EVENT,
+        ),
+        Move(_Status.PENDING, _Status.REVOKED, "revoked", _WHO, note=_NO_EVENT),
+        Move(_Status.EXPIRED, _Status.REVOKED, "revoked", _WHO, note=_NO_EVENT),
+        Move(
+            _Status.PENDING,
+            _Status.EXPIRED,
+            "expires",
+            "nobody: the clock passes expires_at",
+            note="no write, no event: the status is read from the invitation's dates",
+        ),
+    ],
+)
 
 
 class InvitationError(DomainError):
@@ -61,19 +163,14 @@ def _send_invitation_email(*, invitation: Invitation, token: str, base_url: str)
     )
 
 
-def _audit_invitation(*, actor, invitation: Invitation, action: str, channel: str) -> None:
-    audit_record(
-        actor=actor,
-        channel=channel,
-        obj=invitation,
-        action=action,
-        after={
-            "supplier": invitation.supplier.code,
-            "email": invitation.email,
-            "role": invitation.role,
-            "expires_at": invitation.expires_at,
-        },
-    )
+def _invitation_details(invitation: Invitation) -> dict[str, Any]:
+    """What an invitation's audit entries record about it."""
+    return {
+        "supplier": invitation.supplier.code,
+        "email": invitation.email,
+        "role": invitation.role,
+        "expires_at": invitation.expires_at,
+    }
 
 
 @dataclass(frozen=True)
@@ -89,7 +186,7 @@ class IssuedInvitation:
 @transaction.atomic
 def invitation_create(
     *,
-    actor,
+    actor: Any,
     supplier: Supplier,
     email: str,
     role: str = SupplierMembership.Role.STAFF,
@@ -120,6 +217,8 @@ def invitation_create(
             f"{email} already has a pending invitation; resend it instead.", field="email"
         )
     token = secrets.token_urlsafe(32)
+    # Created with a future expiry and no answer: pending.
+    INVITATION.check_created(_Status.PENDING)
     invitation = Invitation.objects.create(
         supplier=supplier,
         email=email,
@@ -130,14 +229,82 @@ def invitation_create(
         last_sent_at=now,
         expires_at=_expiry(now),
     )
-    _audit_invitation(actor=actor, invitation=invitation, action="invited", channel=channel)
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=invitation,
+        action="invited",
+        after=_invitation_details(invitation),
+    )
     _send_invitation_email(invitation=invitation, token=token, base_url=base_url)
     return IssuedInvitation(invitation=invitation, token=token)
 
 
 @transaction.atomic
+def supplier_invite(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    admin_email: str,
+    base_url: str,
+    erp_vendor_id: str = "",
+    orders_contact_name: str = "",
+    orders_contact_email: str = "",
+    channel: str = Channel.PORTAL,
+) -> IssuedInvitation:
+    """Create a supplier in status invited (its onboarding case opens) and invite its
+    first supplier admin."""
+    code = (code or "").strip().upper()
+    name = (name or "").strip()
+    erp_vendor_id = (erp_vendor_id or "").strip()
+    if not code:
+        raise DomainError("Enter the supplier's code.", field="code")
+    if not name:
+        raise DomainError("Enter the supplier's name.", field="name")
+    if Supplier.objects.filter(code=code).exists():
+        raise DomainError(f"A supplier with code {code} already exists.", field="code")
+    if erp_vendor_id and Supplier.objects.filter(erp_vendor_id=erp_vendor_id).exists():
+        raise DomainError(
+            f"ERP vendor id {erp_vendor_id} already belongs to another supplier.",
+            field="erp_vendor_id",
+        )
+    SUPPLIER_CASE.check_created(Supplier.Status.INVITED)
+    supplier = Supplier.objects.create(
+        code=code,
+        name=name,
+        erp_vendor_id=erp_vendor_id or None,
+        status=Supplier.Status.INVITED,
+        invited_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        channel=channel,
+        obj=supplier,
+        action="created",
+        after={"code": code, "name": name, "erp_vendor_id": erp_vendor_id, "status": "invited"},
+    )
+    if orders_contact_name.strip() and orders_contact_email.strip():
+        SupplierContact.objects.create(
+            supplier=supplier,
+            role=SupplierContact.Role.ORDERS,
+            name=orders_contact_name.strip(),
+            email=orders_contact_email.strip().lower(),
+        )
+    document_types_ensure_defaults()
+    return invitation_create(
+        actor=actor,
+        supplier=supplier,
+        email=admin_email,
+        role=SupplierMembership.Role.ADMIN,
+        base_url=base_url,
+        channel=channel,
+    )
+
+
+@transaction.atomic
 def invitation_resend(
-    *, actor, invitation: Invitation, base_url: str, channel: str = Channel.PORTAL
+    *, actor: Any, invitation: Invitation, base_url: str, channel: str = Channel.PORTAL
 ) -> IssuedInvitation:
     """Send a fresh link with a fresh expiry; the previous link stops working."""
     invitation = (
@@ -149,33 +316,46 @@ def invitation_resend(
         )
     now = timezone.now()
     token = secrets.token_urlsafe(32)
-    invitation.token_hash = _hash(token)
-    invitation.last_sent_at = now
-    invitation.expires_at = _expiry(now)
-    invitation.send_count += 1
-    invitation.save(update_fields=["token_hash", "last_sent_at", "expires_at", "send_count"])
-    _audit_invitation(actor=actor, invitation=invitation, action="resent", channel=channel)
+    expires_at = _expiry(now)
+    INVITATION.move(
+        invitation,
+        to=_Status.PENDING,
+        actor=actor,
+        channel=channel,
+        action="resent",
+        after=_invitation_details(invitation) | {"expires_at": expires_at},
+        values={
+            "token_hash": _hash(token),
+            "last_sent_at": now,
+            "expires_at": expires_at,
+            "send_count": invitation.send_count + 1,
+        },
+    )
     _send_invitation_email(invitation=invitation, token=token, base_url=base_url)
     return IssuedInvitation(invitation=invitation, token=token)
 
 
 @transaction.atomic
 def invitation_revoke(
-    *, actor, invitation: Invitation, channel: str = Channel.PORTAL
+    *, actor: Any, invitation: Invitation, channel: str = Channel.PORTAL
 ) -> Invitation:
     invitation = (
         Invitation.objects.select_for_update().select_related("supplier").get(pk=invitation.pk)
     )
     if not invitation.can_revoke:
         raise DomainError(f"This invitation was already {invitation.status}.")
-    invitation.revoked_at = timezone.now()
-    invitation.revoked_by = actor
-    invitation.save(update_fields=["revoked_at", "revoked_by"])
-    _audit_invitation(actor=actor, invitation=invitation, action="revoked", channel=channel)
+    INVITATION.move(
+        invitation,
+        to=_Status.REVOKED,
+        actor=actor,
+        channel=channel,
+        after=_invitation_details(invitation),
+        values={"revoked_at": timezone.now(), "revoked_by": actor},
+    )
     return invitation
 
 
-_REFUSALS = {
+_REFUSALS: dict[str, tuple[str, str]] = {
     Invitation.Status.EXPIRED: (
         "expired",
         "This invitation has expired. Ask the person who invited you to send a new one.",
@@ -213,7 +393,7 @@ def invitation_check(*, supplier_code: str, token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(
-    *, actor, supplier_code: str, token: str, channel: str = Channel.PORTAL
+    *, actor: Any, supplier_code: str, token: str, channel: str = Channel.PORTAL
 ) -> SupplierMembership:
     """Give the newly signed-up `actor` their seat at the invitation's supplier. The first
     admin's acceptance moves an invited supplier on to onboarding."""
@@ -232,14 +412,17 @@ def invitation_accept(
         )
     if SupplierMembership.objects.filter(user=actor).exists():
         raise InvitationError("Your account already belongs to a supplier.", code="member")
-    now = timezone.now()
     membership = SupplierMembership.objects.create(
         user=actor, supplier=invitation.supplier, role=invitation.role
     )
-    invitation.accepted_at = now
-    invitation.accepted_by = actor
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    _audit_invitation(actor=actor, invitation=invitation, action="accepted", channel=channel)
+    INVITATION.move(
+        invitation,
+        to=_Status.ACCEPTED,
+        actor=actor,
+        channel=channel,
+        after=_invitation_details(invitation),
+        values={"accepted_at": timezone.now(), "accepted_by": actor},
+    )
     audit_record(
         actor=actor,
         channel=channel,
@@ -247,18 +430,11 @@ def invitation_accept(
         action="joined",
         after={"supplier": invitation.supplier.code, "role": membership.role},
     )
-    supplier = Supplier.objects.select_for_update().get(pk=invitation.supplier_id)
-    if supplier.status == Supplier.Status.INVITED:
-        supplier.status = Supplier.Status.ONBOARDING
-        supplier.save(update_fields=["status"])
-        audit_record(
-            actor=actor,
-            channel=channel,
-            obj=supplier,
-            action="onboarding_started",
-            before={"status": Supplier.Status.INVITED},
-            after={"status": Supplier.Status.ONBOARDING},
-        )
+    onboarding_start(
+        actor=actor,
+        supplier=Supplier.objects.select_for_update().get(pk=invitation.supplier_id),
+        channel=channel,
+    )
     return membership
 
 
@@ -284,7 +460,7 @@ def _other_active_admins(membership: SupplierMembership) -> bool:
 
 
 def _set_access(
-    membership: SupplierMembership, *, active: bool, actor, channel: str
+    membership: SupplierMembership, *, active: bool, actor: Any, channel: str
 ) -> SupplierMembership:
     """Switch the membership and its user together (signing in needs both), audited."""
     membership.is_active = active
@@ -305,7 +481,7 @@ def _set_access(
 
 @transaction.atomic
 def supplier_user_deactivate(
-    *, actor, membership: SupplierMembership, channel: str = Channel.PORTAL
+    *, actor: Any, membership: SupplierMembership, channel: str = Channel.PORTAL
 ) -> SupplierMembership:
     """Take away a person's access. The user row stays, so everything they did keeps its
     author in the audit trail; only signing in stops."""
@@ -321,7 +497,7 @@ def supplier_user_deactivate(
 
 @transaction.atomic
 def supplier_user_reactivate(
-    *, actor, membership: SupplierMembership, channel: str = Channel.PORTAL
+    *, actor: Any, membership: SupplierMembership, channel: str = Channel.PORTAL
 ) -> SupplierMembership:
     membership = _lock_membership(membership)
     if membership.is_active and membership.user.is_active:
@@ -331,7 +507,7 @@ def supplier_user_reactivate(
 
 @transaction.atomic
 def supplier_user_set_role(
-    *, actor, membership: SupplierMembership, role: str, channel: str = Channel.PORTAL
+    *, actor: Any, membership: SupplierMembership, role: str, channel: str = Channel.PORTAL
 ) -> SupplierMembership:
     membership = _lock_membership(membership)
     if role not in SupplierMembership.Role.values:

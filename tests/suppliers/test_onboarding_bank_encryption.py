@@ -82,7 +82,7 @@ def test_the_audit_trail_never_holds_an_account_number_in_clear(
     entries = list(AuditEntry.objects.order_by("id").values_list("action", "before", "after"))
     assert entries == [
         ("requested", {}, {"bank_account_number": "•••• 7777"}),
-        ("approved", {}, {"comment": ""}),
+        ("approved", {"status": "pending"}, {"status": "approved", "comment": ""}),
         ("updated", {"bank_account_number": "•••• 6789"}, {"bank_account_number": "•••• 7777"}),
     ]
     assert SupplierProfile.objects.get().bank_account_number == NEW_NUMBER
