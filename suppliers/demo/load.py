@@ -53,6 +53,9 @@ class SeedReport:
     scale: str
     created: Counter = field(default_factory=Counter)
     logins: tuple[plan.UserSpec, ...] = plan.DEMO_LOGINS
+    # POs the plan wants "change proposed": created awaiting acknowledgment, and given a
+    # real proposal by the workflows (a PO's status changes only through its services).
+    to_propose: list[str] = field(default_factory=list)
 
     def add(self, model: type[models.Model], count: int) -> None:
         if count:
@@ -113,12 +116,12 @@ def seed_demo(
 def _missing(model: type[models.Model], key: str, wanted: Iterable) -> set:
     """Which of the `wanted` values of the unique field `key` are not in the table yet."""
     wanted = set(wanted)
-    existing = set(model.objects.values_list(key, flat=True))
+    existing = set(model._default_manager.values_list(key, flat=True))
     return wanted - existing
 
 
 def _id_map(model: type[models.Model], key: str) -> dict:
-    return dict(model.objects.values_list(key, "pk"))
+    return dict(model._default_manager.values_list(key, "pk"))
 
 
 def _groups(report: SeedReport) -> dict[str, int]:
@@ -233,7 +236,7 @@ def _users(
             user_id=user_ids[u.email], supplier_id=supplier_ids[u.supplier_code], role=u.role.value
         )
         for u in users
-        if not u.is_internal and user_ids[u.email] not in seated
+        if u.supplier_code is not None and user_ids[u.email] not in seated
     ]
     SupplierMembership.objects.bulk_create(new_seats, batch_size=BATCH)
     report.add(SupplierMembership, len(new_seats))
@@ -341,15 +344,27 @@ def _purchase_orders(
     ).update(occurred_at=Subquery(issued_at[:1]))
 
 
+def _created_status(spec: PurchaseOrderSpec) -> str:
+    """A planned "change proposed" PO is written awaiting acknowledgment: only a real
+    proposal (seed_demo_workflows) may move it on."""
+    if spec.status == PurchaseOrder.Status.CHANGE_PROPOSED:
+        return PurchaseOrder.Status.ISSUED
+    return spec.status
+
+
 def _write_orders(
     report: SeedReport, specs: list[PurchaseOrderSpec], ids: _Ids, *, with_events: bool
 ) -> None:
+    if with_events:
+        report.to_propose.extend(
+            spec.number for spec in specs if spec.status == PurchaseOrder.Status.CHANGE_PROPOSED
+        )
     orders = [
         PurchaseOrder(
             number=spec.number,
             supplier_id=ids.suppliers[spec.supplier_code],
             ship_to_id=ids.warehouses[spec.warehouse_code],
-            status=spec.status,
+            status=_created_status(spec),
             issued_at=spec.issued_at,
             ack_due_at=spec.ack_due_at,
             source_channel=Channel.CONNECTOR,

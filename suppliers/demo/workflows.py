@@ -7,21 +7,19 @@ import datetime
 import io
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from integrations.demo.connectors import ensure_demo_connectors
 from integrations.errors import DomainError
 from integrations.models import Channel
 from inventory.models import InventorySnapshot
+from portal.access import User
 from suppliers import services
 from suppliers.demo import catalog
 from suppliers.demo.edi import seed_edi_demo
 from suppliers.demo.onboarding import seed_onboarding_demo
 from suppliers.models import (
-    Acknowledgment,
     AcknowledgmentLine,
     PurchaseOrder,
     Shipment,
@@ -31,10 +29,9 @@ from suppliers.services.acknowledgment_proposals import LineProposalInput
 from suppliers.services.shipment_rules import AsnHeader
 
 DEMO_ASN_PREFIX = "ASN-DEMO-"
-User = get_user_model()
 
 
-def _supplier_user(supplier: Supplier):
+def _supplier_user(supplier: Supplier) -> User | None:
     return (
         User.objects.filter(supplier_membership__supplier=supplier, is_active=True)
         .order_by("supplier_membership__role", "pk")
@@ -42,21 +39,16 @@ def _supplier_user(supplier: Supplier):
     )
 
 
-def _demo_proposals(created: dict[str, int]) -> None:
-    """The seed marks some POs 'change proposed'; give each a real proposal to review."""
-    without_ack = PurchaseOrder.objects.filter(
-        status=PurchaseOrder.Status.CHANGE_PROPOSED, number__lt="PO-2"
-    ).exclude(Exists(Acknowledgment.objects.filter(purchase_order=OuterRef("pk"))))
-    for purchase_order in without_ack.select_related("supplier").order_by("number"):
+def _demo_proposals(created: dict[str, int], numbers: list[str]) -> None:
+    """The POs the plan wants "change proposed" get a real proposal from their supplier."""
+    orders = PurchaseOrder.objects.filter(
+        number__in=numbers, status=PurchaseOrder.Status.ISSUED
+    ).select_related("supplier")
+    for purchase_order in orders.order_by("number"):
         actor = _supplier_user(purchase_order.supplier)
-        if actor is None:
-            continue
-        # Reopen it for acknowledgment, then propose as the supplier would.
-        PurchaseOrder.objects.filter(pk=purchase_order.pk).update(
-            status=PurchaseOrder.Status.ISSUED
-        )
-        purchase_order.refresh_from_db()
         first = purchase_order.lines.order_by("line_no").first()
+        if actor is None or first is None:
+            continue
         proposal = LineProposalInput(
             line_no=first.line_no,
             action=AcknowledgmentLine.Action.CHANGE,
@@ -73,11 +65,10 @@ def _demo_proposals(created: dict[str, int]) -> None:
                 comment="Demo proposal: one line later than requested.",
                 channel=Channel.PORTAL,
             )
-            created["change proposals"] = created.get("change proposals", 0) + 1
         except DomainError:
-            PurchaseOrder.objects.filter(pk=purchase_order.pk).update(
-                status=PurchaseOrder.Status.CHANGE_PROPOSED
-            )
+            # The demo PO stays awaiting acknowledgment: still a believable inbox.
+            continue
+        created["change proposals"] = created.get("change proposals", 0) + 1
 
 
 def _demo_shipments(created: dict[str, int]) -> None:
@@ -85,7 +76,9 @@ def _demo_shipments(created: dict[str, int]) -> None:
     today = timezone.localdate()
     for index, spec in enumerate(catalog.NAMED_SUPPLIERS[:4]):
         supplier = Supplier.objects.filter(code=spec.code).first()
-        actor = supplier and _supplier_user(supplier)
+        if supplier is None:
+            continue
+        actor = _supplier_user(supplier)
         if actor is None:
             continue
         asn_number = f"{DEMO_ASN_PREFIX}{spec.code}-1"
@@ -127,8 +120,9 @@ def _demo_shipments(created: dict[str, int]) -> None:
         created["ASNs"] = created.get("ASNs", 0) + 1
 
 
-def seed_demo_workflows() -> dict[str, int]:
-    """Run after the bulk load. Returns what it created, by label."""
+def seed_demo_workflows(*, to_propose: list[str] | None = None) -> dict[str, int]:
+    """Run after the bulk load (`to_propose`: the POs it wants "change proposed").
+    Returns what it created, by label."""
 
     created: dict[str, int] = {}
     call_command("ensure_roles", stdout=io.StringIO())
@@ -142,7 +136,7 @@ def seed_demo_workflows() -> dict[str, int]:
 
     if Supplier.objects.filter(code="BRP").exists():
         seed_edi_demo()
-    _demo_proposals(created)
+    _demo_proposals(created, to_propose or [])
     _demo_shipments(created)
     _demo_inventory(created)
     return created

@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, scale: str, seed: int, **options) -> None:
         started = time.monotonic()
         report = seed_demo(scale=SCALES[scale], seed=seed)
-        report.created.update(seed_demo_workflows())
+        report.created.update(seed_demo_workflows(to_propose=report.to_propose))
         elapsed = time.monotonic() - started
 
         self.stdout.write(f"Demo data, scale {scale}: created")
