@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= small
 
-.PHONY: demo test setup migrate seed serve lint typecheck format worker beat clean erp lock
+.PHONY: demo test setup migrate seed serve lint typecheck format worker beat clean erp lock bench-smoke
 
 ## Installs exactly what requirements-dev.lock says (hashes checked), so two installs a
 ## month apart run the same code. requirements*.txt say what we accept; `make lock`
@@ -43,6 +43,11 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+
+## Every benchmark in bench/ in its smoke size (PostgreSQL: DATABASE_URL must point there);
+## CI runs it so a benchmark that no longer starts fails. Full runs: bench/README.md.
+bench-smoke: setup
+	bench/smoke.sh
 
 ## mypy with django-stubs: strict on every services/ package and on integrations/.
 typecheck: setup

@@ -1,80 +1,71 @@
-"""Supplier PO list at 100,000 PO lines against a bare Django view (DESIGN §9).
+"""The list pages at 100,000 PO lines against a bare Django view (DESIGN §9, issue 24).
 
     .venv/bin/python bench/po_list.py [--lines 100000] [--duration 5] [--rounds 3]
-                                      [--connections 8] [--warmup 3]
+                                      [--connections 8] [--warmup 3] [--smoke]
 
-Budget: the supplier PO list (`/orders/`, first page, default page size) of a supplier with
-~100,000 PO lines is served at ≥ 10 % of the requests/s of a bare Django view, same
-gunicorn (2 sync workers), same middleware (bench/settings.py, bench/urls.py); and the
-page's SQL query count is the same at ~1,000 lines as at ~100,000.
+Budgets, same gunicorn (2 sync workers), same middleware (bench/settings.py, bench/urls.py):
+the supplier PO list (`/orders/`, first page, default page size) of a supplier with ~100,000
+PO lines, the buyer's all-POs list, the review queue, the exceptions inbox and the inbound
+schedule, at the large demo plus those lines, each served at ≥ 10 % of the requests/s of a
+bare anonymous Django view; the bare view signed in at ≥ 40 % of the anonymous one; and
+`/orders/`'s SQL query count the same at ~1,000 lines as at ~100,000.
 
 1. Database `portal_bench_polist` on 127.0.0.1 (DATABASE_URL overrides): created and
    migrated if missing, then `seed_demo --scale large`, then a deterministic bulk fill of
    extra POs (numbers from PO-900001) for anna@northwind-fasteners.example's supplier up to
-   `--lines`. A marker row makes later runs reuse the data (first run ~1.5 min of seeding;
-   every run after that ~70 s). Then VACUUM ANALYZE of the PO tables (steady state).
+   `--lines`. A marker row makes later runs reuse the data (first run a few minutes of
+   seeding). Then VACUUM ANALYZE of the PO tables (steady state).
 2. The query count: Django's test Client, in this process, under CaptureQueriesContext, as
    the supplier with lines closest to 1,000 and as anna's supplier (~100,000).
 3. gunicorn on a free loopback port; `wrk` (Debian's; installed with apt-get only when
    absent), a fixed number of connections for a fixed duration, in interleaved rounds
    (median kept) against: the bare view anonymous (the floor, used for the verdict), the
-   bare view signed in (the session, auth and MFA middleware queries the list pays too),
-   and `/orders/` signed in as anna. A warm-up run of each first.
-   Plus an in-process breakdown (ms per query, Python rest) of both signed-in paths.
-4. gunicorn is stopped at the end, also on error or Ctrl-C.
+   bare view signed in (the session, auth and MFA middleware queries every page pays too),
+   `/orders/` signed in as anna and the four buyer-side lists signed in as
+   buyer@demo.example. A warm-up run of each first. Each page is checked to answer 200
+   with its content first (a redirect to the login would be a very fast page).
+   Plus an in-process breakdown (ms per query, Python rest) of every signed-in path.
+4. gunicorn is stopped at the end, also on error, Ctrl-C or SIGTERM.
 
-Only 127.0.0.1 is ever contacted. Exit status 1 when a budget is missed.
+`--smoke` (CI): `seed_demo --scale small` instead of the large seed and the fill, one round
+of 1 s per target after 1 s of warm-up, a short breakdown; the Python load generator of
+bench/_common.py when `wrk` is not installed. Figures only, no verdict; exit status 0 when
+it ran. Only 127.0.0.1 is ever contacted. Exit status 1 when a budget is missed.
 """
 
 import argparse
 import os
-import re
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import SMOKE_HELP, ensure_postgres_database, load_average, stop_cleanly_on_sigterm
+from _server import (
+    HOST,
+    ensure_wrk,
+    free_port,
+    get,
+    measure,
+    settle,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_ready,
+)
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_polist")
 
 TARGET_RATIO = 0.10
+TARGET_SIGNED_IN_RATIO = 0.40
 MARKER_TABLE = "bench_polist_marker"
 FILL_FIRST_NUMBER = 900_001
 SEED = 2026
-HOST = "127.0.0.1"
+BUYER_EMAIL = "buyer@demo.example"
 
 
 def ensure_database() -> None:
     """Create the bench database on the local server if it does not exist yet."""
-    import psycopg
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if "postgresql" not in db["ENGINE"]:
-        raise SystemExit("bench/po_list.py measures PostgreSQL: DATABASE_URL must be postgres://")
-    if db.get("HOST") not in (HOST, "localhost"):
-        raise SystemExit(f"bench/po_list.py only talks to {HOST}, not {db.get('HOST')!r}.")
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db.get("PORT") or 5432,
-        user=db["USER"],
-        dbname="postgres",
-        password=db.get("PASSWORD") or None,
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]]
-        ).fetchone()
-        if not exists:
-            print(f"creating database {db['NAME']}")
-            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    ensure_postgres_database(os.environ["DATABASE_URL"])
 
 
 def marker(name: str) -> bool:
@@ -131,7 +122,7 @@ def fill_supplier(target_lines: int) -> None:
     warehouses = dict(Warehouse.objects.values_list("code", "pk"))
     item_ids = dict(Item.objects.values_list("sku", "pk"))
     units = dict(UnitOfMeasure.objects.values_list("code", "pk"))
-    buyer_id = User.objects.get(email="buyer@demo.example").pk
+    buyer_id = User.objects.get(email=BUYER_EMAIL).pk
     existing = set(
         PurchaseOrder.objects.filter(
             supplier=supplier, number__gte=f"PO-{FILL_FIRST_NUMBER}"
@@ -206,18 +197,22 @@ def fill_supplier(target_lines: int) -> None:
     print(f"filled {supplier.code} to {line_count(supplier):,} lines in {elapsed:.0f} s")
 
 
-def prepare_data(target_lines: int) -> None:
+def prepare_data(target_lines: int | None) -> None:
+    """The large demo plus anna's supplier filled to `target_lines`; with None (smoke) the
+    small demo, unfilled (the fill draws on the large demo's items)."""
     from django.core.management import call_command
 
-    name = f"large+fill-{target_lines}"
+    name = "small" if target_lines is None else f"large+fill-{target_lines}"
     call_command("migrate", verbosity=0)
     if marker(name):
         print(f"reusing data (marker {name!r} in {MARKER_TABLE})")
         return
     started = time.monotonic()
-    print("seed_demo --scale large (first run only; several minutes)")
-    call_command("seed_demo", scale="large", seed=SEED)
-    fill_supplier(target_lines)
+    scale = "small" if target_lines is None else "large"
+    print(f"seed_demo --scale {scale} (first run only)")
+    call_command("seed_demo", scale=scale, seed=SEED, verbosity=0)
+    if target_lines is not None:
+        fill_supplier(target_lines)
     set_marker(name)
     print(f"data ready in {time.monotonic() - started:.0f} s")
 
@@ -228,7 +223,10 @@ def vacuum() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE suppliers_purchaseorder, suppliers_purchaseorderline")
+        cursor.execute(
+            "VACUUM ANALYZE suppliers_purchaseorder, suppliers_purchaseorderline,"
+            " integrations_exceptioncase"
+        )
 
 
 def supplier_near(lines: int):
@@ -306,115 +304,37 @@ def breakdown(client, path: str, requests: int = 20) -> tuple[float, list[tuple[
     return per_request, rows
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=100_000, help="PO lines of the supplier")
+    parser.add_argument("--duration", type=float, default=5, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds, median kept")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up each")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    args = parser.parse_args()
+    if args.smoke:
+        args.lines, args.duration, args.rounds, args.warmup = None, 1, 1, 1
+    return args
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
-    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
-    if not gunicorn.exists():
-        print("gunicorn missing from .venv: pip install 'gunicorn>=22,<24'")
-        subprocess.run([ROOT / ".venv/bin/pip", "install", "gunicorn>=22,<24"], check=True)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
-    return subprocess.Popen(
-        [
-            str(gunicorn),
-            "portal.wsgi:application",
-            "--chdir",
-            str(ROOT),
-            "--bind",
-            f"{HOST}:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        start_new_session=True,  # its own process group, stopped as one at the end
-    )
-
-
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-def get(url: str, cookie: str = "") -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):  # a redirect is a failed check, not followed
-        return None
-
-
-def wait_ready(base: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}")
-        try:
-            if get(base + "/bench/bare/")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer within 30 s")
-
-
-def ensure_wrk() -> str:
-    wrk = shutil.which("wrk")
-    if wrk:
-        return wrk
-    print("wrk not installed: apt-get install -y wrk (Debian package)")
-    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
-    wrk = shutil.which("wrk")
-    if not wrk:
-        raise SystemExit("wrk is still missing after apt-get install")
-    return wrk
-
-
-def run_wrk(wrk: str, url: str, *, cookie: str, seconds: int, connections: int) -> float:
-    """Requests/s over `seconds`; any non-2xx response fails the run (a redirect to login or
-    to MFA setup would otherwise be measured as a very fast PO list)."""
-    command = [wrk, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(
-        [*command, url], check=True, capture_output=True, text=True, timeout=seconds + 30
-    ).stdout
-    if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
-        raise SystemExit(f"wrk saw failed requests on {url}:\n{output}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if not match:
-        raise SystemExit(f"cannot read wrk's output:\n{output}")
-    return float(match.group(1))
+# label → (path, signed in as, bytes the answer must hold): the floors, then the five list
+# pages of the page budget (issue 24), each as the user who works in it.
+TARGETS = {
+    "bare view, anonymous": ("/bench/bare/", "", b"ok"),
+    "bare view, signed in": ("/bench/bare/", "supplier", b"ok"),
+    "supplier PO list": ("/orders/", "supplier", b"PO-"),
+    "buyer all POs": ("/buyer/orders/", "buyer", b"PO-"),
+    "buyer review queue": ("/buyer/reviews/", "buyer", b"</html>"),
+    "exceptions inbox": ("/exceptions/", "buyer", b"</html>"),
+    "inbound schedule": ("/buyer/inbound/", "buyer", b"</html>"),
+}
+FLOOR = "bare view, anonymous"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=100_000, help="PO lines of the supplier")
-    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds, median kept")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up each")
-    parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
-    args = parser.parse_args()
+    args = parse_args()
+    stop_cleanly_on_sigterm()
 
     import django
 
@@ -422,11 +342,11 @@ def main() -> int:
     from django.conf import settings
     from django.db import connection
 
-    print(f"load average at the start: {os.getloadavg()}")
+    print(f"load average at the start: {load_average()}")
     ensure_database()
     prepare_data(args.lines)
     vacuum()
-    wrk = ensure_wrk()
+    wrk = ensure_wrk(install=not args.smoke)
 
     big = anna_supplier()
     big_lines = line_count(big)
@@ -434,15 +354,21 @@ def main() -> int:
     from suppliers.demo.plan import ANNA
 
     anna = User.objects.get(email=ANNA.email)
+    buyer = User.objects.get(email=BUYER_EMAIL)
     small, small_user = supplier_near(1_000)
     small_lines = line_count(small)
-    big_client = signed_in_client(anna)
+    clients = {"supplier": signed_in_client(anna), "buyer": signed_in_client(buyer)}
     small_queries = list_queries(signed_in_client(small_user))
-    big_queries = list_queries(big_client)
-    timings = {path: breakdown(big_client, path) for path in ("/bench/bare/", "/orders/")}
-    cookie = (
-        f"{settings.SESSION_COOKIE_NAME}={big_client.cookies[settings.SESSION_COOKIE_NAME].value}"
-    )
+    big_queries = list_queries(clients["supplier"])
+    cookies = {
+        who: f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        for who, client in clients.items()
+    } | {"": ""}
+    timings = {
+        path: breakdown(clients[who], path, requests=3 if args.smoke else 20)
+        for path, who, _ in TARGETS.values()
+        if who
+    }
     connection.close()  # gunicorn's workers have their own; this process holds none open
 
     port = free_port()
@@ -451,52 +377,61 @@ def main() -> int:
     rounds: dict[str, list[float]] = {}
     try:
         wait_ready(base, process)
-        status, body = get(base + "/orders/", cookie)
-        if status != 200 or b"PO-" not in body:
-            raise SystemExit(f"/orders/ as {anna.email} answered {status}, not the PO list")
-        targets = {
-            "bare view, anonymous": ("/bench/bare/", ""),
-            "bare view, signed in": ("/bench/bare/", cookie),
-            "PO list /orders/": ("/orders/", cookie),
-        }
-        for path, with_cookie in targets.values():
-            run_wrk(
+        for label, (path, who, expect) in TARGETS.items():
+            status, body = get(base + path, cookies[who])
+            if status != 200 or expect not in body:
+                raise SystemExit(f"{path} ({label}) answered {status}, not the page")
+        for path, who, _ in TARGETS.values():
+            rate = measure(
                 wrk,
-                base + path,
-                cookie=with_cookie,
+                port,
+                path,
+                cookie=cookies[who],
                 seconds=args.warmup,
                 connections=args.connections,
             )
+            settle(base, process, rate=rate, connections=args.connections)
         # Interleaved rounds, median per target: the CPUs are shared with whatever else
         # runs, and a load change then hits every target alike instead of just one.
         for _ in range(args.rounds):
-            for label, (path, with_cookie) in targets.items():
-                rate = run_wrk(
+            for label, (path, who, _) in TARGETS.items():
+                rate = measure(
                     wrk,
-                    base + path,
-                    cookie=with_cookie,
+                    port,
+                    path,
+                    cookie=cookies[who],
                     seconds=args.duration,
                     connections=args.connections,
                 )
                 rounds.setdefault(label, []).append(rate)
+                settle(base, process, rate=rate, connections=args.connections)
         results = {label: statistics.median(rates) for label, rates in rounds.items()}
     finally:
         stop_gunicorn(process)
 
-    ratio = results["PO list /orders/"] / results["bare view, anonymous"]
-    ratio_signed_in = results["PO list /orders/"] / results["bare view, signed in"]
+    anonymous = results[FLOOR]
+    if not anonymous:
+        raise SystemExit(f"the bare view answered nothing in {args.duration:g} s")
     print()
     print(
-        f"gunicorn 2 sync workers on {HOST}, wrk {args.connections} connections, "
-        f"median of {args.rounds} interleaved rounds of {args.duration} s after"
-        f" {args.warmup} s warm-up, {os.cpu_count()} CPUs"
+        f"gunicorn 2 sync workers on {HOST}, {'wrk' if wrk else 'Python load generator'} "
+        f"{args.connections} connections, median of {args.rounds} interleaved rounds of "
+        f"{args.duration:g} s after {args.warmup:g} s warm-up, {os.cpu_count()} CPUs"
+        + (" (smoke size)" if args.smoke else "")
     )
-    print(f"PO lines of {big.code} (as {anna.email}): {big_lines:,}")
+    print(f"PO lines of {big.code} (as {anna.email}): {big_lines:,}; buyer pages as {buyer.email}")
+    print(f"{'target':<24} {'path':<16} {'requests/s':>10} {'÷ bare anon.':>12}   rounds")
+    ok = True
     for label, rate in results.items():
+        path, who, _ = TARGETS[label]
+        # The anonymous floor needs nothing; the signed-in floor its own share (issue 24).
+        need = 0 if not who else TARGET_SIGNED_IN_RATIO if path == "/bench/bare/" else TARGET_RATIO
+        ok = ok and rate / anonymous >= need
+        goal = "" if args.smoke or not need else f"  (target >= {need:.2f})"
         each = ", ".join(f"{r:,.1f}" for r in rounds[label])
-        print(f"requests/s {label:<24} {rate:10,.1f}   (rounds: {each})")
-    print(f"ratio PO list / bare anonymous: {ratio:.3f}  (target >= {TARGET_RATIO:.2f})")
-    print(f"ratio PO list / bare signed in: {ratio_signed_in:.3f}")
+        print(f"{label:<24} {path:<16} {rate:10,.1f} {rate / anonymous:12.3f}   {each}{goal}")
+    signed_in = results["bare view, signed in"]
+    print(f"ratio supplier PO list / bare signed in: {results['supplier PO list'] / signed_in:.3f}")
     print(
         f"SQL queries of /orders/ at {small_lines:,} lines ({small.code}): {small_queries[0]}"
         f"  (HTTP {small_queries[1]}, {small_queries[2]:,} bytes)"
@@ -505,17 +440,19 @@ def main() -> int:
         f"SQL queries of /orders/ at {big_lines:,} lines ({big.code}): {big_queries[0]}"
         f"  (HTTP {big_queries[1]}, {big_queries[2]:,} bytes)"
     )
-    print(f"load average at the end (other processes share these CPUs): {os.getloadavg()}")
-    print("in-process breakdown, signed in as the supplier (test Client, 20 requests):")
+    print(f"load average at the end (other processes share these CPUs): {load_average()}")
+    print("in-process breakdown (test Client, signed in as the page's user):")
     for path, (per_request, rows) in timings.items():
         sql_ms = sum(ms for ms, _ in rows)
         print(
-            f"  {path}: {per_request:.1f} ms/request = SQL {sql_ms:.1f} ms"
-            f" + Python {per_request - sql_ms:.1f} ms"
+            f"  {path}: {per_request:.1f} ms/request = SQL {sql_ms:.1f} ms in {len(rows)} "
+            f"statements + Python {per_request - sql_ms:.1f} ms"
         )
-        for ms, sql in rows:
+        for ms, sql in rows[:8]:
             print(f"    {ms:6.2f} ms  {sql}")
-    ok = ratio >= TARGET_RATIO and small_queries[0] == big_queries[0]
+    if args.smoke:
+        return 0
+    ok = ok and small_queries[0] == big_queries[0]
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

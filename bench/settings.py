@@ -1,10 +1,11 @@
-"""Bench-only settings for bench/po_list.py: production settings on loopback, plain HTTP.
+"""Bench-only settings for bench/po_list.py and bench/api.py: production on loopback.
 
 Production's middleware, templates, sessions and DEBUG off, so the measured page costs
 what it costs in production; only what a loopback benchmark cannot satisfy (HTTPS
-redirect, a real host name, a deployed secret) is relaxed. Never deploy this module.
+redirect, a real host name, deployed secrets and keys) is relaxed. Never deploy this module.
 """
 
+import base64
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_polist")
@@ -12,6 +13,12 @@ os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "0" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ["DEBUG"] = "false"
+# Production settings refuse to start without field-encryption keys; a bench-only Fernet
+# key (32 known bytes: nothing it encrypts is a secret) so the bench starts on its own.
+os.environ.setdefault(
+    "PORTAL_FIELD_ENCRYPTION_KEYS",
+    base64.urlsafe_b64encode(b"bench-only-key, never deploy it!").decode(),
+)
 
 from portal.settings.production import *  # noqa: F403
 
