@@ -85,7 +85,8 @@ class TeamContact(models.Model):
 
 
 class ExceptionCase(models.Model):
-    """One divergence, followed until it is gone. Life cycle: open → acknowledged →
+    """One divergence, followed until it is gone. Life cycle (the table of moves is
+    `EXCEPTION_CASE` in integrations/services/exceptions.py): open → acknowledged →
     resolved (by a person, with a reason) | auto-resolved (the difference disappeared);
     `escalated_at` is set once when the case passes its SLA while still open."""
 

@@ -21,7 +21,9 @@ from integrations.services.events import (
     new_correlation_id,
     publish,
 )
+from integrations.services.exception_sync import BulkSyncResult, exceptions_sync_bulk
 from integrations.services.exceptions import (
+    EXCEPTION_CASE,
     Subject,
     exception_acknowledge,
     exception_add_note,
@@ -30,11 +32,12 @@ from integrations.services.exceptions import (
     exception_open_or_update,
     exception_resolve,
     exceptions_escalate,
-    exceptions_sync_bulk,
 )
 from integrations.services.inbound import inbound_message, inbound_seen_or_record
 
 __all__ = [
+    "EXCEPTION_CASE",
+    "BulkSyncResult",
     "IssuedKey",
     "Subject",
     "_jsonable",

@@ -1,22 +1,17 @@
-"""Writes of the exceptions inbox: every app opens, updates and resolves cases here.
-
-Two doors with the same rules:
-- per case (`exception_open_or_update`, `exception_auto_resolve`, …) for the few cases a
-  receipt, a reminder run or a dead delivery produces, each with its audit entry and event;
-- set-based (`exceptions_sync_bulk`) for reconciliation, where 1,000,000 positions with
-  3 % differences mean 30,000 cases a night: candidates arrive as a SQL query, and
-  opening, updating, auto-resolving and auditing are a handful of statements, not 30,000
-  service calls. Events are then one per class and batch, listing the case ids.
+"""Writes of the exceptions inbox, one case at a time: every app opens, updates and
+resolves cases here, each with its audit entry and event. The life of a case is the table
+`EXCEPTION_CASE` below; reconciliation's set-based door to the same table is
+`integrations.services.exception_sync`.
 """
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.errors import DomainError
@@ -31,7 +26,9 @@ from integrations.models.exceptions import (
     TeamContact,
 )
 from integrations.services.events import audit_record, publish
-from portal.access import INTERNAL_ROLES, has_role
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from integrations.services.lifecycle_sql import created_move
+from portal.access import INTERNAL_ROLES, Actor, User, actor_user, has_role
 
 # class → (owner team, severity, SLA hours); an ExceptionPolicy row overrides one.
 DEFAULT_POLICY: dict[str, tuple[str, str, int]] = {
@@ -50,7 +47,40 @@ DEFAULT_POLICY: dict[str, tuple[str, str, int]] = {
 
 ACTIVE = ("open", "acknowledged")
 _CASE_TYPE = "integrations.exceptioncase"
-_EVENT_ID_LIMIT = 1000  # ids listed in one bulk event; the count is always exact
+
+Status = ExceptionCase.Status
+_FINDER = "system (the check that finds the difference: reconciliation, receiving, availability)"
+_PERSON = "owner team (an internal user, with a reason)"
+_GONE = "system (the difference is gone: reconciliation, receiving, availability)"
+
+# Escalation is not a move: a case past its SLA keeps its status and gets `escalated_at`
+# once (`exceptions_escalate`). Nor is there a reopening: a closed case stays closed and
+# the same difference found again opens a new case.
+EXCEPTION_CASE = Lifecycle(
+    document="Exception case",
+    model=ExceptionCase,
+    aggregate_type="exception",
+    moves=[
+        Move(CREATED, Status.OPEN, "opened", _FINDER, "exception.opened"),
+        Move(
+            Status.OPEN,
+            Status.ACKNOWLEDGED,
+            "acknowledged",
+            "owner team (an internal user takes it)",
+            note="the case stays active; nothing outside the inbox changes",
+        ),
+        Move(Status.OPEN, Status.RESOLVED, "resolved", _PERSON, "exception.resolved"),
+        Move(Status.ACKNOWLEDGED, Status.RESOLVED, "resolved", _PERSON, "exception.resolved"),
+        Move(Status.OPEN, Status.AUTO_RESOLVED, "auto_resolved", _GONE, "exception.resolved"),
+        Move(
+            Status.ACKNOWLEDGED,
+            Status.AUTO_RESOLVED,
+            "auto_resolved",
+            _GONE,
+            "exception.resolved",
+        ),
+    ],
+)
 
 
 def policy_for(exception_class: str) -> tuple[str, str, int]:
@@ -62,7 +92,7 @@ def policy_for(exception_class: str) -> tuple[str, str, int]:
     return DEFAULT_POLICY[exception_class]
 
 
-def _case_data(case: ExceptionCase) -> dict:
+def _case_data(case: ExceptionCase) -> dict[str, Any]:
     return {
         "id": case.pk,
         "class": case.exception_class,
@@ -80,17 +110,6 @@ def _case_data(case: ExceptionCase) -> dict:
         "owner_team": case.owner_team,
         "status": case.status,
     }
-
-
-def _publish_case(case: ExceptionCase, event_type: str, *, actor, channel: str) -> None:
-    publish(
-        event_type=event_type,
-        aggregate_type="exception",
-        aggregate_id=case.pk,
-        data=_case_data(case),
-        actor=actor,
-        channel=channel,
-    )
 
 
 @dataclass(frozen=True)
@@ -138,7 +157,7 @@ class Subject:
 @transaction.atomic
 def exception_open_or_update(
     *,
-    actor,
+    actor: Actor,
     exception_class: str,
     subject: Subject,
     title: str,
@@ -146,7 +165,7 @@ def exception_open_or_update(
     actual: Decimal | None = None,
     delta: Decimal | None = None,
     uom_code: str = "",
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
     channel: str = Channel.SYSTEM,
     now: datetime.datetime | None = None,
 ) -> tuple[ExceptionCase, bool]:
@@ -176,7 +195,9 @@ def exception_open_or_update(
         case.save(update_fields=[*figures, "last_seen_at", "seen_count"])
         return case, False
     team, severity, sla_hours = policy_for(exception_class)
+    opening = created_move(EXCEPTION_CASE, Status.OPEN)
     case = ExceptionCase(
+        status=opening.target,
         exception_class=exception_class,
         subject_type=subject.subject_type,
         subject_key=subject.subject_key,
@@ -209,27 +230,36 @@ def exception_open_or_update(
             channel=channel,
             now=now,
         )
-    audit_record(actor=actor, channel=channel, obj=case, action="opened", after=_case_data(case))
-    _publish_case(case, "exception.opened", actor=actor, channel=channel)
+    audit_record(
+        actor=actor, channel=channel, obj=case, action=opening.action, after=_case_data(case)
+    )
+    publish(
+        event_type=opening.event,
+        aggregate_type=EXCEPTION_CASE.aggregate_type,
+        aggregate_id=EXCEPTION_CASE.aggregate_id(case),
+        data=_case_data(case),
+        actor=actor,
+        channel=channel,
+    )
     return case, True
 
 
-def _close(case: ExceptionCase, *, actor, status: str, reason: str, channel: str) -> ExceptionCase:
-    before = {"status": case.status}
-    case.status = status
+def _close(
+    case: ExceptionCase, *, actor: Actor, to: str, reason: str, channel: str
+) -> ExceptionCase:
+    """Resolve or auto-resolve through the table: who and why are saved with the status."""
     case.resolved_at = timezone.now()
-    case.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    case.resolved_by = actor_user(actor)
     case.resolution_reason = reason[:500]
-    case.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_reason"])
-    audit_record(
+    EXCEPTION_CASE.move(
+        case,
+        to=to,
         actor=actor,
         channel=channel,
-        obj=case,
-        action=status,
-        before=before,
-        after={"status": status, "reason": case.resolution_reason},
+        after={"reason": case.resolution_reason},
+        data={**_case_data(case), "status": to},
+        update_fields=["resolved_at", "resolved_by", "resolution_reason"],
     )
-    _publish_case(case, "exception.resolved", actor=actor, channel=channel)
     return case
 
 
@@ -239,7 +269,12 @@ def _locked(case: ExceptionCase) -> ExceptionCase:
 
 @transaction.atomic
 def exception_auto_resolve(
-    *, actor, exception_class: str, subject_key: str, reason: str, channel: str = Channel.SYSTEM
+    *,
+    actor: Actor,
+    exception_class: str,
+    subject_key: str,
+    reason: str,
+    channel: str = Channel.SYSTEM,
 ) -> ExceptionCase | None:
     """Close the open case of this subject × class because its difference is gone; None
     when there is none (callers need not check first)."""
@@ -250,53 +285,43 @@ def exception_auto_resolve(
     )
     if case is None:
         return None
-    return _close(
-        case, actor=actor, status=ExceptionCase.Status.AUTO_RESOLVED, reason=reason, channel=channel
-    )
+    return _close(case, actor=actor, to=Status.AUTO_RESOLVED, reason=reason, channel=channel)
 
 
 @transaction.atomic
 def exception_resolve(
-    *, actor, case: ExceptionCase, reason: str, channel: str = Channel.PORTAL
+    *, actor: Actor, case: ExceptionCase, reason: str, channel: str = Channel.PORTAL
 ) -> ExceptionCase:
     """Close a case by hand. The reason is required: it is what the next person reads."""
     case = _locked(case)
-    if not case.can_resolve:
+    if not EXCEPTION_CASE.can(case, Status.RESOLVED):
         raise DomainError(f"Exception #{case.pk} is already {case.get_status_display().lower()}.")
     if not reason.strip():
         raise DomainError("Say why the exception is resolved.", field="reason")
-    return _close(
-        case,
-        actor=actor,
-        status=ExceptionCase.Status.RESOLVED,
-        reason=reason.strip(),
-        channel=channel,
-    )
+    return _close(case, actor=actor, to=Status.RESOLVED, reason=reason.strip(), channel=channel)
 
 
 @transaction.atomic
-def exception_acknowledge(*, actor, case: ExceptionCase, channel: str = Channel.PORTAL):
+def exception_acknowledge(
+    *, actor: Actor, case: ExceptionCase, channel: str = Channel.PORTAL
+) -> ExceptionCase:
     """Someone is on it: the case stays active but leaves the "new" pile."""
     case = _locked(case)
-    if not case.can_acknowledge:
+    if not EXCEPTION_CASE.can(case, Status.ACKNOWLEDGED):
         raise DomainError(f"Exception #{case.pk} is {case.get_status_display().lower()}.")
-    case.status = ExceptionCase.Status.ACKNOWLEDGED
-    if case.assigned_to_id is None and getattr(actor, "is_authenticated", False):
-        case.assigned_to = actor
-    case.save(update_fields=["status", "assigned_to"])
-    audit_record(
-        actor=actor,
-        channel=channel,
-        obj=case,
-        action="acknowledged",
-        before={"status": "open"},
-        after={"status": case.status},
+    user = actor_user(actor)
+    if case.assigned_to_id is None and user is not None:
+        case.assigned_to = user
+    EXCEPTION_CASE.move(
+        case, to=Status.ACKNOWLEDGED, actor=actor, channel=channel, update_fields=["assigned_to"]
     )
     return case
 
 
 @transaction.atomic
-def exception_assign(*, actor, case: ExceptionCase, assignee, channel: str = Channel.PORTAL):
+def exception_assign(
+    *, actor: Actor, case: ExceptionCase, assignee: User | None, channel: str = Channel.PORTAL
+) -> ExceptionCase:
     """Give the case to an internal user (or nobody: `assignee=None`); suppliers and
     inactive users cannot own a case."""
     if assignee is not None and not has_role(assignee, *INTERNAL_ROLES):
@@ -320,13 +345,13 @@ def exception_assign(*, actor, case: ExceptionCase, assignee, channel: str = Cha
 
 @transaction.atomic
 def exception_add_note(
-    *, actor, case: ExceptionCase, body: str, channel: str = Channel.PORTAL
+    *, actor: Actor, case: ExceptionCase, body: str, channel: str = Channel.PORTAL
 ) -> ExceptionNote:
     if not body.strip():
         raise DomainError("Write the note first.", field="body")
     note = ExceptionNote.objects.create(
         case=case,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
+        author=actor_user(actor),
         body=body.strip()[:5000],
     )
     audit_record(actor=actor, channel=channel, obj=case, action="note_added", after={"note": body})
@@ -334,7 +359,7 @@ def exception_add_note(
 
 
 @transaction.atomic
-def exceptions_escalate(*, actor=None, now: datetime.datetime | None = None) -> int:
+def exceptions_escalate(*, actor: Actor = None, now: datetime.datetime | None = None) -> int:
     """Escalate every active case past its SLA that was not escalated yet: one email per
     owner team listing its cases, `escalated_at` set so that it happens once. Returns the
     number of cases escalated."""
@@ -384,239 +409,3 @@ def exceptions_escalate(*, actor=None, now: datetime.datetime | None = None) -> 
         for c in due
     )
     return len(due)
-
-
-# --- set-based door ------------------------------------------------------------------
-
-BULK_COLUMNS = (
-    "exception_class",
-    "subject_key",
-    "sku",
-    "warehouse_code",
-    "title",
-    "expected_qty",
-    "actual_qty",
-    "delta",
-    "uom_code",
-    "detail",
-)
-
-
-@dataclass(frozen=True)
-class BulkSyncResult:
-    opened: int
-    updated: int
-    auto_resolved: int
-    opened_by_class: dict
-
-
-def _db_time(value: datetime.datetime):
-    """A datetime as the backend stores it (SQLite: naive UTC text), for raw SQL."""
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _id_filter(ids: Sequence[int]) -> tuple[str, list]:
-    if connection.vendor == "postgresql":
-        return "id = ANY(%s)", [list(ids)]
-    return f"id IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-def _audit_bulk(cursor, ids: list[int], *, action: str, actor, now, correlation_id: str) -> None:
-    """One audit entry per case, written by one INSERT … SELECT per chunk."""
-    json_after = (
-        "jsonb_build_object('status', status, 'delta', delta::text, 'subject', subject_key)"
-        if connection.vendor == "postgresql"
-        else "json_object('status', status, 'delta', CAST(delta AS TEXT), 'subject', subject_key)"
-    )
-    empty = "'{}'::jsonb" if connection.vendor == "postgresql" else "'{}'"
-    id_text = "id::text" if connection.vendor == "postgresql" else "CAST(id AS TEXT)"
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    label = str(actor) if actor is not None else "system"
-    chunk = 50_000 if connection.vendor == "postgresql" else 500
-    for start in range(0, len(ids), chunk):
-        where, params = _id_filter(ids[start : start + chunk])
-        cursor.execute(
-            f"""
-            INSERT INTO {AuditEntry._meta.db_table}
-                (occurred_at, actor_id, actor_label, channel, object_type, object_id,
-                 object_repr, action, before, after, correlation_id)
-            SELECT %s, %s, %s, %s, %s, {id_text},
-                   substr('#' || {id_text} || ' ' || exception_class || ' ' || subject_key, 1, 200),
-                   %s, {empty}, {json_after}, %s
-            FROM {ExceptionCase._meta.db_table} WHERE {where}
-            """,
-            [
-                _db_time(now),
-                actor_id,
-                label,
-                Channel.SYSTEM,
-                _CASE_TYPE,
-                action,
-                correlation_id,
-                *params,
-            ],
-        )
-
-
-def exceptions_sync_bulk(
-    *,
-    actor,
-    candidates_sql: str,
-    params: Sequence = (),
-    scope_classes: Iterable[str],
-    scope_warehouses: Iterable[str] | None = None,
-    reference: str = "",
-    now: datetime.datetime | None = None,
-    correlation_id: str = "",
-) -> BulkSyncResult:
-    """Make the inbox match a full set of position differences, set-based.
-
-    `candidates_sql` selects the BULK_COLUMNS (one row per subject × class, subject type
-    "position"; `detail` a JSON object as text; a literal % written %%). Candidates with
-    an active case update it (figures, last seen); the others open a case with their
-    class's policy; every active case of `scope_classes` (and of `scope_warehouses`, when
-    given) that is no longer a candidate is auto-resolved. Run it
-    inside the caller's transaction (it is atomic on its own too).
-    """
-    now = now or timezone.now()
-    scope_classes = sorted(set(scope_classes))
-    table = ExceptionCase._meta.db_table
-    policies = {cls: policy_for(cls) for cls in scope_classes}
-    opened_by_class: dict[str, int] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS exc_candidates")
-        cursor.execute(
-            f"CREATE TEMP TABLE exc_candidates AS SELECT * FROM ({candidates_sql}) AS src",
-            list(params),
-        )
-        cursor.execute("CREATE INDEX exc_candidates_key ON exc_candidates (subject_key)")
-        previous_nestloop = None
-        if connection.vendor == "postgresql":
-            # Statistics for the join keys only: sampling the JSON detail of tens of
-            # thousands of rows cost more than the join it informs.
-            cursor.execute("ANALYZE exc_candidates (exception_class, subject_key)")
-            # Every statement below joins all candidates with the inbox. When statistics
-            # show few active cases (the usual state before a big first run) the planner
-            # picks a nested loop that rescans the inbox once per candidate: 6 s instead of
-            # 0.1 s for 30,000 candidates. Hash or merge joins are right at any size here.
-            cursor.execute("SHOW enable_nestloop")
-            (previous_nestloop,) = cursor.fetchone()
-            cursor.execute("SET LOCAL enable_nestloop = off")
-        active = "c.status IN ('open', 'acknowledged')"
-        detail = "CAST(x.detail AS jsonb)" if connection.vendor == "postgresql" else "x.detail"
-        cursor.execute(
-            f"""
-            UPDATE {table} AS c SET last_seen_at = %s, seen_count = c.seen_count + 1,
-                expected_qty = x.expected_qty, actual_qty = x.actual_qty, delta = x.delta,
-                title = x.title, uom_code = x.uom_code, detail = {detail}
-            FROM exc_candidates AS x
-            WHERE c.exception_class = x.exception_class AND c.subject_key = x.subject_key
-              AND {active}
-            """,
-            [_db_time(now)],
-        )
-        updated = cursor.rowcount
-
-        def case_of(index: int) -> tuple[str, list]:
-            whens, values = [], []
-            for cls, policy in policies.items():
-                value = policy[index]
-                if index == 2:
-                    value = _db_time(now + datetime.timedelta(hours=value))
-                whens.append("WHEN %s THEN %s")
-                values += [cls, value]
-            return f"CASE x.exception_class {' '.join(whens)} END", values
-
-        team_sql, team_params = case_of(0)
-        severity_sql, severity_params = case_of(1)
-        due_sql, due_params = case_of(2)
-        cursor.execute(
-            f"""
-            INSERT INTO {table}
-                (exception_class, subject_type, subject_key, document_type, document_ref,
-                 sku, warehouse_code, supplier_code, title, expected_qty, actual_qty, delta,
-                 uom_code, detail, severity, owner_team, status, sla_due_at, first_seen_at,
-                 last_seen_at, seen_count, resolution_reason)
-            SELECT x.exception_class, 'position', x.subject_key, '', '', x.sku,
-                   x.warehouse_code, '', x.title, x.expected_qty, x.actual_qty, x.delta,
-                   x.uom_code, {detail}, {severity_sql}, {team_sql}, 'open', {due_sql}, %s, %s,
-                   1, ''
-            FROM exc_candidates AS x
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {table} AS c
-                WHERE c.exception_class = x.exception_class AND c.subject_key = x.subject_key
-                  AND {active})
-            RETURNING id, exception_class
-            """,
-            [*severity_params, *team_params, *due_params, _db_time(now), _db_time(now)],
-        )
-        opened_rows = cursor.fetchall()
-        opened_ids = [row[0] for row in opened_rows]
-        opened_ids_by_class: dict[str, list[int]] = defaultdict(list)
-        for case_id, cls in opened_rows:
-            opened_ids_by_class[cls].append(case_id)
-        opened_by_class = {cls: len(ids) for cls, ids in opened_ids_by_class.items()}
-
-        class_marks = ", ".join(["%s"] * len(scope_classes))
-        scope_sql, scope_params = f"c.exception_class IN ({class_marks})", list(scope_classes)
-        if scope_warehouses is not None:
-            codes = sorted(set(scope_warehouses)) or [""]
-            scope_sql += f" AND c.warehouse_code IN ({', '.join(['%s'] * len(codes))})"
-            scope_params += codes
-        reason = f"The difference is gone ({reference or 'reconciliation'})."
-        cursor.execute(
-            f"""
-            UPDATE {table} AS c SET status = 'auto_resolved', resolved_at = %s,
-                resolution_reason = %s
-            WHERE {active} AND {scope_sql}
-              AND NOT EXISTS (
-                SELECT 1 FROM exc_candidates AS x
-                WHERE x.exception_class = c.exception_class AND x.subject_key = c.subject_key)
-            RETURNING id, exception_class
-            """,
-            [_db_time(now), reason, *scope_params],
-        )
-        resolved_rows = cursor.fetchall()
-        resolved_ids_by_class: dict[str, list[int]] = defaultdict(list)
-        for case_id, cls in resolved_rows:
-            resolved_ids_by_class[cls].append(case_id)
-        _audit_bulk(
-            cursor, opened_ids, action="opened", actor=actor, now=now, correlation_id=correlation_id
-        )
-        _audit_bulk(
-            cursor,
-            [row[0] for row in resolved_rows],
-            action="auto_resolved",
-            actor=actor,
-            now=now,
-            correlation_id=correlation_id,
-        )
-        cursor.execute("DROP TABLE exc_candidates")
-        if previous_nestloop is not None:
-            restore = "on" if previous_nestloop == "on" else "off"
-            cursor.execute(f"SET LOCAL enable_nestloop = {restore}")
-        for event_type, by_class in (
-            ("exception.opened", opened_ids_by_class),
-            ("exception.resolved", resolved_ids_by_class),
-        ):
-            for cls, ids in sorted(by_class.items()):
-                publish(
-                    event_type=event_type,
-                    aggregate_type="exception_batch",
-                    aggregate_id=f"{reference or now.isoformat()}:{cls}",
-                    data={
-                        "class": cls,
-                        "count": len(ids),
-                        "case_ids": ids[:_EVENT_ID_LIMIT],
-                        "bulk": True,
-                        "reference": reference,
-                    },
-                    actor=actor,
-                    correlation_id=correlation_id,
-                )
-    return BulkSyncResult(
-        opened=len(opened_ids),
-        updated=updated,
-        auto_resolved=len(resolved_rows),
-        opened_by_class=opened_by_class,
-    )

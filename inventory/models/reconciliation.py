@@ -8,6 +8,9 @@ from django.db import models
 
 
 class ReconciliationRun(models.Model):
+    """One reconciliation: queued → running → done | failed (the table of moves is
+    `RECONCILIATION_RUN` in inventory/services/reconciliation.py)."""
+
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"

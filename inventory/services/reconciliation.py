@@ -19,15 +19,18 @@ import datetime
 import logging
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations.models import ExceptionCase
+from integrations.errors import DomainError
+from integrations.models import Channel, ExceptionCase
 from integrations.models.exceptions import INVENTORY_CLASSES
-from integrations.services import exceptions_sync_bulk, new_correlation_id
+from integrations.services import BulkSyncResult, exceptions_sync_bulk, new_correlation_id
+from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from integrations.worker import task_named
 from inventory.models import (
     InventorySnapshot,
@@ -41,12 +44,43 @@ from inventory.models import (
     UomConversion,
     Warehouse,
 )
+from portal.access import Actor, actor_user
 
 logger = logging.getLogger(__name__)
 
 PENDING = "in_flight_pending"  # explained as in flight on this run: no case yet
 
 Progress = Callable[[int, str], None]
+# A warehouse in scope with its latest ERP and WMS snapshots.
+Pair = tuple[Warehouse, InventorySnapshot, InventorySnapshot]
+
+Run = ReconciliationRun.Status
+_WORKER = "system (reconciliation)"
+_NO_EVENT = "a run is bookkeeping; what it finds publishes exception.opened/resolved"
+
+RECONCILIATION_RUN = Lifecycle(
+    document="Reconciliation run",
+    model=ReconciliationRun,
+    aggregate_type="reconciliation_run",
+    moves=[
+        Move(
+            CREATED,
+            Run.QUEUED,
+            "queued",
+            "internal user (Run now), system (nightly schedule, command line)",
+            note=_NO_EVENT,
+        ),
+        Move(Run.QUEUED, Run.RUNNING, "started", _WORKER, note=_NO_EVENT),
+        Move(Run.RUNNING, Run.DONE, "finished", _WORKER, note=_NO_EVENT),
+        Move(
+            Run.RUNNING,
+            Run.FAILED,
+            "failed",
+            _WORKER,
+            note="the error is kept on the run for its page; nothing is half-written",
+        ),
+    ],
+)
 
 
 def _latest(warehouse: Warehouse, source: str) -> InventorySnapshot | None:
@@ -58,12 +92,13 @@ def _latest(warehouse: Warehouse, source: str) -> InventorySnapshot | None:
     )
 
 
-def _pairs(warehouse_code: str) -> tuple[list[tuple], dict]:
+def _pairs(warehouse_code: str) -> tuple[list[Pair], dict[str, dict[str, str]]]:
     """(warehouse, erp snapshot, wms snapshot) per warehouse in scope that has both."""
     warehouses = Warehouse.objects.filter(is_active=True)
     if warehouse_code:
         warehouses = Warehouse.objects.filter(code=warehouse_code)
-    pairs, skipped = [], {}
+    pairs: list[Pair] = []
+    skipped: dict[str, dict[str, str]] = {}
     for warehouse in warehouses.order_by("code"):
         erp, wms = _latest(warehouse, "erp"), _latest(warehouse, "wms")
         if erp is None or wms is None:
@@ -74,7 +109,7 @@ def _pairs(warehouse_code: str) -> tuple[list[tuple], dict]:
     return pairs, skipped
 
 
-def _create_pairs_table(cursor, pairs: list[tuple]) -> None:
+def _create_pairs_table(cursor: CursorWrapper, pairs: list[Pair]) -> None:
     cursor.execute(
         "CREATE TEMP TABLE recon_pairs (warehouse_id bigint, erp_snapshot_id bigint, "
         "wms_snapshot_id bigint, erp_taken timestamp, wms_taken timestamp, lo timestamp, "
@@ -98,7 +133,7 @@ def _create_pairs_table(cursor, pairs: list[tuple]) -> None:
     cursor.executemany("INSERT INTO recon_pairs VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
 
-def _create_diff_table(cursor, pairs: list[tuple]) -> None:
+def _create_diff_table(cursor: CursorWrapper, pairs: list[Pair]) -> None:
     """The positions whose ERP and WMS quantities differ (or are negative), one FULL
     OUTER JOIN per warehouse. Each side is a range of the lines' primary key
     (snapshot, item), so PostgreSQL can merge-join the two in item order without
@@ -215,12 +250,12 @@ def _candidates_sql() -> str:
     """
 
 
-def _drop(cursor) -> None:
+def _drop(cursor: CursorWrapper) -> None:
     for table in ("recon_result", "recon_diff", "recon_pairs"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _mark_in_flight(cursor, *, now: datetime.datetime) -> None:
+def _mark_in_flight(cursor: CursorWrapper, *, now: datetime.datetime) -> None:
     """Positions explained as in flight this run get `in_flight_since` (created when
     missing); every other flagged position in scope is cleared."""
     pos = StockPosition._meta.db_table
@@ -254,15 +289,56 @@ def _mark_in_flight(cursor, *, now: datetime.datetime) -> None:
     )
 
 
+def _run_create(*, actor: Actor, warehouse_code: str, trigger: str) -> ReconciliationRun:
+    RECONCILIATION_RUN.check_created(Run.QUEUED)
+    return ReconciliationRun.objects.create(
+        warehouse_code=warehouse_code,
+        trigger=trigger,
+        requested_by=actor_user(actor),
+        status=Run.QUEUED,
+    )
+
+
 @transaction.atomic
-def reconciliation_queue(*, actor, warehouse_code: str = "") -> ReconciliationRun:
+def reconciliation_queue(*, actor: Actor, warehouse_code: str = "") -> ReconciliationRun:
     """Record a manual run (one warehouse, or all with "") and hand it to the worker once
     the row is committed; the worker's `reconcile_run` then does the work."""
-    run = ReconciliationRun.objects.create(
-        warehouse_code=warehouse_code, trigger="manual", requested_by=_user(actor)
-    )
+    run = _run_create(actor=actor, warehouse_code=warehouse_code, trigger="manual")
     transaction.on_commit(lambda: task_named("inventory.reconcile_run").delay(run.pk))
     return run
+
+
+@transaction.atomic
+def reconciliation_start(*, actor: Actor, run_id: int) -> ReconciliationRun | None:
+    """Move a queued run to running and return it; None when it is gone or was started
+    already, so that a redelivered task message does nothing."""
+    run = ReconciliationRun.objects.select_for_update().filter(pk=run_id).first()
+    if run is None or not RECONCILIATION_RUN.can(run, Run.RUNNING):
+        return None
+    run.started_at = timezone.now()
+    RECONCILIATION_RUN.move(
+        run, to=Run.RUNNING, actor=actor, channel=Channel.SYSTEM, update_fields=["started_at"]
+    )
+    return run
+
+
+def _fail(run: ReconciliationRun, *, actor: Actor, error: Exception) -> None:
+    """Record the failure on the run, read again: the copy in memory may hold a move the
+    rollback undid. A run that finished before the error (cleaning up failed) stays done."""
+    with transaction.atomic():
+        current = ReconciliationRun.objects.select_for_update().get(pk=run.pk)
+        if not RECONCILIATION_RUN.can(current, Run.FAILED):
+            return
+        current.error = str(error)[:2000]
+        current.finished_at = timezone.now()
+        RECONCILIATION_RUN.move(
+            current,
+            to=Run.FAILED,
+            actor=actor,
+            channel=Channel.SYSTEM,
+            after={"error": current.error},
+            update_fields=["error", "finished_at"],
+        )
 
 
 def _noop(_percent: int, _step: str) -> None:
@@ -271,7 +347,7 @@ def _noop(_percent: int, _step: str) -> None:
 
 def reconcile(
     *,
-    actor,
+    actor: Actor,
     warehouse_code: str = "",
     run: ReconciliationRun | None = None,
     trigger: str = "manual",
@@ -285,16 +361,20 @@ def reconcile(
     """
     now = now or timezone.now()
     if run is None:
-        run = ReconciliationRun.objects.create(
-            warehouse_code=warehouse_code, trigger=trigger, requested_by=_user(actor)
+        run = _run_create(actor=actor, warehouse_code=warehouse_code, trigger=trigger)
+    if run.status == Run.QUEUED:
+        run = reconciliation_start(actor=actor, run_id=run.pk) or ReconciliationRun.objects.get(
+            pk=run.pk
+        )
+    if run.status != Run.RUNNING:  # started by someone else, or finished: not run twice
+        raise DomainError(
+            f"{run} is {run.get_status_display().lower()}; queue a new run.", field="run"
         )
 
     def progress(percent: int, step: str) -> None:
         run.progress, run.step = percent, step
         ReconciliationRun.objects.filter(pk=run.pk).update(progress=percent, step=step)
 
-    run.status, run.started_at = ReconciliationRun.Status.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at"])
     try:
         with connection.cursor() as cursor:
             _drop(cursor)
@@ -322,40 +402,45 @@ def reconcile(
                     now=now,
                     correlation_id=new_correlation_id(),
                 )
-                _record_counts(cursor, run, pairs, skipped, result)
-                run.status = ReconciliationRun.Status.DONE
+                counted = _record_counts(cursor, run, pairs, skipped, result)
                 run.progress, run.step = 100, "Done"
                 run.finished_at = timezone.now()
-                run.save()
+                RECONCILIATION_RUN.move(
+                    run,
+                    to=Run.DONE,
+                    actor=actor,
+                    channel=Channel.SYSTEM,
+                    after={"opened": run.opened, "auto_resolved": run.auto_resolved},
+                    update_fields=[*counted, "progress", "step", "finished_at"],
+                )
             _drop(cursor)
             if connection.vendor == "postgresql":
                 for name in ("work_mem", "jit"):
                     cursor.execute(f"RESET {name}")
     except Exception as error:  # recorded on the run for the page, then re-raised
         logger.exception("Reconciliation #%s failed", run.pk)
-        ReconciliationRun.objects.filter(pk=run.pk).update(
-            status=ReconciliationRun.Status.FAILED,
-            error=str(error)[:2000],
-            finished_at=timezone.now(),
-        )
+        _fail(run, actor=actor, error=error)
         raise
     return run
 
 
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _record_counts(cursor, run, pairs, skipped, result) -> None:
+def _record_counts(
+    cursor: CursorWrapper,
+    run: ReconciliationRun,
+    pairs: list[Pair],
+    skipped: dict[str, dict[str, str]],
+    result: BulkSyncResult,
+) -> list[str]:
+    """Set what the run compared and found on it; returns the fields it set."""
     cursor.execute(
         "SELECT warehouse_code, kind, COUNT(*) FROM recon_result GROUP BY warehouse_code, kind"
     )
-    by_warehouse: dict[str, dict] = {}
+    by_warehouse: dict[str, dict[str, int]] = {}
     counts: dict[str, int] = {}
     for code, kind, count in cursor.fetchall():
         by_warehouse.setdefault(code, {})[kind] = count
         counts[kind] = counts.get(kind, 0) + count
-    stats = {}
+    stats: dict[str, dict[str, Any]] = {}
     total_positions = total_discrepancies = 0
     for warehouse, erp, wms in pairs:
         classes = by_warehouse.get(warehouse.code, {})
@@ -379,6 +464,15 @@ def _record_counts(cursor, run, pairs, skipped, result) -> None:
     run.opened = result.opened
     run.updated = result.updated
     run.auto_resolved = result.auto_resolved
+    return [
+        "counts",
+        "by_warehouse",
+        "positions_compared",
+        "discrepancies",
+        "opened",
+        "updated",
+        "auto_resolved",
+    ]
 
 
 def open_exceptions_report(stream: TextIO, *, warehouse_code: str = "") -> int:
@@ -420,7 +514,7 @@ def open_exceptions_report(stream: TextIO, *, warehouse_code: str = "") -> int:
     return rows
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     if value is None or value == "":
         return ""
     return f"{Decimal(str(value)).normalize():f}"

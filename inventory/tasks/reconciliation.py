@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.services import exceptions_escalate
-from inventory.models import ReconciliationRun, ReconciliationSchedule
-from inventory.services.reconciliation import reconcile
+from inventory.models import ReconciliationSchedule
+from inventory.services.reconciliation import reconcile, reconciliation_start
 
 logger = logging.getLogger(__name__)
 
@@ -17,12 +17,9 @@ logger = logging.getLogger(__name__)
 def reconcile_run(run_id: int) -> None:
     """Run a queued reconciliation (from the page's button). A run already started or
     finished is left alone, so a redelivered message does nothing."""
-    claimed = ReconciliationRun.objects.filter(
-        pk=run_id, status=ReconciliationRun.Status.QUEUED
-    ).update(status=ReconciliationRun.Status.RUNNING, started_at=timezone.now())
-    if not claimed:
+    run = reconciliation_start(actor=None, run_id=run_id)
+    if run is None:
         return
-    run = ReconciliationRun.objects.get(pk=run_id)
     reconcile(actor=run.requested_by, warehouse_code=run.warehouse_code, run=run)
 
 
