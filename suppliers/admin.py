@@ -1,10 +1,16 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, LogEntry
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin, ImportMixin
 
+from integrations.errors import DomainError
 from integrations.models import Channel
 from inventory.admin import PortalAdminImportExportMixin
 from inventory.forms.service_admin import ServiceAdminMixin
+from portal.access import Actor
 from suppliers import services
 from suppliers.models import (
     Acknowledgment,
@@ -27,10 +33,45 @@ class SupplierMembershipInline(admin.TabularInline):
 
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
+    """The onboarding case's status moves only through its services (the onboarding pages,
+    and the suspend / reinstate actions here), never by editing the field."""
+
     list_display = ["code", "name", "status", "erp_vendor_id", "currency", "ack_sla_hours"]
     list_filter = ["status", "currency"]
     search_fields = ["code", "name", "erp_vendor_id"]
+    readonly_fields = ["status"]
     inlines = [SupplierMembershipInline]
+    actions = ["suspend", "reinstate"]
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Supplier], change, done: str) -> None:
+        moved = 0
+        for supplier in queryset.order_by("pk"):
+            try:
+                change(supplier)
+                moved += 1
+            except DomainError as error:
+                self.message_user(request, f"{supplier.code}: {error.message}", messages.ERROR)
+        if moved:
+            self.message_user(request, f"{moved} supplier(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Suspend the selected active suppliers")
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
+        reason = f"Suspended by {request.user} in the admin."
+        self._each(
+            request,
+            queryset,
+            lambda s: services.supplier_suspend(actor=request.user, supplier=s, reason=reason),
+            "suspended",
+        )
+
+    @admin.action(description="Reinstate the selected suspended suppliers")
+    def reinstate(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
+        self._each(
+            request,
+            queryset,
+            lambda s: services.supplier_reinstate(actor=request.user, supplier=s),
+            "reinstated",
+        )
 
 
 @admin.register(SupplierMembership)
@@ -43,7 +84,9 @@ class SupplierMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierItem)
-class SupplierItemAdmin(ServiceAdminMixin, PortalAdminImportExportMixin, ImportExportModelAdmin):
+class SupplierItemAdmin(
+    ServiceAdminMixin[SupplierItem], PortalAdminImportExportMixin, ImportExportModelAdmin
+):
     """Supplier items are added and changed by `services.supplier_item_create` /
     `supplier_item_update` (audited, with their rules on the form). The supplier and item
     are fixed once added: availability posted for the entry is about that item."""
@@ -58,11 +101,13 @@ class SupplierItemAdmin(ServiceAdminMixin, PortalAdminImportExportMixin, ImportE
     service_add_fields = ("supplier", "item", "supplier_sku", "uom", "lead_time_days")
     service_change_fields = (*service_add_fields, "is_active")
 
-    def get_readonly_fields(self, request, obj=None) -> list[str]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: SupplierItem | None = None
+    ) -> list[str]:
         return ["supplier", "item"] if obj is not None else []
 
     def save_through_service(
-        self, *, actor, current: SupplierItem | None, data: dict
+        self, *, actor: Actor, current: SupplierItem | None, data: dict[str, Any]
     ) -> SupplierItem:
         values = {name: data[name] for name in ("supplier_sku", "uom", "lead_time_days")}
         if current is None:
@@ -117,7 +162,8 @@ class PurchaseOrderAdmin(PortalAdminImportExportMixin, ImportMixin, admin.ModelA
             return
         created = {row.instance.pk: row.instance for row in result.valid_rows() if row.instance}
         if created:
-            LogEntry.objects.log_actions(
+            # django-stubs overloads `single_object` on the literals True and False only.
+            LogEntry.objects.log_actions(  # type: ignore[call-overload]
                 request.user.pk,
                 list(created.values()),
                 ADDITION,
@@ -216,11 +262,14 @@ class TradingPartnerAdmin(admin.ModelAdmin):
     ]
 
 
+_INVOICE_LINE_FIELDS = ("line_no", "po_line", "supplier_sku", "quantity", "uom_code", "unit_price")
+
+
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
     extra = 0
-    fields = ["line_no", "po_line", "supplier_sku", "quantity", "uom_code", "unit_price"]
-    readonly_fields = fields
+    fields = _INVOICE_LINE_FIELDS
+    readonly_fields = _INVOICE_LINE_FIELDS
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
