@@ -5,6 +5,7 @@ integration catalog). Every event is validated against its schema before it is s
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -31,7 +32,7 @@ def known_contracts() -> tuple[tuple[str, int], ...]:
 
 
 @functools.cache
-def load_schema(event_type: str, version: int) -> dict:
+def load_schema(event_type: str, version: int) -> dict[str, Any]:
     if (event_type, version) not in known_contracts():
         known = sorted({t for t, _ in known_contracts()})
         raise EventContractError(
@@ -39,7 +40,10 @@ def load_schema(event_type: str, version: int) -> dict:
             f"integrations/schemas/{schema_filename(event_type, version)} first. "
             f"Known types: {', '.join(known)}."
         )
-    return json.loads((SCHEMA_DIR / schema_filename(event_type, version)).read_text())
+    schema: dict[str, Any] = json.loads(
+        (SCHEMA_DIR / schema_filename(event_type, version)).read_text()
+    )
+    return schema
 
 
 @functools.cache
@@ -49,7 +53,7 @@ def _validator(event_type: str, version: int) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
-def validate_envelope(envelope: dict) -> None:
+def validate_envelope(envelope: dict[str, Any]) -> None:
     """Raise EventContractError naming every place the envelope breaks its schema."""
     validator = _validator(envelope.get("type", ""), envelope.get("version", 0))
     errors = sorted(validator.iter_errors(envelope), key=lambda e: list(e.absolute_path))

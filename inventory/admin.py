@@ -1,9 +1,14 @@
+from typing import TYPE_CHECKING, Any
+
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 
+from integrations.errors import DomainError
 from integrations.models import Channel
+from integrations.spreadsheets import SafeCSV, SafeXLSX
 from inventory.forms.service_admin import ServiceAdminMixin
 from inventory.models import (
     InventorySnapshot,
@@ -16,18 +21,32 @@ from inventory.models import (
 )
 from inventory.resources.items import ItemResource
 from inventory.services import item_create, item_update
-from portal.access import Role, has_role
+from portal.access import Actor, Role, has_role
+
+if TYPE_CHECKING:
+    # What the mixin is mixed into: import-export's ImportMixin and a ModelAdmin.
+    from import_export.admin import ImportMixin as _ImportAdmin
+else:
+    _ImportAdmin = object
 
 
-class PortalAdminImportExportMixin:
+class PortalAdminImportExportMixin(_ImportAdmin):
     """Bulk loading in CSV or XLSX, for portal admins only.
 
     import-export lets any staff user import when no permission code is configured;
     loading master data and POs is the portal admin's job (DESIGN §3), so the role decides.
     """
 
-    import_formats = [base_formats.CSV, base_formats.XLSX]
+    # Read by integrations.spreadsheets: the same size and zip-bomb checks as every upload.
+    import_formats = [SafeCSV, SafeXLSX]
     export_formats = [base_formats.CSV, base_formats.XLSX]
+
+    def add_data_read_fail_error_to_form(self, form: forms.Form, e: Exception) -> None:
+        # The shared reader's refusals (a zip bomb, too many rows) say what to fix.
+        if isinstance(e, DomainError):
+            form.add_error("import_file", e.message)
+            return
+        super().add_data_read_fail_error_to_form(form, e)
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return has_role(request.user, Role.PORTAL_ADMIN)
@@ -43,7 +62,7 @@ class UnitOfMeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Item)
-class ItemAdmin(ServiceAdminMixin, PortalAdminImportExportMixin, ImportExportModelAdmin):
+class ItemAdmin(ServiceAdminMixin[Item], PortalAdminImportExportMixin, ImportExportModelAdmin):
     """Items are added and changed by `item_create` / `item_update` (audited, with their
     rules on the form); a changed SKU renames the item."""
 
@@ -59,7 +78,9 @@ class ItemAdmin(ServiceAdminMixin, PortalAdminImportExportMixin, ImportExportMod
     service_change_fields = (*service_add_fields, "is_active")
     readonly_fields = ["erp_id"]
 
-    def save_through_service(self, *, actor, current: Item | None, data: dict) -> Item:
+    def save_through_service(
+        self, *, actor: Actor, current: Item | None, data: dict[str, Any]
+    ) -> Item:
         values = {name: data[name] for name in self.service_add_fields}
         if current is None:
             return item_create(actor=actor, channel=Channel.PORTAL, **values)

@@ -8,10 +8,42 @@ through the `supplier_membership` relation so that this module needs no import o
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
+from typing import Concatenate, ParamSpec, Protocol, TypeAlias, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django_htmx.middleware import HtmxDetails
+
+# Re-exported: `portal.access` is the one portal module the apps may import.
+from portal.models import User as User
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that went through django-htmx's middleware: views that read
+    `request.htmx` take this type."""
+
+    htmx: HtmxDetails
+
+
+class NamedActor(Protocol):
+    """An actor that is not a portal user (an API key, an anonymous visitor): services audit
+    it by its `str()` and link no user to it, since it is not authenticated as one."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+
+# Who did something, as services receive it: a signed-in user (audited and linked), another
+# actor or a label such as an EDI partner's name (audited by name), or None (the system).
+Actor: TypeAlias = User | NamedActor | str | None
+
+
+def actor_user(actor: Actor) -> User | None:
+    """The portal user behind `actor`, to link as `created_by` and the like; None for API
+    keys, labels and the system."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
 
 
 class Role(StrEnum):
@@ -69,12 +101,17 @@ def has_role(user, *roles: Role) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
-def role_required(*roles: Role) -> Callable:
+_P = ParamSpec("_P")
+_R = TypeVar("_R", bound=HttpRequest)
+_View: TypeAlias = Callable[Concatenate[_R, _P], HttpResponseBase]
+
+
+def role_required(*roles: Role) -> Callable[[_View[_R, _P]], _View[_R, _P]]:
     """Anonymous users go to login; signed-in users without one of `roles` get 403."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: _View[_R, _P]) -> _View[_R, _P]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapped(request: _R, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):

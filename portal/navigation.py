@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypedDict
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from portal.access import Role, active_membership, user_roles
@@ -14,6 +16,14 @@ class NavItem:
     label: str
     url_name: str
     roles: tuple[Role, ...]
+
+
+class NavEntry(TypedDict):
+    """One link of the navigation as the template shows it."""
+
+    label: str
+    url: str
+    active: bool
 
 
 INTERNAL_NAV = (Role.BUYER, Role.INTEGRATION_OPERATOR, Role.PORTAL_ADMIN)
@@ -62,12 +72,12 @@ def nav_url(url_name: str) -> str:
     return _url(url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
 
 
-def navigation(request) -> dict:
+def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "user_roles": frozenset(), "home_url": nav_url("home")}
     roles = user_roles(user)
-    items = []
+    items: list[NavEntry] = []
     for item in NAV_ITEMS:
         if item.roles and not roles & set(item.roles):
             continue

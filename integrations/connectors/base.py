@@ -1,8 +1,9 @@
 """The connector interface, its error type and the registry of kinds."""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from integrations.models import Connector
 
@@ -24,7 +25,7 @@ class ConnectorError(Exception):
         retry_after: float | None = None,
         status_code: int | None = None,
         response: str = "",
-        request: dict | None = None,
+        request: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -39,7 +40,7 @@ class ConnectorError(Exception):
 class SendResult:
     status_code: int | None = None
     response: str = ""
-    request: dict = field(default_factory=dict)
+    request: dict[str, Any] = field(default_factory=dict)
 
 
 class BaseConnector:
@@ -50,11 +51,11 @@ class BaseConnector:
         self.config = connector.config or {}
 
     @classmethod
-    def config_errors(cls, config: dict) -> list[str]:
+    def config_errors(cls, config: dict[str, Any]) -> list[str]:
         """What is wrong with a configuration, in words an operator can act on."""
         return []
 
-    def send(self, envelope: dict, body: bytes) -> SendResult:
+    def send(self, envelope: dict[str, Any], body: bytes) -> SendResult:
         raise NotImplementedError
 
     def secret(self, key: str = "secret_env") -> str:
@@ -78,8 +79,11 @@ class BaseConnector:
 _REGISTRY: dict[str, type[BaseConnector]] = {}
 
 
-def register(kind: str):
-    def decorator(cls: type[BaseConnector]) -> type[BaseConnector]:
+_C = TypeVar("_C", bound=type[BaseConnector])
+
+
+def register(kind: str) -> Callable[[_C], _C]:
+    def decorator(cls: _C) -> _C:
         cls.kind = kind
         _REGISTRY[kind] = cls
         return cls

@@ -16,6 +16,9 @@ Files are written atomically under a name holding the control number, so a retry
 overwrites instead of duplicating.
 """
 
+from pathlib import Path
+from typing import Any
+
 from django.utils import timezone
 
 from integrations.connectors.base import BaseConnector, ConnectorError, SendResult, register
@@ -32,7 +35,7 @@ PURCHASE_ORDER_EVENTS = (
 )
 
 
-def _write_atomically(directory, name: str, text: str) -> str:
+def _write_atomically(directory: Path, name: str, text: str) -> str:
     import os
     import tempfile
 
@@ -55,18 +58,18 @@ def _write_atomically(directory, name: str, text: str) -> str:
 @register("edi_x12")
 class EdiX12Connector(BaseConnector):
     @classmethod
-    def config_errors(cls, config: dict) -> list[str]:
+    def config_errors(cls, config: dict[str, Any]) -> list[str]:
         # Folders come from each trading partner; nothing is required here.
         return []
 
-    def send(self, envelope: dict, body: bytes) -> SendResult:
+    def send(self, envelope: dict[str, Any], body: bytes) -> SendResult:
         if envelope["type"] == "edi.functional_ack":
             return self._send_ack(envelope)
         if envelope["type"] in PURCHASE_ORDER_EVENTS:
             return self._send_850(envelope)
         return SendResult(response=f"{envelope['type']} is not sent as EDI; nothing to do.")
 
-    def _profile(self, code: str):
+    def _profile(self, code: str) -> registry.PartnerProfile:
         profile = registry.partner_by_code(code)
         if profile is None or not profile.outbound_folder:
             # An operator fixes the partner set-up; then the retry goes through.
@@ -89,7 +92,7 @@ class EdiX12Connector(BaseConnector):
         )
         return SendResult(response=f"wrote {path}", request=request)
 
-    def _send_ack(self, envelope: dict) -> SendResult:
+    def _send_ack(self, envelope: dict[str, Any]) -> SendResult:
         data = envelope["data"]
         profile = self._profile(data["partner"])
         record = EdiInterchange.objects.filter(pk=data["interchange_id"]).first()
@@ -99,7 +102,7 @@ class EdiX12Connector(BaseConnector):
             )
         return self._write(record, profile.outbound_folder)
 
-    def _send_850(self, envelope: dict) -> SendResult:
+    def _send_850(self, envelope: dict[str, Any]) -> SendResult:
         data = envelope["data"]
         if envelope["type"] == "purchase_order.change_decided" and "new_revision" not in data:
             return SendResult(response="The PO was not revised; no 850 to send.")

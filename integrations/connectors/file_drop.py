@@ -8,6 +8,7 @@ the event id, so a redelivery overwrites the same file instead of adding a dupli
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -23,10 +24,10 @@ def resolve_directory(directory: str) -> Path:
 @register("file_drop")
 class FileDropConnector(BaseConnector):
     @classmethod
-    def config_errors(cls, config: dict) -> list[str]:
+    def config_errors(cls, config: dict[str, Any]) -> list[str]:
         return [] if config.get("directory") else ["config needs 'directory', e.g. var/outbox/erp"]
 
-    def filename(self, envelope: dict) -> str:
+    def filename(self, envelope: dict[str, Any]) -> str:
         aggregate = envelope["aggregate"]
         safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in aggregate["id"])
         return (
@@ -34,7 +35,7 @@ class FileDropConnector(BaseConnector):
             f"{envelope['type']}-{envelope['id']}.json"
         )
 
-    def send(self, envelope: dict, body: bytes) -> SendResult:
+    def send(self, envelope: dict[str, Any], body: bytes) -> SendResult:
         directory = resolve_directory(self.config.get("directory", ""))
         target = directory / self.filename(envelope)
         request = {"path": str(target), "bytes": len(body)}

@@ -19,7 +19,8 @@ import ssl
 import threading
 import time
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from typing import Any, BinaryIO
+from urllib.parse import SplitResult, urlsplit
 
 from integrations.connectors.base import BaseConnector, ConnectorError, SendResult, register
 
@@ -68,26 +69,34 @@ class KeptAliveConnection:
         self.host_header = netloc.rpartition("@")[2]
         self.timeout = timeout
         self.sock: socket.socket | None = None
-        self.reader = None
+        self.reader: BinaryIO | None = None
 
-    def _open(self) -> None:
+    def _open(self) -> socket.socket:
         sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.scheme == "https":
             sock = _tls_context().wrap_socket(sock, server_hostname=self.host)
         self.sock, self.reader = sock, sock.makefile("rb")
+        return sock
+
+    def _input(self) -> BinaryIO:
+        if self.reader is None:
+            raise Disconnected("the connection was closed while reading the answer")
+        return self.reader
 
     def close(self) -> None:
-        if self.sock is not None:
+        if self.reader is not None:
             self.reader.close()
+        if self.sock is not None:
             self.sock.close()
         self.sock = self.reader = None
 
-    def post(self, path: str, headers: dict, body: bytes) -> tuple[int, str, bytes, dict]:
+    def post(
+        self, path: str, headers: dict[str, Any], body: bytes
+    ) -> tuple[int, str, bytes, dict[str, str]]:
         """(status, reason, body, lower-cased headers); the connection stays open unless
         the receiver asked to close it."""
-        if self.sock is None:
-            self._open()
+        sock = self.sock if self.sock is not None else self._open()
         lines = [f"POST {path} HTTP/1.1", f"Host: {self.host_header}"]
         for name, value in headers.items():
             line = f"{name}: {value}"
@@ -96,7 +105,7 @@ class KeptAliveConnection:
             lines.append(line)
         lines.append(f"Content-Length: {len(body)}")
         # One write for head and body: one segment, no Nagle/delayed-ACK stall.
-        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         while True:
             status, reason, version, fields = self._read_head()
             if status >= 200:  # skip interim answers (100 Continue, 103 Early Hints)
@@ -112,12 +121,12 @@ class KeptAliveConnection:
         return status, reason, data, fields
 
     def _readline(self) -> bytes:
-        line = self.reader.readline(MAX_HEADER_LINE + 1)
+        line = self._input().readline(MAX_HEADER_LINE + 1)
         if len(line) > MAX_HEADER_LINE:
             raise ProtocolError("header line too long")
         return line
 
-    def _read_head(self) -> tuple[int, str, str, dict]:
+    def _read_head(self) -> tuple[int, str, str, dict[str, str]]:
         line = self._readline()
         if not line:
             raise Disconnected("the receiver closed the connection without answering")
@@ -139,17 +148,18 @@ class KeptAliveConnection:
         raise ProtocolError(f"more than {MAX_HEADERS} response headers")
 
     def _read_exact(self, size: int) -> bytes:
-        data = self.reader.read(size)
+        data = self._input().read(size)
         if len(data) < size:
             raise ProtocolError("the receiver closed the connection mid-body")
         return data
 
-    def _read_body(self, status: int, fields: dict) -> tuple[bytes, bool]:
+    def _read_body(self, status: int, fields: dict[str, str]) -> tuple[bytes, bool]:
         """(body, connection reusable)."""
         if status in (204, 304):
             return b"", True
         if "chunked" in fields.get("transfer-encoding", "").lower():
-            chunks, total = [], 0
+            chunks: list[bytes] = []
+            total = 0
             while True:
                 size_line = self._readline().split(b";", 1)[0].strip()
                 try:
@@ -174,7 +184,7 @@ class KeptAliveConnection:
                 return self._read_exact(RESPONSE_LIMIT), False
             return self._read_exact(size), True
         # Neither: the body runs until the receiver closes the connection.
-        return self.reader.read(MAX_DRAINED_BODY), False
+        return self._input().read(MAX_DRAINED_BODY), False
 
 
 def _connection(scheme: str, netloc: str, timeout: float) -> KeptAliveConnection:
@@ -215,14 +225,14 @@ def sign(secret: str, body: bytes) -> str:
 @register("webhook")
 class WebhookConnector(BaseConnector):
     @classmethod
-    def config_errors(cls, config: dict) -> list[str]:
+    def config_errors(cls, config: dict[str, Any]) -> list[str]:
         url = config.get("url", "")
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             return [f"config 'url' must be an http(s) URL, not {url!r}"]
         return []
 
-    def send(self, envelope: dict, body: bytes) -> SendResult:
+    def send(self, envelope: dict[str, Any], body: bytes) -> SendResult:
         url = self.config.get("url", "")
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -263,7 +273,15 @@ class WebhookConnector(BaseConnector):
             request=request,
         )
 
-    def _post(self, parts, path, body, headers, timeout, request):
+    def _post(
+        self,
+        parts: SplitResult,
+        path: str,
+        body: bytes,
+        headers: dict[str, str],
+        timeout: float,
+        request: dict[str, Any],
+    ) -> tuple[int, str, str, float | None]:
         # A kept-alive connection the server has since closed fails on first use; one fresh
         # retry is safe because the receiver dedupes by Idempotency-Key.
         for reuse in (True, False):

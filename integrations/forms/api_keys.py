@@ -1,10 +1,12 @@
 """The form that creates an API key, for supplier admins and integration operators."""
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
+from integrations.errors import DomainError
 from integrations.models import ApiScope
 
 
@@ -19,15 +21,17 @@ class ApiKeyForm(forms.Form):
         help_text="Leave empty for a key that does not expire.",
     )
 
-    def __init__(self, *args, scopes: tuple[ApiScope, ...], **kwargs) -> None:
+    def __init__(self, *args: Any, scopes: tuple[ApiScope, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(scope.value, scope.label) for scope in scopes]
+        field = self.fields["scopes"]
+        assert isinstance(field, forms.MultipleChoiceField)  # declared above
+        field.choices = [(scope.value, scope.label) for scope in scopes]
 
     def expires_at(self) -> datetime.datetime | None:
         days = self.cleaned_data.get("expires_in_days")
         return timezone.now() + datetime.timedelta(days=days) if days else None
 
 
-def add_domain_error(form: forms.Form, error) -> None:
+def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)

@@ -5,6 +5,8 @@ domain app) or to an internal system such as the WMS (`supplier_id` null). Only 
 of the secret is stored; the full key is shown once, at creation.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -56,10 +58,10 @@ class ApiKey(models.Model):
     def is_internal(self) -> bool:
         return self.supplier_id is None
 
-    def is_usable(self, now) -> bool:
+    def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
-    def status(self, now) -> str:
+    def status(self, now: datetime) -> str:
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_at is not None and self.expires_at <= now:

@@ -1,5 +1,7 @@
 """Audit entries and canonical events (DESIGN §4, §5)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -70,7 +72,7 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.type} {self.aggregate_type}:{self.aggregate_id} #{self.sequence}"
 
-    def envelope(self) -> dict:
+    def envelope(self) -> dict[str, Any]:
         return {
             "id": str(self.id),
             "type": self.type,

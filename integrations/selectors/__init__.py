@@ -9,6 +9,8 @@ from integrations.selectors.api_keys import (
 )
 from integrations.selectors.deliveries import (
     SLO_WINDOW,
+    CatalogEntry,
+    ConnectorHealth,
     DeliveryFilters,
     audit_entries_for,
     catalog,
@@ -31,6 +33,8 @@ from integrations.selectors.exceptions import (
 __all__ = [
     "AGE_BUCKETS",
     "SLO_WINDOW",
+    "CatalogEntry",
+    "ConnectorHealth",
     "DeliveryFilters",
     "api_keys_for_supplier",
     "audit_entries_for",

@@ -21,7 +21,21 @@ def audit_entries_for(obj: models.Model) -> QuerySet[AuditEntry]:
     ).select_related("actor")
 
 
-def connectors_with_health(*, now: datetime.datetime | None = None) -> list[Connector]:
+@dataclass(frozen=True)
+class ConnectorHealth:
+    """One row of the connector list: the connector and its health."""
+
+    connector: Connector
+    circuit_state: str
+    backlog: int  # deliveries not yet delivered or skipped
+    dead_count: int
+    oldest_open_age: datetime.timedelta | None
+    attempts_last_hour: int
+    failure_rate: float | None  # percent of the last hour's attempts; None: no attempt
+    last_success_at: datetime.datetime | None
+
+
+def connectors_with_health(*, now: datetime.datetime | None = None) -> list[ConnectorHealth]:
     """Every connector with its health in three queries: circuit state, backlog (not yet
     delivered or skipped), oldest open delivery, failure rate over the last hour, last
     success."""
@@ -48,21 +62,27 @@ def connectors_with_health(*, now: datetime.datetime | None = None) -> list[Conn
         )
         .order_by()
     }
+    rows = []
     for connector in connectors:
         row = backlog.get(connector.pk, {})
-        connector.backlog = row.get("backlog", 0)
-        connector.dead_count = row.get("dead", 0)
         oldest = row.get("oldest")
-        connector.oldest_open_age = (now - oldest) if oldest else None
         tries = attempts.get(connector.pk, {})
-        connector.attempts_last_hour = tries.get("total", 0)
-        connector.failure_rate = (
-            100.0 * tries["failed"] / tries["total"] if tries.get("total") else None
-        )
         breaker = getattr(connector, "breaker", None)
-        connector.circuit_state = breaker.state if breaker else "closed"
-        connector.last_success_at = breaker.last_success_at if breaker else None
-    return connectors
+        rows.append(
+            ConnectorHealth(
+                connector=connector,
+                circuit_state=breaker.state if breaker else "closed",
+                backlog=row.get("backlog", 0),
+                dead_count=row.get("dead", 0),
+                oldest_open_age=(now - oldest) if oldest else None,
+                attempts_last_hour=tries.get("total", 0),
+                failure_rate=(
+                    100.0 * tries["failed"] / tries["total"] if tries.get("total") else None
+                ),
+                last_success_at=breaker.last_success_at if breaker else None,
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -115,14 +135,25 @@ def event_types() -> list[str]:
     return sorted({event_type for event_type, _ in known_contracts()})
 
 
-def catalog() -> list[Connector]:
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One connector of the integration catalog: its subscribed contracts and the SLO
+    measured over `SLO_WINDOW`."""
+
+    connector: Connector
+    contracts: list[tuple[str, int]]  # (event type, version)
+    slo_measured: float | None  # percent on time; None: nothing judged yet
+    slo_sample: int  # deliveries judged
+
+
+def catalog() -> list[CatalogEntry]:
     """Connectors with owner, subscribed contracts and the SLO measured over 7 days: the
     share of deliveries that arrived within the target time (open ones past it count as
     misses; younger open ones are not judged yet). Two queries: the per-connector targets
     are literals in one aggregate, which every database can compare."""
     now = timezone.now()
     connectors = list(Connector.objects.order_by("name"))
-    counts = {}
+    counts: dict[str, Count] = {}
     for c in connectors:
         target = datetime.timedelta(seconds=c.slo_seconds)
         mine = Q(connector_id=c.pk)
@@ -142,14 +173,20 @@ def catalog() -> list[Connector]:
         else {}
     )
     contracts = known_contracts()
+    entries = []
     for connector in connectors:
-        connector.contracts = [
-            (event_type, version)
-            for event_type, version in contracts
-            if connector.subscribes_to(event_type)
-        ]
         judged = measured[f"total_{connector.pk}"] - measured[f"young_{connector.pk}"]
         on_time = measured[f"on_time_{connector.pk}"]
-        connector.slo_measured = (100.0 * on_time / judged) if judged else None
-        connector.slo_sample = judged
-    return connectors
+        entries.append(
+            CatalogEntry(
+                connector=connector,
+                contracts=[
+                    (event_type, version)
+                    for event_type, version in contracts
+                    if connector.subscribes_to(event_type)
+                ],
+                slo_measured=(100.0 * on_time / judged) if judged else None,
+                slo_sample=judged,
+            )
+        )
+    return entries

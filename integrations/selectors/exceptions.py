@@ -1,6 +1,7 @@
 """Reads of the exceptions inbox: the lists behind the inbox page and its dashboard."""
 
 import datetime
+from typing import Any
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -70,7 +71,9 @@ def get_exception_case(*, case_id: int) -> ExceptionCase:
     )
 
 
-def exception_cases_for_supplier(*, supplier_code: str, active_only: bool = True):
+def exception_cases_for_supplier(
+    *, supplier_code: str, active_only: bool = True
+) -> QuerySet[ExceptionCase]:
     """Receiving variances on one supplier's ASNs: the only cases a supplier sees."""
     cases = ExceptionCase.objects.filter(
         supplier_code=supplier_code, exception_class=ExceptionClass.RECEIVING_VARIANCE
@@ -80,7 +83,7 @@ def exception_cases_for_supplier(*, supplier_code: str, active_only: bool = True
     return cases.order_by("-last_seen_at", "-id")
 
 
-def open_by_class_and_age(*, now: datetime.datetime | None = None) -> list[dict]:
+def open_by_class_and_age(*, now: datetime.datetime | None = None) -> list[dict[str, Any]]:
     """Open cases per class, split by age bucket, in one grouped query."""
     now = now or timezone.now()
     aggregates = {
@@ -107,7 +110,9 @@ def open_by_class_and_age(*, now: datetime.datetime | None = None) -> list[dict]
     ]
 
 
-def resolution_times(*, days: int = 30, now: datetime.datetime | None = None) -> list[dict]:
+def resolution_times(
+    *, days: int = 30, now: datetime.datetime | None = None
+) -> list[dict[str, Any]]:
     """Average hours from first seen to resolved, per class, over the last `days`."""
     now = now or timezone.now()
     duration = ExpressionWrapper(

@@ -19,6 +19,7 @@ from integrations.errors import DomainError
 from integrations.models import ApiKey, ApiScope
 from integrations.models.api import INTERNAL_SCOPES, SUPPLIER_SCOPES
 from integrations.services.events import audit_record
+from portal.access import Actor, actor_user
 
 KEY_PREFIX = "sp_"
 _PREFIX = re.compile(r"[0-9a-f]{12}")
@@ -55,7 +56,7 @@ def _check_scopes(scopes: list[str], *, internal: bool) -> list[str]:
 @transaction.atomic
 def api_key_create(
     *,
-    actor,
+    actor: Actor,
     name: str,
     scopes: list[str],
     supplier_id: int | None,
@@ -81,7 +82,7 @@ def api_key_create(
         supplier_id=supplier_id,
         scopes=scopes,
         expires_at=expires_at,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor_user(actor),
     )
     audit_record(
         actor=actor,
@@ -99,13 +100,13 @@ def api_key_create(
 
 
 @transaction.atomic
-def api_key_revoke(*, actor, api_key: ApiKey, channel: str = "portal") -> ApiKey:
+def api_key_revoke(*, actor: Actor, api_key: ApiKey, channel: str = "portal") -> ApiKey:
     """Revoke a key at once; revoking a revoked key changes nothing."""
     api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
     if api_key.revoked_at is not None:
         return api_key
     api_key.revoked_at = timezone.now()
-    api_key.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+    api_key.revoked_by = actor_user(actor)
     api_key.save(update_fields=["revoked_at", "revoked_by"])
     audit_record(actor=actor, channel=channel, obj=api_key, action="revoked")
     return api_key

@@ -4,6 +4,9 @@ Each is audited. A replay keeps the original event (and so its id, the idempoten
 the receiver dedupes by); it only makes the same delivery due again.
 """
 
+import datetime
+from typing import Any
+
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -11,11 +14,12 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import AuditEntry, Channel, Connector, Delivery
 from integrations.services.events import audit_record, enqueue_deliveries
+from portal.access import Actor, actor_user
 
 Status = Delivery.Status
 
 
-def _unblock_followers(*, delivery: Delivery, now) -> int:
+def _unblock_followers(*, delivery: Delivery, now: datetime.datetime) -> int:
     """Release the deliveries its dead head held back, up to the next dead one."""
     later_dead = (
         Delivery.objects.filter(
@@ -52,7 +56,7 @@ def _locked(delivery_id: int) -> Delivery:
 
 
 @transaction.atomic
-def delivery_replay(*, actor, delivery: Delivery, channel: str = Channel.PORTAL) -> Delivery:
+def delivery_replay(*, actor: Actor, delivery: Delivery, channel: str = Channel.PORTAL) -> Delivery:
     """Make a dead delivery due again with a fresh attempt budget; the same event (same
     id) is sent, and the deliveries it held back follow it in order."""
     delivery = _locked(delivery.pk)
@@ -88,7 +92,7 @@ def delivery_replay(*, actor, delivery: Delivery, channel: str = Channel.PORTAL)
 
 @transaction.atomic
 def delivery_skip(
-    *, actor, delivery: Delivery, reason: str, channel: str = Channel.PORTAL
+    *, actor: Actor, delivery: Delivery, reason: str, channel: str = Channel.PORTAL
 ) -> Delivery:
     """Give up on a dead or blocked delivery on purpose (the receiver got it another way,
     or it no longer matters); later deliveries of the document go ahead."""
@@ -133,8 +137,8 @@ def dead_letters_filter(
     connector_id: int | None = None,
     event_type: str = "",
     document: str = "",
-    since=None,
-    until=None,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
 ) -> QuerySet[Delivery]:
     """The dead deliveries a bulk replay would touch (also the dry-run count)."""
     queryset = Delivery.objects.filter(status=Status.DEAD)
@@ -153,7 +157,7 @@ def dead_letters_filter(
 
 @transaction.atomic
 def dead_letters_replay(
-    *, actor, expected_count: int, channel: str = Channel.PORTAL, **filters
+    *, actor: Actor, expected_count: int, channel: str = Channel.PORTAL, **filters: Any
 ) -> int:
     """Replay every dead delivery matching the filters, after the operator confirmed the
     dry-run count: if the filter now matches a different number, nothing is replayed."""
@@ -178,11 +182,11 @@ def dead_letters_replay(
         # call is already pending, so nothing stays blocked behind it.
         _unblock_followers(delivery=delivery, now=now)
     label = str(actor) if actor is not None else "system"
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    user = actor_user(actor)
     AuditEntry.objects.bulk_create(
         AuditEntry(
             occurred_at=now,
-            actor=actor if is_user else None,
+            actor=user,
             actor_label=label,
             channel=Channel(channel),
             object_type=Delivery._meta.label_lower,
@@ -201,7 +205,9 @@ def dead_letters_replay(
 
 
 @transaction.atomic
-def connector_pause(*, actor, connector: Connector, reason: str, channel: str = Channel.PORTAL):
+def connector_pause(
+    *, actor: Actor, connector: Connector, reason: str, channel: str = Channel.PORTAL
+) -> Connector:
     """Stop sending to a connector; deliveries keep queueing and go out on resume."""
     reason = reason.strip()
     if not reason:
@@ -223,7 +229,9 @@ def connector_pause(*, actor, connector: Connector, reason: str, channel: str = 
 
 
 @transaction.atomic
-def connector_resume(*, actor, connector: Connector, channel: str = Channel.PORTAL):
+def connector_resume(
+    *, actor: Actor, connector: Connector, channel: str = Channel.PORTAL
+) -> Connector:
     """Resume sending; what queued meanwhile goes out in order."""
     connector = Connector.objects.select_for_update().get(pk=connector.pk)
     if not connector.paused:

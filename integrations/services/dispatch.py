@@ -30,6 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -134,7 +135,7 @@ class BatchReport:
     delivered: int = 0
     failed: int = 0
     released: int = 0
-    outcomes: list = field(default_factory=list)
+    outcomes: list[_Outcome] = field(default_factory=list)
 
 
 def _attempt_row(outcome: _Outcome) -> DeliveryAttempt:
@@ -229,6 +230,8 @@ def block_followers(*, delivery: Delivery, now: datetime) -> int:
 
 def _record_failure(connector: Connector, outcome: _Outcome, owner: str, now: datetime) -> None:
     delivery, error = outcome.delivery, outcome.error
+    if error is None:
+        raise ValueError("Only a failed outcome (one with an error) is recorded as a failure.")
     too_old = now - delivery.created_at > timedelta(seconds=connector.max_age_seconds)
     exhausted = delivery.attempts >= connector.max_attempts
     common = {
@@ -256,7 +259,8 @@ def _record_failure(connector: Connector, outcome: _Outcome, owner: str, now: da
 def _record_successes(outcomes: list[_Outcome], owner: str, now: datetime) -> None:
     by_code: dict[int | None, list[int]] = {}
     for outcome in outcomes:
-        by_code.setdefault(outcome.result.status_code, []).append(outcome.delivery.pk)
+        code = outcome.result.status_code if outcome.result is not None else None
+        by_code.setdefault(code, []).append(outcome.delivery.pk)
     for code, ids in by_code.items():
         Delivery.objects.filter(id__in=ids, lease_owner=owner, status=Status.IN_FLIGHT).update(
             status=Status.DELIVERED,
@@ -367,7 +371,7 @@ def _breaker_after_batch(
 # --- dispatch ---------------------------------------------------------------------------
 
 
-def envelope_body(envelope: dict) -> bytes:
+def envelope_body(envelope: dict[str, Any]) -> bytes:
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -496,12 +500,14 @@ def reclaim_expired_leases(*, now: datetime | None = None, limit: int = 1000) ->
         )
         attempts = []
         for delivery in expired:
+            # Never None here (the filter above), but the column is nullable.
+            lease_expired_at = delivery.lease_expires_at or now
             attempts.append(
                 DeliveryAttempt(
                     delivery_id=delivery.pk,
                     connector_id=delivery.connector_id,
                     number=delivery.attempts,
-                    started_at=delivery.lease_expires_at
+                    started_at=lease_expired_at
                     - timedelta(seconds=delivery.connector.lease_seconds),
                     outcome=DeliveryAttempt.Outcome.LOST,
                     error=f"Worker {delivery.lease_owner} did not finish before its lease expired.",

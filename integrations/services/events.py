@@ -2,11 +2,12 @@
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Max
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -15,8 +16,11 @@ from integrations.contracts import validate_envelope
 from integrations.correlation import current_correlation_id
 from integrations.models import AuditEntry, Channel, Connector, Delivery, Event
 from integrations.worker import task_named
+from portal.access import Actor, actor_user
 
 logger = logging.getLogger(__name__)
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 def _jsonable(value: Any) -> Any:
@@ -39,19 +43,18 @@ def new_correlation_id() -> str:
 
 def audit_record(
     *,
-    actor,
+    actor: Actor,
     channel: str,
     obj: models.Model,
     action: str,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     correlation_id: str = "",
 ) -> AuditEntry:
     """Write the audit entry of one state change; call it inside the change's transaction."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry.objects.create(
         occurred_at=timezone.now(),
-        actor=actor if is_user else None,
+        actor=actor_user(actor),
         actor_label=str(actor) if actor is not None else "system",
         channel=Channel(channel),
         object_type=obj._meta.label_lower,
@@ -66,11 +69,11 @@ def audit_record(
 
 def audit_update(
     *,
-    actor,
+    actor: Actor,
     channel: str,
-    obj: models.Model,
-    values: dict,
-    snapshot: Callable[[models.Model], dict],
+    obj: _M,
+    values: Mapping[str, Any],
+    snapshot: Callable[[_M], dict[str, Any]],
 ) -> list[str]:
     """Set `values` on `obj`, save the fields that changed and audit them (before and
     after of those fields only, as `snapshot` renders them). Nothing changed: nothing is
@@ -98,8 +101,8 @@ def publish(
     event_type: str,
     aggregate_type: str,
     aggregate_id: str | int,
-    data: dict,
-    actor=None,
+    data: dict[str, Any],
+    actor: Actor = None,
     channel: str = Channel.SYSTEM,
     version: int = 1,
     correlation_id: str = "",
@@ -149,8 +152,7 @@ def _enqueue_on_commit(deliveries: list[Delivery]) -> None:
     connection = transaction.get_connection()
     pending = connection.__dict__.get("_outbox_pending")
     if pending is None or not any(
-        getattr(callback, "outbox_flush", False)
-        for _ids, callback, _robust in connection.run_on_commit
+        isinstance(callback, _OutboxFlush) for _ids, callback, _robust in connection.run_on_commit
     ):
         # No flush of ours is still waiting: what is there was left by a transaction that
         # rolled back (its callbacks were dropped), and its ids name no delivery.
@@ -159,13 +161,20 @@ def _enqueue_on_commit(deliveries: list[Delivery]) -> None:
         # The newest id per connector: an older one may belong to a rolled-back savepoint.
         pending[delivery.connector_id] = delivery.pk
 
-    def flush() -> None:
-        batch = connection.__dict__.pop("_outbox_pending", {})
+    transaction.on_commit(_OutboxFlush(connection), robust=True)
+
+
+class _OutboxFlush:
+    """The after-commit callback that queues what `_enqueue_on_commit` collected on the
+    connection; its class tells a pending flush of ours among the connection's callbacks."""
+
+    def __init__(self, connection: BaseDatabaseWrapper) -> None:
+        self.connection = connection
+
+    def __call__(self) -> None:
+        batch = self.connection.__dict__.pop("_outbox_pending", {})
         if batch:
             enqueue_deliveries(list(batch.values()))
-
-    flush.outbox_flush = True
-    transaction.on_commit(flush, robust=True)
 
 
 def _create_deliveries(event: Event) -> list[Delivery]:
@@ -217,7 +226,10 @@ def enqueue_deliveries(delivery_ids: list[int]) -> int:
         # a refused connection (milliseconds), not kombu's default back-off (seconds).
         with app.connection_for_write(transport_options={"max_retries": 0}) as connection:
             for delivery_id in delivery_ids:
-                deliver.apply_async((delivery_id,), connection=connection, retry=False)
+                # celery-types omits `connection`, which Celery.send_task takes and uses.
+                deliver.apply_async(  # type: ignore[call-arg]
+                    (delivery_id,), connection=connection, retry=False
+                )
                 queued += 1
     except OperationalError as error:
         logger.warning(

@@ -20,12 +20,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import AuditEntry, Channel
 from integrations.services.events import _jsonable, audit_record, publish
+from portal.access import Actor, actor_user
 
 # The status a document is created in is the target of a move from CREATED.
 CREATED = ""
@@ -86,7 +88,10 @@ class Lifecycle:
         return [value for value, _label in self._choices()]
 
     def _choices(self) -> list[tuple[str, str]]:
-        return list(self.model._meta.get_field(self.field).choices or [])
+        status = self.model._meta.get_field(self.field)
+        if not isinstance(status, models.Field):
+            raise TypeError(f"{self.document}: {self.field} is not a column of its model.")
+        return [(value, str(label)) for value, label in status.flatchoices]
 
     def label(self, status: str) -> str:
         if status == CREATED:
@@ -120,7 +125,7 @@ class Lifecycle:
         }
 
     def _refusal(self, obj: models.Model | None, source: str, target: str) -> TransitionNotAllowed:
-        name = f"{self.document} {obj}" if obj is not None else self.document
+        name = self.document if obj is None else f"{self.document} {_name(obj)}"
         return TransitionNotAllowed(
             f"{name} is {self.label(source).lower()} and cannot become "
             f"{self.label(target).lower()}."
@@ -138,12 +143,12 @@ class Lifecycle:
         obj: models.Model,
         *,
         to: str,
-        actor: Any,
+        actor: Actor,
         channel: str,
         action: str | None = None,
-        before: dict | None = None,
-        after: dict | None = None,
-        data: dict | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
         update_fields: Iterable[str] = (),
         audit: bool = True,
     ) -> Move:
@@ -186,15 +191,15 @@ class Lifecycle:
 
     def move_many(
         self,
-        queryset: models.QuerySet,
+        queryset: models.QuerySet[Any],
         *,
         to: str,
         action: str,
-        actor: Any,
+        actor: Actor,
         channel: str = Channel.SYSTEM,
-        after: dict | None = None,
-        data_for: Callable[[Any], dict] | None = None,
-        extra: dict | None = None,
+        after: dict[str, Any] | None = None,
+        data_for: Callable[[Any], dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> list[int]:
         """Move every row of `queryset` that may make `action` to `to`, set-based: one
         UPDATE (with `updated_at` and the `extra` columns), one bulk insert of audit
@@ -221,11 +226,11 @@ class Lifecycle:
                 values["updated_at"] = now
             self.model._default_manager.filter(pk__in=[row.pk for row in rows]).update(**values)
             label = self.model._meta.label_lower
-            is_user = actor is not None and getattr(actor, "is_authenticated", False)
+            user = actor_user(actor)
             AuditEntry.objects.bulk_create(
                 AuditEntry(
                     occurred_at=now,
-                    actor=actor if is_user else None,
+                    actor=user,
                     actor_label=str(actor) if actor is not None else "system",
                     channel=Channel(channel),
                     object_type=label,
@@ -250,6 +255,15 @@ class Lifecycle:
                         channel=channel,
                     )
         return [row.pk for row in rows]
+
+
+def _name(obj: models.Model) -> str:
+    """The document's own name (its number) for a message; an unsaved row may not have
+    the related rows its __str__ reads, and a refusal must not fail on that."""
+    try:
+        return str(obj)
+    except ObjectDoesNotExist:
+        return f"#{obj.pk}"
 
 
 def _has_field(obj: models.Model, name: str) -> bool:

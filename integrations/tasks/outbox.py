@@ -26,7 +26,7 @@ def drain_connector(connector_id: int) -> int:
 
 
 @shared_task(name="integrations.outbox_sweep")
-def outbox_sweep() -> dict:
+def outbox_sweep() -> dict[str, int]:
     """Beat, every ~30 s: take back expired leases, mark documents held behind a dead
     delivery, and start drains for every connector with due deliveries — whatever a lost
     broker message, a Redis outage or a killed worker left behind."""

@@ -1,7 +1,10 @@
 """Integration operators' pages for internal systems' API keys (mounted at
 /integrations/api-keys/)."""
 
+from typing import Any
+
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,7 +13,7 @@ from django.views.decorators.http import require_POST
 from integrations import selectors
 from integrations.errors import DomainError
 from integrations.forms.api_keys import ApiKeyForm, add_domain_error
-from integrations.models import Channel
+from integrations.models import ApiKey, ApiScope, Channel
 from integrations.models.api import INTERNAL_SCOPES
 from integrations.services import api_key_create, api_key_revoke
 from portal.access import operator_required
@@ -19,11 +22,11 @@ from portal.access import operator_required
 def api_key_page(
     request: HttpRequest,
     *,
-    scopes,
+    scopes: tuple[ApiScope, ...],
     supplier_id: int | None,
-    keys,
+    keys: QuerySet[ApiKey],
     template: str,
-    context: dict | None = None,
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The API-key page shared by operators (internal keys) and supplier admins (their
     supplier's keys): the list, and on POST a new key shown once on the response."""

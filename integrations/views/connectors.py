@@ -3,6 +3,7 @@ replay and skip, pause/resume, and the integration catalog (integration operator
 
 import datetime
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +19,7 @@ from integrations import selectors, services
 from integrations.contracts import EventContractError, load_schema
 from integrations.errors import DomainError
 from integrations.models import Connector, Delivery
-from portal.access import operator_required
+from portal.access import HtmxHttpRequest, operator_required
 
 
 def _day(value: str) -> datetime.datetime | None:
@@ -49,7 +50,7 @@ def _query_string(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-def _filter_context(request: HttpRequest, filters: selectors.DeliveryFilters) -> dict:
+def _filter_context(request: HttpRequest, filters: selectors.DeliveryFilters) -> dict[str, Any]:
     return {
         "filters": filters,
         "raw": request.GET,
@@ -96,7 +97,7 @@ def connector_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @operator_required
-def delivery_list(request: HttpRequest) -> HttpResponse:
+def delivery_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = _filters(request)
     page = Paginator(selectors.deliveries_list(filters=filters), settings.PORTAL_PAGE_SIZE)
     context = {**_filter_context(request, filters), "page": page.get_page(request.GET.get("page"))}
@@ -147,7 +148,7 @@ def delivery_skip(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("integrations:delivery_detail", pk=pk)
 
 
-def _dead_letter_kwargs(filters: selectors.DeliveryFilters) -> dict:
+def _dead_letter_kwargs(filters: selectors.DeliveryFilters) -> dict[str, Any]:
     return {
         "connector_id": filters.connector,
         "event_type": filters.event_type,

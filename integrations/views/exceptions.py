@@ -2,6 +2,9 @@
 with filters, one case with its notes and actions (htmx fragments), and the dashboard.
 Suppliers see their own receiving variances from the suppliers app instead."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -18,12 +21,12 @@ from integrations.services import (
     exception_assign,
     exception_resolve,
 )
-from portal.access import INTERNAL_ROLES, role_required
+from portal.access import INTERNAL_ROLES, HtmxHttpRequest, User, actor_user, role_required
 
 internal_required = role_required(*INTERNAL_ROLES)
 
 
-def _filters(request: HttpRequest) -> dict:
+def _filters(request: HttpRequest) -> dict[str, Any]:
     get = request.GET
     status = get.get("status", "active")
     if status not in {"active", "closed", "all", *ExceptionCase.Status.values}:
@@ -45,7 +48,7 @@ def _filters(request: HttpRequest) -> dict:
 
 
 @internal_required
-def exception_list(request: HttpRequest) -> HttpResponse:
+def exception_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = _filters(request)
     queryset = selectors.exception_cases(**filters)
     page = Paginator(queryset, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -71,7 +74,7 @@ def exception_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _detail_context(case: ExceptionCase, error: DomainError | None = None) -> dict:
+def _detail_context(case: ExceptionCase, error: DomainError | None = None) -> dict[str, Any]:
     users = (
         get_user_model()
         .objects.filter(is_active=True, groups__name__in=[role.value for role in INTERNAL_ROLES])
@@ -92,7 +95,9 @@ def exception_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "integrations/exceptions/detail.html", _detail_context(case))
 
 
-def _act(request: HttpRequest, case_id: int, action) -> HttpResponse:
+def _act(
+    request: HtmxHttpRequest, case_id: int, action: Callable[[ExceptionCase], object]
+) -> HttpResponse:
     case = selectors.get_exception_case(case_id=case_id)
     error = None
     try:
@@ -113,17 +118,18 @@ def _act(request: HttpRequest, case_id: int, action) -> HttpResponse:
 
 @require_POST
 @internal_required
-def exception_acknowledge_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def exception_acknowledge_view(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     return _act(request, case_id, lambda case: exception_acknowledge(actor=request.user, case=case))
 
 
 @require_POST
 @internal_required
-def exception_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    def assign(case):
+def exception_assign_view(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
+    def assign(case: ExceptionCase) -> None:
         raw = request.POST.get("assignee", "")
+        assignee: User | None
         if raw == "me":
-            assignee = request.user
+            assignee = actor_user(request.user)
         elif raw:
             # Only the lookup here; who may own a case is the service's rule.
             assignee = get_user_model().objects.filter(pk=raw if raw.isdigit() else 0).first()
@@ -138,7 +144,7 @@ def exception_assign_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @internal_required
-def exception_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def exception_note_view(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     return _act(
         request,
         case_id,
@@ -150,7 +156,7 @@ def exception_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 @internal_required
-def exception_resolve_view(request: HttpRequest, case_id: int) -> HttpResponse:
+def exception_resolve_view(request: HtmxHttpRequest, case_id: int) -> HttpResponse:
     return _act(
         request,
         case_id,

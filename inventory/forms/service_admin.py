@@ -5,11 +5,18 @@ portal -> suppliers -> inventory -> integrations: `suppliers.admin` may import t
 module, while neither app may import `portal` (except `portal.access`).
 """
 
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
 from django import forms
+from django.contrib import admin
 from django.db import models, router, transaction
 from django.http import HttpRequest
 
 from integrations.errors import DomainError
+from portal.access import Actor
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -17,15 +24,18 @@ class ServiceModelForm(forms.ModelForm):
     service's rules answer on the form (next to the field a `DomainError` names) before
     anything is saved. The admin sets `service_check` on the class it builds."""
 
-    service_check = None
+    service_check: Callable[..., models.Model] | None = None
 
-    def clean(self) -> dict:
-        cleaned_data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned_data = self.cleaned_data
         if self.errors:
             # A value the form could not read (an unknown unit id…) has no cleaned value
             # to hand the service; the form's own message says what to fix.
             return cleaned_data
         current = None if self.instance._state.adding else self.instance
+        if self.service_check is None:
+            raise TypeError(f"{type(self).__name__} has no service_check: build it with get_form.")
         try:
             with transaction.atomic(using=router.db_for_write(self._meta.model)):
                 self.service_check(current=current, data=cleaned_data)
@@ -38,7 +48,7 @@ class ServiceModelForm(forms.ModelForm):
         return cleaned_data
 
 
-class ServiceAdminMixin:
+class ServiceAdminMixin(admin.ModelAdmin, Generic[_M]):
     """A ModelAdmin whose add and change forms are validated and saved by a service.
 
     Subclasses name the form's fields (`service_add_fields`, `service_change_fields`;
@@ -52,29 +62,29 @@ class ServiceAdminMixin:
     service_add_fields: tuple[str, ...] = ()
     service_change_fields: tuple[str, ...] = ()
 
-    def save_through_service(
-        self, *, actor, current: models.Model | None, data: dict
-    ) -> models.Model:
+    def save_through_service(self, *, actor: Actor, current: _M | None, data: dict[str, Any]) -> _M:
         raise NotImplementedError
 
-    def get_fields(self, request: HttpRequest, obj: models.Model | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: _M | None = None) -> tuple[str, ...]:
         # Only what the service takes is editable: a field the form saved by itself would
         # skip the rules and the audit entry.
         fields = self.service_change_fields if obj is not None else self.service_add_fields
         readonly = [name for name in self.get_readonly_fields(request, obj) if name not in fields]
-        return [*fields, *readonly]
+        return (*fields, *readonly)
 
-    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: _M | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         form = super().get_form(request, obj, change=change, **kwargs)
 
-        def service_check(*, current: models.Model | None, data: dict) -> models.Model:
+        def service_check(*, current: _M | None, data: dict[str, Any]) -> _M:
             return self.save_through_service(actor=request.user, current=current, data=data)
 
         # staticmethod: a plain function on the class would be bound to the form.
         return type(form.__name__, (form,), {"service_check": staticmethod(service_check)})
 
     def save_model(
-        self, request: HttpRequest, obj: models.Model, form: forms.ModelForm, change: bool
+        self, request: HttpRequest, obj: _M, form: forms.ModelForm, change: bool
     ) -> None:
         saved = self.save_through_service(
             actor=request.user, current=obj if change else None, data=form.cleaned_data

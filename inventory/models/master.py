@@ -88,7 +88,7 @@ class UomConversion(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.item.sku if self.item_id else "all items"
+        scope = self.item.sku if self.item is not None else "all items"
         return f"1 {self.from_uom} = {self.factor.normalize()} {self.to_uom} ({scope})"
 
 

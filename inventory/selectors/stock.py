@@ -1,5 +1,7 @@
 """Reads of the inventory app: positions side by side, snapshots, runs, dashboard series."""
 
+from decimal import Decimal
+
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
@@ -43,7 +45,7 @@ def positions(
     base, other = (erp, wms) if erp is not None else (wms, None)
     if base is None:
         return InventorySnapshotLine.objects.none()
-    decimal = DecimalField(max_digits=18, decimal_places=6)
+    decimal: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=6)
     rows = InventorySnapshotLine.objects.filter(snapshot=base)
     if q:
         rows = rows.filter(item__sku__icontains=q)

@@ -2,8 +2,9 @@
 admin's forms and imports today; ERP pulls and the API when they write items)."""
 
 import unicodedata
+from typing import Any, NotRequired, TypedDict
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
 
 from integrations.errors import DomainError
@@ -18,10 +19,41 @@ from inventory.models import (
     UnitOfMeasure,
 )
 from inventory.services.uom import unit_of_measure
+from portal.access import Actor
 
-SKU_MAX_LENGTH = Item._meta.get_field("sku").max_length
-DESCRIPTION_MAX_LENGTH = Item._meta.get_field("description").max_length
-ITEM_CLASS_MAX_LENGTH = Item._meta.get_field("item_class").max_length
+
+def max_length_of(model: type[models.Model], name: str) -> int:
+    """The `max_length` of a text column of `model`, for the rules that check it."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.CharField) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} is not a text column with a max_length.")
+    return field.max_length
+
+
+SKU_MAX_LENGTH = max_length_of(Item, "sku")
+DESCRIPTION_MAX_LENGTH = max_length_of(Item, "description")
+ITEM_CLASS_MAX_LENGTH = max_length_of(Item, "item_class")
+
+
+class ItemFields(TypedDict):
+    """An item's master data as a channel hands it to the services."""
+
+    sku: str
+    description: str
+    base_uom: UnitOfMeasure | str
+    item_class: str
+    is_serialized: bool
+
+
+class _ItemValues(TypedDict):
+    """The same values as they are stored."""
+
+    sku: str
+    description: str
+    base_uom: UnitOfMeasure
+    item_class: str
+    is_serialized: bool
+    is_active: NotRequired[bool]
 
 
 def clean_text(
@@ -61,7 +93,7 @@ def _item_values(
     base_uom: UnitOfMeasure | str,
     item_class: str,
     is_serialized: bool,
-) -> dict:
+) -> _ItemValues:
     """The values as they are stored, or a DomainError on the first one that breaks a rule
     of its own (the rules that compare with the stored item come after)."""
     return {
@@ -81,7 +113,7 @@ def _item_values(
     }
 
 
-def _snapshot(item: Item) -> dict:
+def _snapshot(item: Item) -> dict[str, Any]:
     return {
         "sku": item.sku,
         "description": item.description,
@@ -91,7 +123,7 @@ def _snapshot(item: Item) -> dict:
     }
 
 
-def _snapshot_with_status(item: Item) -> dict:
+def _snapshot_with_status(item: Item) -> dict[str, Any]:
     # Items are created active, so the entry of a creation leaves is_active out (imports
     # have no such column); a change of it is audited like any other field.
     return {**_snapshot(item), "is_active": item.is_active}
@@ -126,7 +158,7 @@ def _quantities_in_base_unit(item: Item) -> str | None:
     return None
 
 
-def _check_serial_numbers_count_base_units(*, values: dict, existing: Item | None) -> None:
+def _check_serial_numbers_count_base_units(*, values: _ItemValues, existing: Item | None) -> None:
     unit = values["base_uom"]
     if not values["is_serialized"] or unit.is_count:
         return
@@ -159,7 +191,7 @@ def _check_base_unit_may_change(*, item: Item, unit: UnitOfMeasure) -> None:
 @transaction.atomic
 def item_create(
     *,
-    actor,
+    actor: Actor,
     sku: str,
     description: str,
     base_uom: UnitOfMeasure | str,
@@ -201,7 +233,7 @@ def item_create(
 @transaction.atomic
 def item_update(
     *,
-    actor,
+    actor: Actor,
     item: Item,
     sku: str,
     description: str,
@@ -245,7 +277,7 @@ def item_update(
 @transaction.atomic
 def item_upsert(
     *,
-    actor,
+    actor: Actor,
     sku: str,
     description: str,
     base_uom: UnitOfMeasure | str,
@@ -258,7 +290,7 @@ def item_upsert(
     Returns (item, created). The rules and the audit entries are theirs: an item that
     already has these values is left alone and audited not at all.
     """
-    values = {
+    values: ItemFields = {
         "sku": sku,
         "description": description,
         "base_uom": base_uom,

@@ -18,10 +18,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, Any
 
 import psycopg
 from django.db import DataError, IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
 from integrations.errors import DomainError
@@ -36,6 +37,7 @@ from inventory.models import (
     Warehouse,
     snapshot_lines_partition,
 )
+from portal.access import Actor, actor_user
 
 COLUMNS = {"sku": "sku", "uom": "uom", "quantity": "qty"}
 ERROR_LIMIT = 1000  # rows kept on the snapshot; counts by kind are always complete
@@ -63,7 +65,7 @@ class IngestResult:
     snapshot: InventorySnapshot
     rows_total: int
     rows_loaded: int
-    error_counts: dict
+    error_counts: dict[str, int]
 
 
 @contextlib.contextmanager
@@ -82,7 +84,7 @@ def _unreadable_file_is_a_domain_error() -> Iterator[None]:
         ) from error
 
 
-def _checksum(stream: BinaryIO) -> str:
+def _checksum(stream: IO[bytes]) -> str:
     digest = hashlib.sha256()
     while chunk := stream.read(1 << 20):
         digest.update(chunk)
@@ -90,7 +92,7 @@ def _checksum(stream: BinaryIO) -> str:
     return digest.hexdigest()
 
 
-def _header(stream: BinaryIO) -> list[str]:
+def _header(stream: IO[bytes]) -> list[str]:
     first = stream.readline().decode("utf-8-sig").strip()
     stream.seek(0)
     names = [name.strip().lower() for name in next(csv.reader([first]), [])]
@@ -106,7 +108,9 @@ def _header(stream: BinaryIO) -> list[str]:
     return [COLUMNS[name] for name in names]
 
 
-def _stage_postgresql(cursor, stream: BinaryIO, columns: list[str], table: str) -> int:
+def _stage_postgresql(
+    cursor: CursorWrapper, stream: IO[bytes], columns: list[str], table: str
+) -> int:
     # An UNLOGGED table of its own (named after the snapshot, so concurrent ingests never
     # meet), created and dropped inside the ingest's transaction: it goes through shared
     # buffers without WAL, where a temp table would spill its million rows to the
@@ -124,16 +128,17 @@ def _stage_postgresql(cursor, stream: BinaryIO, columns: list[str], table: str) 
             copy.write(chunk)
     # No ANALYZE: estimating from the pages COPY just wrote already gives the hash joins
     # below, and sampling the table cost a third of the COPY.
-    return raw.rowcount
+    rows: int = raw.rowcount
+    return rows
 
 
-def _stage_sqlite(cursor, stream: BinaryIO, columns: list[str], table: str) -> None:
+def _stage_sqlite(cursor: CursorWrapper, stream: IO[bytes], columns: list[str], table: str) -> None:
     # SQLite is the embedded demo: no COPY, so batched executemany is its bulk load.
     cursor.execute(f"CREATE TEMP TABLE {table} (line_no integer, sku text, uom text, qty text)")
     reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""), strict=True)
     next(reader, None)
     sql = f"INSERT INTO {table} (line_no, {', '.join(columns)}) VALUES (%s, %s, %s, %s)"
-    batch: list[tuple] = []
+    batch: list[tuple[Any, ...]] = []
     for row in reader:
         if any("\x00" in value for value in row):
             # PostgreSQL's COPY refuses a NUL in text; refuse it here too, so a file is
@@ -173,7 +178,7 @@ def _conversion_sql() -> tuple[str, str, str]:
     return joins, num, den
 
 
-def _resolve_sql(*, table: str, allow_negative: bool) -> tuple[str, list]:
+def _resolve_sql(*, table: str, allow_negative: bool) -> tuple[str, list[Any]]:
     """The one pass that maps every staged row to an item and a base-unit quantity, or to
     the kind of error that stops it. Rows already in the item's base unit (nearly all)
     only get a scale check; the others are converted and must come out exact."""
@@ -240,14 +245,16 @@ _WORK_TABLES = (
 )
 
 
-def _drop_work_tables(cursor) -> None:
+def _drop_work_tables(cursor: CursorWrapper) -> None:
     # Leftovers of an ingest that failed earlier on this connection inside a caller's
     # transaction that went on.
     for table in _WORK_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _resolve_rejects(cursor, *, staging: str, loaded_table: str, allow_negative: bool) -> None:
+def _resolve_rejects(
+    cursor: CursorWrapper, *, staging: str, loaded_table: str, allow_negative: bool
+) -> None:
     """Pass 2, for the staged rows the fast path did not load (an anti-join on the line
     number): padded codes, other units, decimals and the bad rows, resolved in full into
     `snapshot_resolved` — a few percent of a usual file."""
@@ -268,7 +275,12 @@ def _resolve_rejects(cursor, *, staging: str, loaded_table: str, allow_negative:
 
 
 def _load_postgresql(
-    cursor, *, stream: BinaryIO, columns: list[str], snapshot_id: int, allow_negative: bool
+    cursor: CursorWrapper,
+    *,
+    stream: IO[bytes],
+    columns: list[str],
+    snapshot_id: int,
+    allow_negative: bool,
 ) -> tuple[int, int]:
     """COPY into staging, then build the snapshot's own partition of the lines table in
     bulk and attach it (see `snapshot_lines_partition`). Leaves `snapshot_errors`;
@@ -368,7 +380,12 @@ def _load_postgresql(
 
 
 def _load_sqlite(
-    cursor, *, stream: BinaryIO, columns: list[str], snapshot_id: int, allow_negative: bool
+    cursor: CursorWrapper,
+    *,
+    stream: IO[bytes],
+    columns: list[str],
+    snapshot_id: int,
+    allow_negative: bool,
 ) -> tuple[int, int]:
     """The embedded demo's path: one lines table, the same two passes, and the first line
     of a SKU kept as on PostgreSQL. Leaves `snapshot_errors`; returns (rows in the file,
@@ -423,8 +440,8 @@ def _load_sqlite(
 
 def snapshot_ingest(
     *,
-    actor,
-    stream: BinaryIO,
+    actor: Actor,
+    stream: IO[bytes],
     source: str,
     warehouse: Warehouse,
     taken_at: datetime.datetime | None = None,
@@ -474,7 +491,7 @@ def snapshot_ingest(
                 taken_at=taken_at,
                 file_name=file_name[:255],
                 checksum=checksum,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_by=actor_user(actor),
             )
             load = _load_postgresql if connection.vendor == "postgresql" else _load_sqlite
             total, loaded = load(
@@ -543,7 +560,7 @@ def snapshot_ingest(
     )
 
 
-def snapshot_ingest_file(*, actor, path: str | Path, **kwargs) -> IngestResult:
+def snapshot_ingest_file(*, actor: Actor, path: str | Path, **kwargs: Any) -> IngestResult:
     path = Path(path)
     with path.open("rb") as stream:
         return snapshot_ingest(actor=actor, stream=stream, file_name=path.name, **kwargs)

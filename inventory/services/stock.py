@@ -9,6 +9,7 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
 from inventory.models import Item, StockMovement, StockPosition, Warehouse
+from portal.access import Actor, actor_user
 
 ZERO = Decimal(0)
 
@@ -21,7 +22,7 @@ def _position_for_update(*, item: Item, warehouse: Warehouse) -> StockPosition:
 @transaction.atomic
 def stock_position_adjust(
     *,
-    actor,
+    actor: Actor,
     item: Item,
     warehouse: Warehouse,
     allocated: Decimal = ZERO,
@@ -67,7 +68,7 @@ def stock_position_adjust(
 @transaction.atomic
 def stock_movement_record(
     *,
-    actor,
+    actor: Actor,
     item: Item,
     warehouse: Warehouse,
     kind: str,
@@ -94,7 +95,7 @@ def stock_movement_record(
         occurred_at=occurred_at,
         document_type=document_type,
         document_ref=document_ref[:100],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor_user(actor),
     )
     if in_transit_delta:
         position = _position_for_update(item=item, warehouse=warehouse)

@@ -13,7 +13,9 @@ ConversionRow = tuple[int | None, int, int, Decimal]
 Ratio = tuple[Decimal, Decimal]
 
 
-def _factor_in(rows: list[ConversionRow], *, item_id: int | None, from_id: int, to_id: int):
+def _factor_in(
+    rows: list[ConversionRow], *, item_id: int | None, from_id: int, to_id: int
+) -> Ratio | None:
     """The exact factor (as numerator, denominator) for 1 from-unit in the to-unit among
     `rows`, or None. Item-specific conversions win over global ones; either direction of
     a stored pair serves, inverted exactly as a fraction rather than a rounded decimal."""
@@ -58,7 +60,9 @@ def _conversion_rows(*, item_ids: set[int], unit_ids: set[int]) -> list[Conversi
     )
 
 
-def _no_conversion(*, item: Item | None, from_uom: UnitOfMeasure, to_uom: UnitOfMeasure):
+def _no_conversion(
+    *, item: Item | None, from_uom: UnitOfMeasure, to_uom: UnitOfMeasure
+) -> DomainError:
     what = f"item {item.sku}" if item is not None else "any item"
     return DomainError(
         f"There is no conversion from {from_uom.code} to {to_uom.code} for {what}. "

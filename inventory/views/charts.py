@@ -1,6 +1,7 @@
 """Server-rendered SVG line charts: no JavaScript, no chart library, works offline."""
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 PALETTE = ("#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989", "#0a7ea4")
@@ -28,7 +29,7 @@ class Chart:
 def line_chart(
     series: dict[str, list[tuple[datetime.datetime, float]]],
     *,
-    link: callable,
+    link: Callable[[str], str],
     width: int = 640,
     height: int = 220,
     pad: int = 40,

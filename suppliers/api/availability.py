@@ -24,7 +24,10 @@ class AvailabilityItemInput(serializers.Serializer):
 
 
 class AvailabilityUpsertInput(serializers.Serializer):
-    items = AvailabilityItemInput(many=True, min_length=1, max_length=MAX_ITEMS)
+    # ListSerializer takes min_length/max_length through many=True; the stubs omit them.
+    items = AvailabilityItemInput(  # type: ignore[call-arg]
+        many=True, min_length=1, max_length=MAX_ITEMS
+    )
 
 
 class AvailabilityUpsertOutput(serializers.Serializer):
@@ -71,7 +74,7 @@ class AvailabilityUpsert(ApiView):
             ).select_related("item", "uom")
         }
         unknown = {
-            index: {"supplier_sku": [f"{sku} is not one of your active items."]}
+            str(index): {"supplier_sku": [f"{sku} is not one of your active items."]}
             for index, sku in enumerate(skus)
             if sku not in known
         }

@@ -37,16 +37,23 @@ class ReceiptInput(serializers.Serializer):
     supplier = serializers.CharField(max_length=20, help_text="Supplier code.")
     asn_number = serializers.CharField(max_length=40)
     reference = serializers.CharField(max_length=60, help_text="The receipt's id in the WMS/ERP.")
-    source = serializers.ChoiceField(choices=["wms", "erp"], default="wms")
+    # A field named `source` shadows Field.source for django-stubs, not at run time (the
+    # serializer's metaclass takes declared fields out of the class attributes).
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["wms", "erp"], default="wms"
+    )
     received_at = serializers.DateTimeField(required=False, help_text="Default: now.")
     closes_asn = serializers.BooleanField(default=False)
-    lines = ReceiptLineInputSerializer(many=True, min_length=1, max_length=1000)
+    # ListSerializer takes min_length/max_length through many=True; the stubs omit them.
+    lines = ReceiptLineInputSerializer(  # type: ignore[call-arg]
+        many=True, min_length=1, max_length=1000
+    )
 
 
 class ReceiptOutput(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # see ReceiptInput.source
     supplier = serializers.CharField(source="shipment.supplier.code")
     asn_number = serializers.CharField(source="shipment.asn_number")
     asn_status = serializers.CharField(source="shipment.status")
@@ -136,7 +143,9 @@ class CsvParser(BaseParser):
 
 class SnapshotQuery(serializers.Serializer):
     warehouse = serializers.CharField(help_text="Warehouse code.")
-    source = serializers.ChoiceField(choices=InventorySnapshot.Source.choices)
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # see ReceiptInput.source
+        choices=InventorySnapshot.Source.choices
+    )
     taken_at = serializers.DateTimeField(required=False, help_text="Default: now.")
     file_name = serializers.CharField(required=False, default="", max_length=255)
 
@@ -144,7 +153,9 @@ class SnapshotQuery(serializers.Serializer):
 class SnapshotOutput(serializers.Serializer):
     id = serializers.IntegerField(source="snapshot.pk")
     warehouse = serializers.CharField(source="snapshot.warehouse.code")
-    source = serializers.CharField(source="snapshot.source")
+    source = serializers.CharField(  # type: ignore[assignment]  # see ReceiptInput.source
+        source="snapshot.source"
+    )
     taken_at = serializers.DateTimeField(source="snapshot.taken_at")
     rows_total = serializers.IntegerField()
     rows_loaded = serializers.IntegerField()
@@ -184,9 +195,12 @@ class SnapshotUpload(ApiView):
         warehouse = Warehouse.objects.filter(code=params["warehouse"]).first()
         if warehouse is None:
             raise UnprocessableReference({"warehouse": ["No warehouse has this code."]})
+        stream = self.spooled_body
+        if stream is None:
+            raise RuntimeError("spool_body is set: ApiView spools the body before post().")
         result = snapshot_ingest(
             actor=request.user,
-            stream=self.spooled_body,
+            stream=stream,
             source=params["source"],
             warehouse=warehouse,
             taken_at=params.get("taken_at"),

@@ -1,5 +1,7 @@
 """Purchase orders: list, retrieve, and acknowledge (accept, reject, accept with changes)."""
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -320,18 +322,23 @@ class PurchaseOrderAcknowledge(ApiView):
         return Response(AcknowledgmentOutput(acknowledgment).data, status=status.HTTP_201_CREATED)
 
 
-def _proposals(lines: list[dict]) -> list[services.LineProposalInput]:
+def _unit(units: dict[str, UnitOfMeasure], code: str | None) -> UnitOfMeasure | None:
+    return units.get(code) if code else None
+
+
+def _proposals(lines: list[dict[str, Any]]) -> list[services.LineProposalInput]:
     codes = {line.get("uom") for line in lines} | {
         s.get("uom") for line in lines for s in line.get("schedule", [])
     }
     units = {u.code: u for u in UnitOfMeasure.objects.filter(code__in=codes - {None})}
-    errors = {}
+    # Keyed by the index as text, as the JSON error body spells it.
+    errors: dict[str, dict[str, Any]] = {}
     for index, line in enumerate(lines):
         if line.get("uom") and line["uom"] not in units:
-            errors.setdefault(index, {})["uom"] = [f"Unknown unit {line['uom']!r}."]
+            errors.setdefault(str(index), {})["uom"] = [f"Unknown unit {line['uom']!r}."]
         for s_index, entry in enumerate(line.get("schedule", [])):
             if entry.get("uom") and entry["uom"] not in units:
-                errors.setdefault(index, {}).setdefault("schedule", {})[s_index] = {
+                errors.setdefault(str(index), {}).setdefault("schedule", {})[str(s_index)] = {
                     "uom": [f"Unknown unit {entry['uom']!r}."]
                 }
     if errors:
@@ -341,12 +348,14 @@ def _proposals(lines: list[dict]) -> list[services.LineProposalInput]:
             line_no=line["line_no"],
             action=line["action"],
             quantity=line.get("quantity"),
-            uom=units.get(line.get("uom")),
+            uom=_unit(units, line.get("uom")),
             date=line.get("date"),
             unit_price=line.get("unit_price"),
             schedule=tuple(
                 services.ScheduleLineInput(
-                    quantity=entry["quantity"], date=entry["date"], uom=units.get(entry.get("uom"))
+                    quantity=entry["quantity"],
+                    date=entry["date"],
+                    uom=_unit(units, entry.get("uom")),
                 )
                 for entry in line.get("schedule", [])
             ),

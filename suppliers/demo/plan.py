@@ -207,6 +207,7 @@ def plan_items(scale: Scale, *, seed: int) -> list[ItemSpec]:
     rng = _rng(seed, "items")
     categories = sorted(CATEGORIES)
     items = []
+    case_factor: int | None
     for index in range(scale.items):
         category = CATEGORIES[rng.choice(categories)]
         template, choices = rng.choice(category.products)
@@ -398,7 +399,7 @@ def iter_purchase_orders(
         supplier = rng.choices(ordering, weights_by_supplier)[0]
         status = rng.choices(statuses, weights)[0]
         low, high = ranges[status]
-        if status == "issued":
+        if high is None:  # issued (the one open range): still within the supplier's SLA
             hours_ago = rng.uniform(low, supplier.ack_sla_hours - 2)
         elif status == "overdue":
             hours_ago = supplier.ack_sla_hours + rng.uniform(low, high)

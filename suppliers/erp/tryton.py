@@ -22,11 +22,13 @@ import json
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.connectors import connector_for
+from integrations.connectors import ConnectorError, connector_for
+from integrations.connectors.tryton import TrytonConnector
 from integrations.errors import DomainError
 from integrations.models import Channel, Connector
 from integrations.services import audit_record, inbound_message, inbound_seen_or_record
@@ -70,11 +72,21 @@ def tryton_connectors() -> list[Connector]:
     return list(Connector.objects.filter(kind=KIND, enabled=True, paused=False).order_by("pk"))
 
 
+def _tryton(connector: Connector) -> TrytonConnector:
+    impl = connector_for(connector)
+    if not isinstance(impl, TrytonConnector):
+        raise ConnectorError(
+            f"Connector {connector.name} is a {connector.kind} connector, not {KIND}.",
+            permanent=True,
+        )
+    return impl
+
+
 def _source(connector: Connector) -> str:
     return f"{KIND}:{connector.name}"
 
 
-def _fingerprint(payload: dict) -> str:
+def _fingerprint(payload: object) -> str:
     raw = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -173,7 +185,7 @@ def _resolve(purchase: dict) -> tuple[Supplier, Warehouse, list[services.Purchas
         )
     if not purchase["lines"]:
         reasons.append("the purchase has no goods lines")
-    if reasons:
+    if reasons or supplier is None or warehouse is None:
         raise InboundRejected(reasons)
     return supplier, warehouse, lines
 
@@ -256,7 +268,7 @@ def purchases_pull(*, connector: Connector, since: datetime.datetime | None = No
     own transaction (one bad purchase does not hold back the others). Raises
     ConnectorError when Tryton cannot be reached."""
     report = PullReport()
-    for purchase in connector_for(connector).fetch_purchases(since=since):
+    for purchase in _tryton(connector).fetch_purchases(since=since):
         outcome = purchase_import(connector=connector, purchase=purchase)
         if outcome in ("created", "revised", "cancelled", "unchanged"):
             getattr(report, outcome).append(purchase["number"])
@@ -311,13 +323,20 @@ def receipt_lines(*, shipment: Shipment, receipt: dict) -> list[ReceiptLineInput
     ]
 
 
-def receipts_pull(*, connector: Connector, since: datetime.datetime | None = None) -> dict:
+class ReceiptsPullReport(TypedDict):
+    mapped: list[dict[str, Any]]  # {"asn": ASN number, "lines": {line no: quantity}}
+    failed: dict[str, list[str]]  # receipt number → why it was not mapped
+
+
+def receipts_pull(
+    *, connector: Connector, since: datetime.datetime | None = None
+) -> ReceiptsPullReport:
     """Pull supplier shipments received in Tryton and map them onto their ASNs.
 
     Each received shipment is recorded once (inbound dedupe) through the receiving service,
     which closes the ASN and raises variances outside tolerance into the exceptions inbox."""
-    outcome = {"mapped": [], "failed": {}}
-    for receipt in connector_for(connector).fetch_receipts(since=since):
+    outcome: ReceiptsPullReport = {"mapped": [], "failed": {}}
+    for receipt in _tryton(connector).fetch_receipts(since=since):
         subject = f"receipt {receipt['number']} (ASN {receipt['asn_number']})"
         shipment = (
             Shipment.objects.filter(
@@ -394,7 +413,7 @@ def stock_pull(*, connector: Connector, on: datetime.date | None = None) -> list
     warehouses = list(Warehouse.objects.order_by("code").values_list("code", flat=True))
     if not warehouses:
         return []
-    rows = connector_for(connector).fetch_stock(warehouses=warehouses, on=on)
+    rows = _tryton(connector).fetch_stock(warehouses=warehouses, on=on)
     skus = set(
         Item.objects.filter(sku__in={r["product"] for r in rows}).values_list("sku", flat=True)
     )

@@ -2,7 +2,9 @@
 lines) and the buyer's decision form."""
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
@@ -56,15 +58,20 @@ class LineForm(forms.Form):
     unit_price = forms.DecimalField(required=False, max_digits=18, decimal_places=4, min_value=0)
     comment = forms.CharField(required=False, max_length=500)
 
-    def __init__(self, *args, po_line: PurchaseOrderLine, **kwargs) -> None:
-        super().__init__(*args, prefix=f"line-{po_line.line_no}", **kwargs)
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, po_line: PurchaseOrderLine, **kwargs: Any
+    ) -> None:
+        super().__init__(data, prefix=f"line-{po_line.line_no}", **kwargs)
         self.po_line = po_line
-        self.fields["uom"].choices = _uom_choices(po_line)
+        uom = self.fields["uom"]
+        assert isinstance(uom, forms.ChoiceField)  # declared above
+        uom.choices = _uom_choices(po_line)
         self.line_errors: list[str] = []
         self.schedule_rows: list[ScheduleRowForm] = []
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         changed = [
             name for name in ("quantity", "date", "unit_price") if data.get(name) is not None
         ]
@@ -79,11 +86,20 @@ class ScheduleRowForm(forms.Form):
     uom = forms.ChoiceField(label="Unit")
     date = forms.DateField(widget=forms.DateInput({"type": "date"}))
 
-    def __init__(self, *args, po_line: PurchaseOrderLine, index: int, **kwargs) -> None:
-        super().__init__(*args, prefix=f"line-{po_line.line_no}-s{index}", **kwargs)
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        po_line: PurchaseOrderLine,
+        index: int,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, prefix=f"line-{po_line.line_no}-s{index}", **kwargs)
         self.po_line = po_line
         self.index = index
-        self.fields["uom"].choices = _uom_choices(po_line)
+        uom = self.fields["uom"]
+        assert isinstance(uom, forms.ChoiceField)  # declared above
+        uom.choices = _uom_choices(po_line)
 
     def is_blank(self) -> bool:
         return not any(

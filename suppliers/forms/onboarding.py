@@ -9,7 +9,7 @@ from suppliers.models import DocumentType, SupplierContact, SupplierMembership
 from suppliers.models.onboarding import PROFILE_FIELDS, Section, SupplierProfile
 
 
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
+def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 

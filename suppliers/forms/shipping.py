@@ -1,12 +1,16 @@
 """Forms for ASNs, milestones and availability. They check format only; the services
 enforce the business rules, and views put each DomainError next to the field it names."""
 
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from integrations.errors import DomainError
-from suppliers.models import PurchaseOrderLine, ShipmentMilestone
+from inventory.models import UnitOfMeasure
+from suppliers.models import PurchaseOrder, PurchaseOrderLine, ShipmentMilestone
 from suppliers.services import AsnHeader, AsnLineInput, PackageInput
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -44,19 +48,24 @@ class AsnHeaderForm(forms.Form):
         )
 
 
+class _PurchaseOrderChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: PurchaseOrder) -> str:
+        return f"{obj.number} → {obj.ship_to.code}"
+
+
 class AsnCreateForm(AsnHeaderForm):
-    purchase_orders = forms.ModelMultipleChoiceField(
-        queryset=None,
+    purchase_orders = _PurchaseOrderChoiceField(
+        queryset=PurchaseOrder.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Purchase orders to ship",
         help_text="Every open quantity of these POs is put on the ASN; edit it next.",
     )
 
-    def __init__(self, *args, purchase_orders, **kwargs) -> None:
+    def __init__(self, *args: Any, purchase_orders: QuerySet[PurchaseOrder], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["purchase_orders"]
+        assert isinstance(field, _PurchaseOrderChoiceField)  # declared above
         field.queryset = purchase_orders
-        field.label_from_instance = lambda po: f"{po.number} → {po.ship_to.code}"
 
 
 class AsnLineForm(forms.Form):
@@ -70,11 +79,20 @@ class AsnLineForm(forms.Form):
         required=False, widget=forms.Textarea({"rows": 1}), help_text="One per line."
     )
 
-    def __init__(self, *args, po_line: PurchaseOrderLine, units: list, **kwargs) -> None:
-        super().__init__(*args, prefix=f"line-{po_line.pk}", **kwargs)
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        po_line: PurchaseOrderLine,
+        units: list[UnitOfMeasure],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, prefix=f"line-{po_line.pk}", **kwargs)
         self.po_line = po_line
         self.units = {str(unit.pk): unit for unit in units}
-        self.fields["uom"].choices = [(str(unit.pk), unit.code) for unit in units]
+        uom = self.fields["uom"]
+        assert isinstance(uom, forms.ChoiceField)  # declared above
+        uom.choices = [(str(unit.pk), unit.code) for unit in units]
         self.fields["quantity"].widget.attrs["aria-label"] = (
             f"Quantity for {po_line.purchase_order.number} line {po_line.line_no}"
         )
@@ -138,8 +156,10 @@ def plain(quantity: Decimal) -> str:
     return f"{quantity.normalize():f}"
 
 
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
+def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     """Put a service's error next to the field it names, or on the form."""
     # The service speaks of one SSCC; the form takes them all in one box.
-    field = {"sscc": "sscc_labels", "weight_kg": "gross_weight_kg"}.get(error.field, error.field)
+    field = error.field
+    if field is not None:
+        field = {"sscc": "sscc_labels", "weight_kg": "gross_weight_kg"}.get(field, field)
     form.add_error(field if field in form.fields else None, error.message)

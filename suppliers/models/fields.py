@@ -75,8 +75,9 @@ def rotate_token(token: str, *, what: str = "an encrypted value") -> str:
         ) from None
 
 
-class EncryptedFieldMixin:
-    """Encrypts on the way to the database and decrypts on the way back."""
+class EncryptedFieldMixin(models.Field):
+    """Encrypts on the way to the database and decrypts on the way back (mixed in before
+    a concrete field class, e.g. `models.CharField`)."""
 
     def get_internal_type(self) -> str:
         # A token is far longer than the clear value (a 34-character account number makes

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from integrations.models import Channel
 from inventory.models import Item, UnitOfMeasure, Warehouse
-from suppliers.models.suppliers import Supplier
+from suppliers.models.suppliers import Supplier, SupplierItem
 
 
 class PurchaseOrder(models.Model):
@@ -105,6 +105,10 @@ class PurchaseOrderLine(models.Model):
     received_qty = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal(0))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Not a column: the supplier's own item for the line (their SKU and unit), which
+    # `selectors.purchase_order_lines` sets on the lines it returns (None: there is none).
+    supplier_item: SupplierItem | None
 
     class Meta:
         ordering = ["purchase_order_id", "line_no"]

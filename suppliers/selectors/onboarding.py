@@ -8,6 +8,7 @@ import datetime
 import statistics
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
@@ -80,11 +81,16 @@ class Checklist:
         return next(s for s in self.sections if s.section == name)
 
 
+def _profile_field_label(name: str) -> str:
+    field = SupplierProfile._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+
 def _profile_problems(profile: SupplierProfile | None) -> list[str]:
     if profile is None:
         return ["Fill in the company profile."]
     missing = [
-        str(SupplierProfile._meta.get_field(name).verbose_name)
+        _profile_field_label(name)
         for name in PROFILE_REQUIRED_FIELDS
         if not str(getattr(profile, name)).strip()
     ]
@@ -123,7 +129,7 @@ def onboarding_checklist(*, supplier: Supplier, today: datetime.date) -> Checkli
     comments: dict[str, list[OnboardingComment]] = {}
     for comment in OnboardingComment.objects.filter(supplier=supplier).select_related("author"):
         comments.setdefault(comment.section, []).append(comment)
-    problems = {
+    problems: dict[str, list[str]] = {
         Section.PROFILE: _profile_problems(profile),
         Section.CONTACTS: _contact_problems(contacts),
         Section.LOCATIONS: [] if locations else ["Ship-from locations: add at least one."],
@@ -291,7 +297,11 @@ def onboarding_cycle_time() -> CycleTime:
     rows = Supplier.objects.filter(
         invited_at__isnull=False, activated_at__isnull=False
     ).values_list("invited_at", "activated_at")
-    days = [(activated - invited).total_seconds() / 86400 for invited, activated in rows]
+    days = [
+        (activated - invited).total_seconds() / 86400
+        for invited, activated in rows
+        if invited is not None and activated is not None  # the filter's, said to the types
+    ]
     if not days:
         return CycleTime(suppliers=0, average_days=None, median_days=None)
     return CycleTime(

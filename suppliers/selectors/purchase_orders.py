@@ -1,19 +1,30 @@
 """Reads of the suppliers app. Every supplier-facing read takes the supplier it is scoped
 to, so one tenant's object is never reachable from another's page (DESIGN §1.6)."""
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from inventory.models import Item
-from portal.access import active_membership
+from portal.access import User, active_membership
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
 
 
-def supplier_for_user(user) -> Supplier | None:
+def supplier_for_user(user: User | AnonymousUser) -> Supplier | None:
     """The supplier a signed-in user acts for, or None for internal users."""
     membership = active_membership(user)
     return membership.supplier if membership is not None else None
+
+
+def get_supplier_for_user(user: User | AnonymousUser) -> Supplier:
+    """The supplier of a supplier user, for the pages behind `supplier_required`; anyone
+    else (who never gets past that decorator) is refused here too."""
+    supplier = supplier_for_user(user)
+    if supplier is None:
+        raise PermissionDenied("This page is for supplier users.")
+    return supplier
 
 
 def _line_totals() -> dict:

@@ -4,6 +4,7 @@ are scoped to; lists have a constant query count whatever the volume."""
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain
 
@@ -160,7 +161,19 @@ def _stale_filter(*, now: datetime.datetime, prefix: str = "") -> Q:
     return condition
 
 
-def availability_for_supplier(*, supplier: Supplier, now: datetime.datetime, q: str = "") -> list:
+@dataclass(frozen=True)
+class AvailabilityRow:
+    """A supplier item on the availability page: its latest availability, if any, and
+    whether that is stale (no availability at all counts as stale)."""
+
+    supplier_item: SupplierItem
+    current: SupplierAvailability | None
+    is_stale: bool
+
+
+def availability_for_supplier(
+    *, supplier: Supplier, now: datetime.datetime, q: str = ""
+) -> list[AvailabilityRow]:
     """The supplier's active items with their latest availability and whether it is
     stale, in one query."""
     queryset = (
@@ -171,17 +184,18 @@ def availability_for_supplier(*, supplier: Supplier, now: datetime.datetime, q: 
     q = q.strip()
     if q:
         queryset = queryset.filter(Q(supplier_sku__icontains=q) | Q(item__sku__icontains=q))
-    rows = list(queryset)
-    for supplier_item in rows:
-        annotate_availability(supplier_item, now=now)
-    return rows
+    return [availability_row(supplier_item, now=now) for supplier_item in queryset]
 
 
-def annotate_availability(supplier_item: SupplierItem, *, now: datetime.datetime) -> None:
+def availability_row(supplier_item: SupplierItem, *, now: datetime.datetime) -> AvailabilityRow:
     current = getattr(supplier_item, "availability", None)
-    supplier_item.current_availability = current
-    supplier_item.is_stale = current is None or current.is_stale(
-        now=now, freshness_hours=supplier_item.supplier.availability_freshness_hours
+    return AvailabilityRow(
+        supplier_item=supplier_item,
+        current=current,
+        is_stale=current is None
+        or current.is_stale(
+            now=now, freshness_hours=supplier_item.supplier.availability_freshness_hours
+        ),
     )
 
 
@@ -258,7 +272,7 @@ def inbound_schedule(
     if date_to:
         asn_rows = asn_rows.filter(shipment__expected_delivery__lte=date_to)
         po_rows = po_rows.alias(promised_on=promised).filter(promised_on__lte=date_to)
-    asn_rows = (
+    asn_values = (
         asn_rows.annotate(
             warehouse=F("shipment__ship_to__code"),
             day=F("shipment__expected_delivery"),
@@ -277,7 +291,7 @@ def inbound_schedule(
         .values(*INBOUND_COLUMNS)
         .order_by()
     )
-    po_rows = (
+    po_values = (
         po_rows.annotate(
             warehouse=F("purchase_order__ship_to__code"),
             day=Coalesce("confirmed_date", "requested_date"),
@@ -299,7 +313,7 @@ def inbound_schedule(
         .values(*INBOUND_COLUMNS)
         .order_by()
     )
-    return asn_rows.union(po_rows, all=True).order_by(
+    return asn_values.union(po_values, all=True).order_by(
         "warehouse", "day", "supplier_code", "document", "po_line_no"
     )
 
@@ -375,15 +389,21 @@ def inbound_risk(*, today: datetime.date, now: datetime.datetime) -> dict:
             )
         )
     )
-    open_lines = PurchaseOrderLine.objects.filter(
-        purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP, confirmed_qty__gt=F("shipped_qty")
-    ).annotate(
-        **po_keys,
-        promised=Coalesce("confirmed_date", "requested_date"),
-        open_qty=ExpressionWrapper(
-            F("confirmed_qty") - F("shipped_qty"),
-            output_field=DecimalField(max_digits=18, decimal_places=6),
-        ),
+    # Two annotate() calls (the same SQL): the keys come from a dict, and django-stubs
+    # only sees the names of the explicit ones, which the filter below needs.
+    open_lines = (
+        PurchaseOrderLine.objects.filter(
+            purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
+            confirmed_qty__gt=F("shipped_qty"),
+        )
+        .annotate(**po_keys)
+        .annotate(
+            promised=Coalesce("confirmed_date", "requested_date"),
+            open_qty=ExpressionWrapper(
+                F("confirmed_qty") - F("shipped_qty"),
+                output_field=DecimalField(max_digits=18, decimal_places=6),
+            ),
+        )
     )
     late_lines = open_lines.filter(promised__lt=today)
     delayed = inbound.filter(shipment__status=Shipment.Status.DELAYED)

@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from portal.access import buyer_required, supplier_required
+from portal.access import HtmxHttpRequest, buyer_required, supplier_required
 from suppliers import selectors, services
 from suppliers.forms.acknowledgments import (
     AcceptForm,
@@ -44,7 +44,7 @@ def _panel_response(request: HttpRequest, purchase_order: PurchaseOrder, **forms
 
 def _supplier_po(request: HttpRequest, number: str) -> PurchaseOrder:
     return selectors.get_purchase_order_for_supplier(
-        supplier=selectors.supplier_for_user(request.user), number=number
+        supplier=selectors.get_supplier_for_user(request.user), number=number
     )
 
 
@@ -62,14 +62,14 @@ def _post_to_own_po(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapped
 
 
-def _done(request: HttpRequest, url: str, message: str) -> HttpResponse:
+def _done(request: HtmxHttpRequest, url: str, message: str) -> HttpResponse:
     messages.success(request, message)
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
 
 
-def _error_page(request: HttpRequest, purchase_order: PurchaseOrder, **forms) -> HttpResponse:
+def _error_page(request: HtmxHttpRequest, purchase_order: PurchaseOrder, **forms) -> HttpResponse:
     if request.htmx:
         return _panel_response(request, purchase_order, **forms)
     # Without JavaScript the whole detail page comes back with the errors in place.
@@ -81,7 +81,7 @@ def _error_page(request: HttpRequest, purchase_order: PurchaseOrder, **forms) ->
 
 @supplier_required
 @_post_to_own_po
-def supplier_po_accept(request: HttpRequest, purchase_order: PurchaseOrder) -> HttpResponse:
+def supplier_po_accept(request: HtmxHttpRequest, purchase_order: PurchaseOrder) -> HttpResponse:
     number = purchase_order.number
     form = AcceptForm(request.POST)
     if form.is_valid():
@@ -103,7 +103,7 @@ def supplier_po_accept(request: HttpRequest, purchase_order: PurchaseOrder) -> H
 
 @supplier_required
 @_post_to_own_po
-def supplier_po_reject(request: HttpRequest, purchase_order: PurchaseOrder) -> HttpResponse:
+def supplier_po_reject(request: HtmxHttpRequest, purchase_order: PurchaseOrder) -> HttpResponse:
     number = purchase_order.number
     form = RejectForm(request.POST)
     if form.is_valid():
@@ -125,7 +125,7 @@ def supplier_po_reject(request: HttpRequest, purchase_order: PurchaseOrder) -> H
 
 
 def _render_proposal(
-    request: HttpRequest, purchase_order: PurchaseOrder, form: ChangeProposalForm
+    request: HtmxHttpRequest, purchase_order: PurchaseOrder, form: ChangeProposalForm
 ) -> HttpResponse:
     template = "suppliers/acknowledgments/propose.html"
     if request.htmx:
@@ -149,7 +149,7 @@ def _render_proposal(
 
 
 @supplier_required
-def supplier_po_propose(request: HttpRequest, number: str) -> HttpResponse:
+def supplier_po_propose(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """The per-line change form (GET), and its submission (POST)."""
     purchase_order = _supplier_po(request, number)
     lines = selectors.purchase_order_lines(purchase_order=purchase_order)
@@ -225,7 +225,7 @@ def buyer_review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "suppliers/acknowledgments/review_queue.html", context)
 
 
-def _decide(request: HttpRequest, pk: int, *, accept: bool) -> HttpResponse:
+def _decide(request: HtmxHttpRequest, pk: int, *, accept: bool) -> HttpResponse:
     acknowledgment = selectors.get_change_proposal_for_buyer(pk=pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
@@ -251,19 +251,19 @@ def _decide(request: HttpRequest, pk: int, *, accept: bool) -> HttpResponse:
         return render(request, "suppliers/acknowledgments/review_queue.html#card", context)
     for errors in form.errors.values():
         for message in errors:
-            messages.error(request, message)
+            messages.error(request, str(message))
     return redirect("buyer:review_queue")
 
 
 @buyer_required
 @require_POST
-def buyer_proposal_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def buyer_proposal_accept(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, accept=True)
 
 
 @buyer_required
 @require_POST
-def buyer_proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def buyer_proposal_reject(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, accept=False)
 
 
@@ -288,7 +288,7 @@ def buyer_overdue_acknowledgments(request: HttpRequest) -> HttpResponse:
 
 @buyer_required
 @require_POST
-def buyer_po_remind(request: HttpRequest, number: str) -> HttpResponse:
+def buyer_po_remind(request: HtmxHttpRequest, number: str) -> HttpResponse:
     purchase_order = selectors.get_purchase_order_for_buyer(number=number)
     error = None
     try:

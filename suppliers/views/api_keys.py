@@ -20,7 +20,7 @@ supplier_admin_required = role_required(Role.SUPPLIER_ADMIN)
 
 @supplier_admin_required
 def api_key_list(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     return api_key_page(
         request,
         scopes=SUPPLIER_SCOPES,
@@ -34,7 +34,7 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
 @supplier_required
 @require_POST
 def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     api_key = key_selectors.get_api_key_for_supplier(supplier_id=supplier.pk, pk=key_id)
     if not has_role(request.user, Role.SUPPLIER_ADMIN):
         raise PermissionDenied("Only a supplier admin can revoke API keys.")

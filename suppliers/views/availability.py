@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from portal.access import supplier_required
+from portal.access import HtmxHttpRequest, supplier_required
 from suppliers import selectors, services
 from suppliers.forms.shipping import AvailabilityRowForm, UploadForm, add_domain_error, plain
 from suppliers.resources.shipping import AvailabilityResource, run_upload
@@ -19,7 +19,7 @@ TEMPLATE = "suppliers/availability/list.html"
 
 @supplier_required
 def availability_list(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     q = request.GET.get("q", "").strip()[:60]
     rows = selectors.availability_for_supplier(supplier=supplier, now=timezone.now(), q=q)
     return render(
@@ -30,15 +30,14 @@ def availability_list(request: HttpRequest) -> HttpResponse:
 
 
 @supplier_required
-def availability_row(request: HttpRequest, supplier_item_id: int) -> HttpResponse:
+def availability_row(request: HtmxHttpRequest, supplier_item_id: int) -> HttpResponse:
     """GET: the row as an edit form (htmx swaps it in place). POST: save it through the
     service and return the display row, or the form with its errors."""
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     supplier_item = selectors.get_supplier_item_for_supplier(
         supplier=supplier, supplier_item_id=supplier_item_id
     )
-    selectors.annotate_availability(supplier_item, now=timezone.now())
-    current = supplier_item.current_availability
+    current = selectors.availability_row(supplier_item, now=timezone.now()).current
     if request.method == "POST":
         form = AvailabilityRowForm(request.POST)
         if form.is_valid():
@@ -66,8 +65,8 @@ def availability_row(request: HttpRequest, supplier_item_id: int) -> HttpRespons
                 supplier_item = selectors.get_supplier_item_for_supplier(
                     supplier=supplier, supplier_item_id=supplier_item_id
                 )
-                selectors.annotate_availability(supplier_item, now=timezone.now())
-                return render(request, f"{TEMPLATE}#row", {"si": supplier_item})
+                row = selectors.availability_row(supplier_item, now=timezone.now())
+                return render(request, f"{TEMPLATE}#row", {"row": row})
         status = 422
     else:
         initial = {}
@@ -79,7 +78,8 @@ def availability_row(request: HttpRequest, supplier_item_id: int) -> HttpRespons
         form = AvailabilityRowForm(initial=initial)
         status = 200
     if request.method == "GET" and request.GET.get("cancel"):
-        return render(request, f"{TEMPLATE}#row", {"si": supplier_item})
+        row = selectors.availability_row(supplier_item, now=timezone.now())
+        return render(request, f"{TEMPLATE}#row", {"row": row})
     return render(
         request, f"{TEMPLATE}#edit_row", {"si": supplier_item, "form": form}, status=status
     )
@@ -87,7 +87,7 @@ def availability_row(request: HttpRequest, supplier_item_id: int) -> HttpRespons
 
 @supplier_required
 def availability_upload(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     result = None
     dry_run = request.POST.get("action") != "import"

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from portal.access import buyer_required
+from portal.access import HtmxHttpRequest, buyer_required
 from suppliers import selectors
 from suppliers.views.shipments import asn_detail_context
 
@@ -32,7 +32,7 @@ def _schedule_filters(request: HttpRequest) -> dict:
 
 
 @buyer_required
-def inbound_schedule(request: HttpRequest) -> HttpResponse:
+def inbound_schedule(request: HtmxHttpRequest) -> HttpResponse:
     filters = _schedule_filters(request)
     queryset = selectors.inbound_schedule(**filters)
     page = Paginator(queryset, settings.PORTAL_PAGE_SIZE * 4).get_page(request.GET.get("page"))

@@ -7,12 +7,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from portal.access import buyer_required, supplier_required
+from portal.access import HtmxHttpRequest, buyer_required, supplier_required
 from suppliers import selectors
 from suppliers.models import Invoice
 
 
-def _render_list(request: HttpRequest, queryset, context: dict) -> HttpResponse:
+def _render_list(request: HtmxHttpRequest, queryset, context: dict) -> HttpResponse:
     page = Paginator(queryset, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -35,8 +35,8 @@ def _render_detail(request: HttpRequest, invoice: Invoice, *, buyer_view: bool) 
 
 
 @supplier_required
-def supplier_invoice_list(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+def supplier_invoice_list(request: HtmxHttpRequest) -> HttpResponse:
+    supplier = selectors.get_supplier_for_user(request.user)
     po_number = request.GET.get("po", "").strip()[:40]
     queryset = selectors.invoices_for_supplier(supplier=supplier, po_number=po_number)
     context = {"filters": {"po": po_number}, "buyer_view": False, "supplier": supplier}
@@ -45,13 +45,13 @@ def supplier_invoice_list(request: HttpRequest) -> HttpResponse:
 
 @supplier_required
 def supplier_invoice_detail(request: HttpRequest, invoice_number: str) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     invoice = selectors.get_invoice_for_supplier(supplier=supplier, number=invoice_number)
     return _render_detail(request, invoice, buyer_view=False)
 
 
 @buyer_required
-def buyer_invoice_list(request: HttpRequest) -> HttpResponse:
+def buyer_invoice_list(request: HtmxHttpRequest) -> HttpResponse:
     supplier_code = request.GET.get("supplier", "").strip()[:20]
     po_number = request.GET.get("po", "").strip()[:40]
     queryset = selectors.invoices_for_buyer(supplier_code=supplier_code, po_number=po_number)

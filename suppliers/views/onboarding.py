@@ -88,13 +88,13 @@ def _render_checklist(request: HttpRequest, supplier: Supplier, status: int = 20
 
 @supplier_required
 def checklist(request: HttpRequest) -> HttpResponse:
-    return _render_checklist(request, selectors.supplier_for_user(request.user))
+    return _render_checklist(request, selectors.get_supplier_for_user(request.user))
 
 
 @require_POST
 @supplier_admin_required
 def profile_save(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     form = ProfileForm(request.POST)
     if form.is_valid():
         try:
@@ -119,7 +119,7 @@ def profile_save(request: HttpRequest) -> HttpResponse:
 @require_POST
 @supplier_admin_required
 def contact_add(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     form = ContactForm(request.POST)
     if form.is_valid():
         try:
@@ -137,7 +137,7 @@ def contact_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 @supplier_admin_required
 def contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     contact = selectors.get_contact_for_supplier(supplier=supplier, pk=pk)
     try:
         services.supplier_contact_remove(actor=request.user, contact=contact)
@@ -149,7 +149,7 @@ def contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @supplier_admin_required
 def location_add(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     form = LocationForm(request.POST)
     if form.is_valid():
         try:
@@ -167,7 +167,7 @@ def location_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 @supplier_admin_required
 def location_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     location = selectors.get_location_for_supplier(supplier=supplier, pk=pk)
     try:
         services.ship_from_location_remove(actor=request.user, location=location)
@@ -179,7 +179,7 @@ def location_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @supplier_admin_required
 def document_upload(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -201,7 +201,7 @@ def document_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 @supplier_admin_required
 def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     document = selectors.get_document_for_supplier(supplier=supplier, pk=pk)
     try:
         services.supplier_document_remove(actor=request.user, document=document)
@@ -212,8 +212,8 @@ def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @supplier_required
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
+    supplier = selectors.get_supplier_for_user(request.user)
     document = selectors.get_document_for_supplier(supplier=supplier, pk=pk)
     return document_file_response(document)
 
@@ -231,7 +231,7 @@ def document_file_response(document) -> FileResponse:
 @require_POST
 @supplier_admin_required
 def submit(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     try:
         services.onboarding_submit(actor=request.user, supplier=supplier)
     except DomainError as error:

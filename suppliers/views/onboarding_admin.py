@@ -4,7 +4,7 @@ active suppliers. Buyers see suppliers flagged for expired documents."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -199,7 +199,7 @@ def document_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @admin_required
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
     return document_file_response(selectors.get_document(pk=pk))
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from portal.access import buyer_required, supplier_required
+from portal.access import HtmxHttpRequest, buyer_required, supplier_required
 from suppliers import selectors
 from suppliers.models import PurchaseOrder
 from suppliers.views.purchase_order_detail import render_detail, render_supplier_detail
@@ -68,7 +68,7 @@ def _label_rows(page) -> None:
         )
 
 
-def _render_list(request: HttpRequest, context: dict) -> HttpResponse:
+def _render_list(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     _label_rows(context["page"])
     template = "suppliers/po_list.html"
     if request.htmx and request.htmx.target == "po-results":
@@ -77,8 +77,8 @@ def _render_list(request: HttpRequest, context: dict) -> HttpResponse:
 
 
 @supplier_required
-def supplier_po_list(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+def supplier_po_list(request: HtmxHttpRequest) -> HttpResponse:
+    supplier = selectors.get_supplier_for_user(request.user)
     filters = _list_filters(request)
     queryset = selectors.purchase_orders_for_supplier(supplier=supplier, **filters).only(
         *_LIST_COLUMNS
@@ -112,7 +112,7 @@ def supplier_po_list(request: HttpRequest) -> HttpResponse:
 
 
 @buyer_required
-def buyer_po_list(request: HttpRequest) -> HttpResponse:
+def buyer_po_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = _list_filters(request)
     supplier_code = request.GET.get("supplier", "").strip()
     queryset = selectors.purchase_orders_for_buyer(supplier_code=supplier_code, **filters).only(
@@ -132,7 +132,7 @@ def buyer_po_list(request: HttpRequest) -> HttpResponse:
 @supplier_required
 def supplier_po_detail(request: HttpRequest, number: str) -> HttpResponse:
     purchase_order = selectors.get_purchase_order_for_supplier(
-        supplier=selectors.supplier_for_user(request.user), number=number
+        supplier=selectors.get_supplier_for_user(request.user), number=number
     )
     return render_supplier_detail(request, purchase_order)
 

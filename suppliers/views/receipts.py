@@ -3,6 +3,8 @@ received vs expected delivery; receiving exceptions), and the supplier's own rec
 variances (cases on their ASNs only)."""
 
 import datetime
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -32,7 +34,17 @@ def _days_late(first_received: datetime.datetime, expected: datetime.date) -> in
     return (timezone.localtime(first_received).date() - expected).days
 
 
-def schedule_variance(*, days: int = 90, bucket: str = "") -> tuple[list[dict], list]:
+@dataclass(frozen=True)
+class ReceivedShipment:
+    """A received ASN with how many days after its expected delivery it first arrived."""
+
+    shipment: Shipment
+    days_late: int
+
+
+def schedule_variance(
+    *, days: int = 90, bucket: str = ""
+) -> tuple[list[dict[str, Any]], list[ReceivedShipment]]:
     """Counts of received ASNs per lateness bucket (first receipt vs expected delivery)
     over the last `days`, and the ASNs of `bucket` when one is asked for. Two queries."""
     since = timezone.now() - datetime.timedelta(days=days)
@@ -43,14 +55,13 @@ def schedule_variance(*, days: int = 90, bucket: str = "") -> tuple[list[dict], 
         .order_by("-first_received")
     )
     counts = dict.fromkeys((key for key, *_ in SCHEDULE_BUCKETS), 0)
-    members: dict[str, list] = {key: [] for key, *_ in SCHEDULE_BUCKETS}
+    members: dict[str, list[ReceivedShipment]] = {key: [] for key, *_ in SCHEDULE_BUCKETS}
     for shipment in rows:
         late = _days_late(shipment.first_received, shipment.expected_delivery)
-        shipment.days_late = late
         for key, _label, low, high in SCHEDULE_BUCKETS:
             if (low is None or late >= low) and (high is None or late <= high):
                 counts[key] += 1
-                members[key].append(shipment)
+                members[key].append(ReceivedShipment(shipment=shipment, days_late=late))
                 break
     summary = [
         {"key": key, "label": label, "count": counts[key]}
@@ -100,7 +111,7 @@ def receipt_upload(request: HttpRequest) -> HttpResponse:
 @supplier_required
 def supplier_receiving_variances(request: HttpRequest) -> HttpResponse:
     """The supplier's receiving variances: cases on its own ASNs, nobody else's."""
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     show = request.GET.get("show", "open")
     cases = exception_cases_for_supplier(supplier_code=supplier.code, active_only=show != "all")
     page = Paginator(cases, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -1,6 +1,8 @@
 """Supplier pages for ASNs: list, create ("ship everything open"), edit, submit, cancel,
 report milestones, and bulk upload. Another supplier's ASN is a 404."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -13,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from portal.access import supplier_required
+from portal.access import HtmxHttpRequest, supplier_required
 from suppliers import selectors, services
 from suppliers.forms.shipping import (
     AsnCreateForm,
@@ -25,13 +27,13 @@ from suppliers.forms.shipping import (
     add_domain_error,
     plain,
 )
-from suppliers.models import PurchaseOrderLine, Shipment, SupplierItem
+from suppliers.models import PurchaseOrderLine, Shipment, Supplier, SupplierItem
 from suppliers.resources.shipping import AsnResource, run_upload
 from suppliers.services.shipments import line_label
 
 
-def _supplier(request: HttpRequest):
-    return selectors.supplier_for_user(request.user)
+def _supplier(request: HttpRequest) -> Supplier:
+    return selectors.get_supplier_for_user(request.user)
 
 
 def _detail_url(shipment: Shipment) -> str:
@@ -39,7 +41,7 @@ def _detail_url(shipment: Shipment) -> str:
 
 
 @supplier_required
-def asn_list(request: HttpRequest) -> HttpResponse:
+def asn_list(request: HtmxHttpRequest) -> HttpResponse:
     supplier = _supplier(request)
     status = request.GET.get("status", "")
     if status not in Shipment.Status.values:
@@ -63,7 +65,7 @@ def asn_list(request: HttpRequest) -> HttpResponse:
 def asn_new(request: HttpRequest) -> HttpResponse:
     supplier = _supplier(request)
     purchase_orders = selectors.shippable_purchase_orders(supplier=supplier)
-    initial = {"ship_date": timezone.localdate()}
+    initial: dict[str, Any] = {"ship_date": timezone.localdate()}
     preselected = request.GET.getlist("po")
     if preselected:
         initial["purchase_orders"] = list(purchase_orders.filter(number__in=preselected))
@@ -113,7 +115,7 @@ def _line_forms(request: HttpRequest, shipment: Shipment) -> list[AsnLineForm]:
         if extra is not None and extra.pk != po_line.uom_id:
             units.append(extra)
         existing = current.get(po_line.pk)
-        initial = {"uom": str(po_line.uom_id)}
+        initial: dict[str, Any] = {"uom": str(po_line.uom_id)}
         if existing is not None:
             initial = {
                 "quantity": plain(existing.quantity),
@@ -254,7 +256,7 @@ def asn_cancel(request: HttpRequest, asn_number: str) -> HttpResponse:
 
 @require_POST
 @supplier_required
-def asn_milestone(request: HttpRequest, asn_number: str) -> HttpResponse:
+def asn_milestone(request: HtmxHttpRequest, asn_number: str) -> HttpResponse:
     shipment = selectors.get_shipment_for_supplier(
         supplier=_supplier(request), asn_number=asn_number
     )

@@ -32,7 +32,7 @@ def _render(request: HttpRequest, supplier, form: InvitationForm, status: int = 
 
 @supplier_admin_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    supplier = selectors.supplier_for_user(request.user)
+    supplier = selectors.get_supplier_for_user(request.user)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -53,7 +53,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 def _membership(request: HttpRequest, pk: int):
     return selectors.get_membership_for_supplier(
-        supplier=selectors.supplier_for_user(request.user), pk=pk
+        supplier=selectors.get_supplier_for_user(request.user), pk=pk
     )
 
 
@@ -107,7 +107,7 @@ def user_set_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _invitation(request: HttpRequest, pk: int):
     return selectors.get_invitation_for_supplier(
-        supplier=selectors.supplier_for_user(request.user), pk=pk
+        supplier=selectors.get_supplier_for_user(request.user), pk=pk
     )
 
 

@@ -72,7 +72,7 @@ def test_connector_list_shows_health_in_a_constant_number_of_queries(client, ope
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("integrations:connector_list"))
     assert len(many) == len(few)
-    erp_row = next(c for c in response.context["connectors"] if c.name == "erp")
+    erp_row = next(h for h in response.context["connectors"] if h.connector.name == "erp")
     assert (erp_row.backlog, erp_row.dead_count, erp_row.circuit_state) == (1, 1, "closed")
     assert erp_row.failure_rate == 0.0
     assert erp_row.last_success_at is not None

@@ -31,7 +31,7 @@ RESPONSE_LIMIT = 2000
 _ids = itertools.count(1)
 
 
-def _decode_object(obj: dict) -> Any:
+def _decode_object(obj: dict[str, Any]) -> Any:
     kind = obj.get("__class__")
     if kind == "Decimal":
         return Decimal(obj["decimal"])
@@ -135,7 +135,7 @@ class TrytonClient:
         self.timeout = timeout
         self.language = language
         self._session: str | None = None
-        self._context: dict = {}
+        self._context: dict[str, Any] = {}
         self._conn: http.client.HTTPConnection | None = None
 
     # --- transport -----------------------------------------------------------------
@@ -155,7 +155,7 @@ class TrytonClient:
             self._conn.close()
             self._conn = None
 
-    def _post(self, method: str, params: list, *, auth: bool) -> tuple[int, bytes]:
+    def _post(self, method: str, params: list[Any], *, auth: bool) -> tuple[int, bytes]:
         body = dumps({"id": next(_ids), "method": method, "params": params})
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if auth and self._session:
@@ -267,11 +267,11 @@ class TrytonClient:
             k: v for k, v in preferences.items() if k in {"company", "language", "employee"}
         }
 
-    def _call(self, method: str, params: list) -> Any:
+    def _call(self, method: str, params: list[Any]) -> Any:
         status, raw = self._post(method, params, auth=True)
         return self._answer(method, status, raw)
 
-    def call(self, method: str, *args: Any, context: dict | None = None) -> Any:
+    def call(self, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:
         """Call `method` with `args` and the session context (plus `context`)."""
         if self._session is None:
             self.login()
@@ -287,34 +287,42 @@ class TrytonClient:
 
     # --- model helpers -------------------------------------------------------------
 
-    def model(self, model: str, method: str, *args: Any, context: dict | None = None) -> Any:
+    def model(
+        self, model: str, method: str, *args: Any, context: dict[str, Any] | None = None
+    ) -> Any:
         return self.call(f"model.{model}.{method}", *args, context=context)
 
     def search_read(
         self,
         model: str,
-        domain: list,
+        domain: list[Any],
         fields: list[str],
         *,
-        order: list | None = None,
+        order: list[Any] | None = None,
         limit: int | None = None,
-        context: dict | None = None,
-    ) -> list[dict]:
-        return self.model(model, "search_read", domain, 0, limit, order, fields, context=context)
+        context: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.model(
+            model, "search_read", domain, 0, limit, order, fields, context=context
+        )
+        return rows
 
-    def read(self, model: str, ids: list[int], fields: list[str], **kw) -> list[dict]:
+    def read(
+        self, model: str, ids: list[int], fields: list[str], **kw: Any
+    ) -> list[dict[str, Any]]:
         if not ids:
             return []
         rows = self.model(model, "read", ids, fields, **kw)
         by_id = {row["id"]: row for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    def write(self, model: str, ids: list[int], values: dict) -> None:
+    def write(self, model: str, ids: list[int], values: dict[str, Any]) -> None:
         if ids:
             self.model(model, "write", ids, values)
 
-    def create(self, model: str, values: list[dict]) -> list[int]:
-        return self.model(model, "create", values)
+    def create(self, model: str, values: list[dict[str, Any]]) -> list[int]:
+        ids: list[int] = self.model(model, "create", values)
+        return ids
 
 
 _local = threading.local()

@@ -70,7 +70,7 @@ class TrytonConnector(BaseConnector):
     REQUIRED = ("url", "database", "username", "password_env")
 
     @classmethod
-    def config_errors(cls, config: dict) -> list[str]:
+    def config_errors(cls, config: dict[str, Any]) -> list[str]:
         return [
             f"config needs {key!r} (see integrations/connectors/tryton/connector.py)"
             for key in cls.REQUIRED
@@ -94,7 +94,8 @@ class TrytonConnector(BaseConnector):
 
     @property
     def prefix(self) -> str:
-        return self.config.get("number_prefix", "")
+        prefix: str = self.config.get("number_prefix", "")
+        return prefix
 
     @property
     def uom_map(self) -> dict[str, str]:
@@ -112,7 +113,7 @@ class TrytonConnector(BaseConnector):
             )
         return po_number[len(self.prefix) :]
 
-    def _purchase(self, po_number: str, fields: list[str]) -> dict:
+    def _purchase(self, po_number: str, fields: list[str]) -> dict[str, Any]:
         number = self.tryton_number(po_number)
         rows = self.client.search_read(
             "purchase.purchase", [("number", "=", number)], ["id", "number", *fields], limit=1
@@ -124,15 +125,17 @@ class TrytonConnector(BaseConnector):
             )
         return rows[0]
 
-    def _ordered_lines(self, line_ids: list[int], fields: list[str]) -> dict[int, dict]:
+    def _ordered_lines(self, line_ids: list[int], fields: list[str]) -> dict[int, dict[str, Any]]:
         """line_no → purchase.line, line_no being the position among lines of type 'line'
         in the order Tryton lists `purchase.lines`."""
         rows = self.client.read("purchase.line", line_ids, ["type", *fields])
         goods = [row for row in rows if row["type"] == "line"]
         return {position: row for position, row in enumerate(goods, 1)}
 
-    def _pending_moves(self, line_id: int, *, shipment_id: int | None = None) -> list[dict]:
-        domain: list = [
+    def _pending_moves(
+        self, line_id: int, *, shipment_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        domain: list[Any] = [
             ("origin", "=", f"purchase.line,{line_id}"),
             ("state", "in", PENDING_MOVE_STATES),
         ]
@@ -155,7 +158,7 @@ class TrytonConnector(BaseConnector):
 
     # --- outbound ------------------------------------------------------------------
 
-    def send(self, envelope: dict, body: bytes) -> SendResult:
+    def send(self, envelope: dict[str, Any], body: bytes) -> SendResult:
         event_type = envelope["type"]
         data = envelope["data"]
         if event_type in ACK_EVENTS:
@@ -175,7 +178,7 @@ class TrytonConnector(BaseConnector):
             },
         )
 
-    def push_acknowledgment(self, event_type: str, data: dict, *, event_id: str) -> str:
+    def push_acknowledgment(self, event_type: str, data: dict[str, Any], *, event_id: str) -> str:
         client = self.client
         purchase = self._purchase(data["number"], ["lines", "comment", "reference", "state"])
         marker = f"[portal {event_id}]"
@@ -211,7 +214,7 @@ class TrytonConnector(BaseConnector):
             f"; {len(notes)} note(s)" if notes else ""
         )
 
-    def _confirm_line(self, line: dict, ack_line: dict) -> list[str]:
+    def _confirm_line(self, line: dict[str, Any], ack_line: dict[str, Any]) -> list[str]:
         """Write one confirmed line back: the date onto its pending moves, a lower quantity
         as a shrunk move plus a cancelled, ignored remainder."""
         client = self.client
@@ -251,7 +254,7 @@ class TrytonConnector(BaseConnector):
             cut -= take
         return []
 
-    def _find_shipment(self, party_id: int, asn_number: str) -> dict | None:
+    def _find_shipment(self, party_id: int, asn_number: str) -> dict[str, Any] | None:
         rows = self.client.search_read(
             "stock.shipment.in",
             [
@@ -266,20 +269,20 @@ class TrytonConnector(BaseConnector):
         return rows[0] if rows else None
 
     @staticmethod
-    def shipment_reference(data: dict) -> str:
+    def shipment_reference(data: dict[str, Any]) -> str:
         return " ".join(
             part
             for part in (data["asn_number"], data.get("carrier"), data.get("tracking_number"))
             if part
         )
 
-    def push_asn(self, data: dict, *, aggregate_id: str) -> str:
+    def push_asn(self, data: dict[str, Any], *, aggregate_id: str) -> str:
         """Create or bring up to date the draft supplier shipment of a submitted ASN."""
         client = self.client
         lines = data.get("lines") or []
         if not lines:
             raise ConnectorError(f"ASN {aggregate_id} has no lines.", permanent=True)
-        purchases: dict[str, dict] = {}
+        purchases: dict[str, dict[str, Any]] = {}
         for number in sorted({line["po_number"] for line in lines}):
             purchases[number] = self._purchase(number, ["lines", "party", "warehouse"])
         parties = {p["party"] for p in purchases.values()}
@@ -323,7 +326,7 @@ class TrytonConnector(BaseConnector):
             shipment_id = shipment["id"]
             client.write("stock.shipment.in", [shipment_id], values)
         # Match each ASN line to a pending move of its purchase line.
-        wanted: dict[int, dict] = {}
+        wanted: dict[int, dict[str, Any]] = {}
         for asn_line in lines:
             purchase = purchases[asn_line["po_number"]]
             ordered = self._ordered_lines(purchase["lines"], ["product.code"])
@@ -350,7 +353,7 @@ class TrytonConnector(BaseConnector):
             }
         current = set(shipment["incoming_moves"]) if shipment else set()
         stale = sorted(current - set(wanted))
-        operations: list = []
+        operations: list[Any] = []
         if stale:
             operations.append(("remove", stale))
         for move_id, move_values in wanted.items():
@@ -362,7 +365,7 @@ class TrytonConnector(BaseConnector):
             client.write("stock.shipment.in", [shipment_id], {"incoming_moves": operations})
         return f"draft shipment {shipment_id} with {len(wanted)} move(s)"
 
-    def cancel_asn(self, data: dict, *, aggregate_id: str) -> str:
+    def cancel_asn(self, data: dict[str, Any], *, aggregate_id: str) -> str:
         client = self.client
         _supplier_code, _, asn_number = aggregate_id.partition(":")
         asn_number = data.get("asn_number") or asn_number
@@ -400,10 +403,10 @@ class TrytonConnector(BaseConnector):
 
     def fetch_purchases(
         self, *, states: tuple[str, ...] = PURCHASE_STATES, since: datetime.datetime | None = None
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """Confirmed (and later) purchases as canonical dicts, oldest first."""
         client = self.client
-        domain: list = [("state", "in", list(states))]
+        domain: list[Any] = [("state", "in", list(states))]
         if since is not None:
             domain.append(["OR", ("write_date", ">=", since), ("create_date", ">=", since)])
         purchases = client.search_read(
@@ -463,11 +466,11 @@ class TrytonConnector(BaseConnector):
             )
         return result
 
-    def fetch_receipts(self, *, since: datetime.datetime | None = None) -> list[dict]:
+    def fetch_receipts(self, *, since: datetime.datetime | None = None) -> list[dict[str, Any]]:
         """Supplier shipments received (or done) in Tryton, with what arrived per purchase
         line, as canonical dicts."""
         client = self.client
-        domain: list = [("state", "in", ["received", "done"]), ("reference", "!=", None)]
+        domain: list[Any] = [("state", "in", ["received", "done"]), ("reference", "!=", None)]
         if since is not None:
             domain.append(("write_date", ">=", since))
         shipments = client.search_read(
@@ -550,7 +553,7 @@ class TrytonConnector(BaseConnector):
         warehouses: list[str],
         products: list[str] | None = None,
         on: datetime.date | None = None,
-    ) -> list[dict]:
+    ) -> list[dict[str, Any]]:
         """On-hand quantity per product × warehouse (the warehouse's storage, Tryton's own
         `product.product.quantity` computed with the `locations` context)."""
         client = self.client
@@ -559,7 +562,7 @@ class TrytonConnector(BaseConnector):
             [("type", "=", "warehouse"), ("code", "in", warehouses)],
             ["id", "code"],
         )
-        product_domain: list = [("type", "=", "goods")]
+        product_domain: list[Any] = [("type", "=", "goods")]
         if products is not None:
             product_domain.append(("code", "in", products))
         result = []

@@ -44,8 +44,8 @@ class Command(BaseCommand):
         )
         for kind, count in sorted(result.error_counts.items()):
             self.stdout.write(f"  rejected {kind}: {count}")
-        for error in snapshot.errors[:20]:
-            self.stdout.write(f"  line {error['line']}: {error['kind']} ({error['sku']})")
+        for row in snapshot.errors[:20]:
+            self.stdout.write(f"  line {row['line']}: {row['kind']} ({row['sku']})")
         if errors:
             with open(errors, "w", newline="") as stream:
                 stream.write(error_report_csv(snapshot))

@@ -18,8 +18,11 @@ from inventory.models import Item, ItemClassTolerance, StockMovement, UomConvers
 from inventory.services import reconciliation, stock_movement_record
 from inventory.services.snapshots import snapshot_ingest
 
+# One line of a demo stock file: (sku, uom code, quantity).
+Row = tuple[str, str, Decimal | int]
 
-def _csv(rows: list[tuple]) -> io.BytesIO:
+
+def _csv(rows: list[Row]) -> io.BytesIO:
     body = "sku,uom,quantity\n" + "".join(f"{s},{u},{q}\n" for s, u, q in rows)
     return io.BytesIO(body.encode())
 
@@ -48,7 +51,9 @@ class Command(BaseCommand):
         now = timezone.now().replace(microsecond=0)
         erp_at, wms_at = now - datetime.timedelta(hours=3), now - datetime.timedelta(hours=1)
         for warehouse in Warehouse.objects.filter(is_active=True).order_by("code"):
-            erp_rows, wms_rows, in_flight = [], [], []
+            erp_rows: list[Row] = []
+            wms_rows: list[Row] = []
+            in_flight: list[tuple[Item, int]] = []
             for item in catalogue:
                 uom = item.base_uom.code
                 places = item.base_uom.decimal_places
@@ -68,7 +73,7 @@ class Command(BaseCommand):
                 elif roll < 0.056:
                     off = rng.choice([-1, 1]) * rng.randint(1, 25)  # ±1 is within tolerance
                     erp_rows.append((item.sku, uom, qty))
-                    wms_rows.append((item.sku, uom, max(qty + off, 0)))
+                    wms_rows.append((item.sku, uom, max(qty + off, Decimal(0))))
                 elif roll < 0.066:
                     received = rng.randint(5, 60)
                     erp_rows.append((item.sku, uom, qty))

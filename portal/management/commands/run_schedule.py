@@ -22,7 +22,7 @@ def _interval(entry: dict) -> float:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, every):
-        return value.run_every.total_seconds()
+        return float(value.seconds)
     raise CommandError(
         f"Task {entry['task']}: only fixed intervals can run here, not {value!r}; "
         "use Celery beat for it."

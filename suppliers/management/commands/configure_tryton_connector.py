@@ -9,6 +9,7 @@ confirmed purchase per supplier.
 
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -21,14 +22,14 @@ EVENT_TYPES = ["purchase_order.acknowledged", "purchase_order.change_decided", "
 TRYTON_UNITS = {"EA": "u", "KG": "kg"}
 
 
-def demo_spec(*, suppliers: int = 2, items_per_supplier: int = 3) -> dict:
+def demo_spec(*, suppliers: int = 2, items_per_supplier: int = 3) -> dict[str, Any]:
     warehouses = list(Warehouse.objects.order_by("code")[:3])
     chosen = list(
         Supplier.objects.filter(
             status=Supplier.Status.ACTIVE, erp_vendor_id__isnull=False
         ).order_by("code")[:suppliers]
     )
-    spec = {
+    spec: dict[str, Any] = {
         "company": {"name": "Demo Distribution Inc.", "currency": "USD"},
         "warehouses": [{"code": w.code, "name": w.name} for w in warehouses],
         "suppliers": [{"code": s.erp_vendor_id, "name": s.name} for s in chosen],
