@@ -128,6 +128,10 @@ class AcknowledgmentLine(models.Model):
     proposed_date = models.DateField(null=True, blank=True)
     proposed_price = models.DecimalField(max_digits=18, decimal_places=4)
 
+    # Not a column: the schedule of a line built in this transaction, which
+    # `services.acknowledgments.save_lines` stores with it (stored lines: `schedule_lines`).
+    new_schedule: list["ScheduleLine"]
+
     class Meta:
         ordering = ["acknowledgment_id", "po_line__line_no"]
         constraints = [

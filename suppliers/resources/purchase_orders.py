@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 from django.db import transaction
 from import_export import exceptions, fields, resources
-from import_export.results import RowResult
+from import_export.results import Result, RowResult
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -29,6 +29,7 @@ from inventory.resources.items import (
     unit_of_measure_widget,
     warehouse_widget,
 )
+from portal.access import Actor
 from suppliers import services
 from suppliers.models import PurchaseOrder
 from suppliers.resources.supplier_items import supplier_widget
@@ -205,7 +206,7 @@ class PurchaseOrderResource(resources.Resource):
                         f"{first.number}; every row of a purchase order must agree.",
                     )
 
-    def _submit(self, order: _PurchaseOrderRows, *, actor) -> None:
+    def _submit(self, order: _PurchaseOrderRows, *, actor: Actor) -> None:
         """Create the PO through the service, or find out every line it refuses.
 
         The service stops at its first DomainError. To report every bad line, the line it
@@ -237,7 +238,7 @@ class PurchaseOrderResource(resources.Resource):
                 return
             except DomainError as error:
                 column = _SERVICE_FIELD_COLUMNS.get(error.field or "", error.field)
-                if column not in self.fields:
+                if column is None or column not in self.fields:
                     column = NON_FIELD_ERRORS
                 culprits = [
                     row
@@ -253,7 +254,14 @@ class PurchaseOrderResource(resources.Resource):
                     row.add_error(column, error.message)
                     pending.remove(row)
 
-    def _record_rows(self, result, rows, orders, raise_errors, collect_failed_rows) -> None:
+    def _record_rows(
+        self,
+        result: Result,
+        rows: list[_Row],
+        orders: list[_PurchaseOrderRows],
+        raise_errors: bool,
+        collect_failed_rows: bool,
+    ) -> None:
         order_of = {id(row): order for order in orders for row in order.rows}
         if collect_failed_rows:
             result.add_dataset_headers(result.diff_headers)
@@ -278,6 +286,9 @@ class PurchaseOrderResource(resources.Resource):
                         row_result.validation_error, number=row.number, row=row.values
                     )
             else:
+                # A row without errors belongs to a PO the service created: the rows of
+                # the others were given an error above (a blank po_number is one too).
+                assert order is not None and order.purchase_order is not None
                 row_result.import_type = RowResult.IMPORT_TYPE_NEW
                 row_result.add_instance_info(order.purchase_order)
                 row_result.instance = order.purchase_order

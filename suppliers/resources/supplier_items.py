@@ -1,6 +1,7 @@
 """Bulk loading of supplier items through django-import-export: master data, loaded row
 by row like items, each row saved by `services.supplier_item_upsert`."""
 
+from django.db import models
 from import_export import fields, resources
 
 from integrations.models import Channel
@@ -13,6 +14,7 @@ from inventory.resources.items import (
     item_widget,
     unit_of_measure_widget,
 )
+from portal.access import Actor
 from suppliers import services
 from suppliers.models import Supplier, SupplierItem
 
@@ -52,7 +54,8 @@ class SupplierItemResource(ServiceSaveMixin, ColumnErrorsMixin, resources.ModelR
     def get_display_name(cls) -> str:
         return "Supplier items (supplier, sku, supplier_sku, uom, lead_time_days)"
 
-    def save_through_service(self, instance: SupplierItem, *, actor) -> SupplierItem:
+    def save_through_service(self, instance: models.Model, *, actor: Actor) -> SupplierItem:
+        assert isinstance(instance, SupplierItem)  # Meta.model: import-export builds these
         supplier_item, _created = services.supplier_item_upsert(
             actor=actor,
             supplier=instance.supplier,

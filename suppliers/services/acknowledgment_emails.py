@@ -1,6 +1,8 @@
 """Emails about acknowledgments, sent after the transaction commits: a rolled-back change
 mails nobody, and a mail server outage cannot undo a committed acknowledgment."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
@@ -30,12 +32,15 @@ def buyer_recipients(purchase_order: PurchaseOrder) -> list[str]:
         .objects.filter(groups__name=Role.BUYER.value, is_active=True)
         .values_list("email", flat=True)
     )
-    if purchase_order.buyer_id and purchase_order.buyer.is_active:
-        emails.add(purchase_order.buyer.email)
+    buyer = purchase_order.buyer
+    if buyer is not None and buyer.is_active:
+        emails.add(buyer.email)
     return sorted(emails)
 
 
-def _send_on_commit(*, recipients: list[str], subject: str, template: str, context: dict) -> None:
+def _send_on_commit(
+    *, recipients: list[str], subject: str, template: str, context: dict[str, Any]
+) -> None:
     if not recipients:
         return
     body = render_to_string(template, {**context, "site_url": settings.PORTAL_SITE_URL})

@@ -15,6 +15,7 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from inventory.models import UnitOfMeasure
 from inventory.services import convert_quantity
+from portal.access import Actor, actor_user
 from suppliers.models import (
     Acknowledgment,
     AcknowledgmentLine,
@@ -34,7 +35,6 @@ from suppliers.services.acknowledgments import (
     lock_purchase_order,
     po_lines_for,
     save_lines,
-    user_or_none,
 )
 from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
 
@@ -99,7 +99,9 @@ def _to_po_uom(
         ) from None
 
 
-def _check_date(po_line: PurchaseOrderLine, date: datetime.date, today, field_name: str) -> None:
+def _check_date(
+    po_line: PurchaseOrderLine, date: datetime.date, today: datetime.date, field_name: str
+) -> None:
     if date < today:
         raise DomainError(
             f"Line {po_line.line_no}: {date:%Y-%m-%d} is in the past; promise today or later.",
@@ -236,7 +238,7 @@ def auto_accept_verdict(
 @transaction.atomic
 def purchase_order_propose_changes(
     *,
-    actor,
+    actor: Actor,
     purchase_order: PurchaseOrder,
     revision: int,
     lines: Sequence[LineProposalInput],
@@ -287,7 +289,7 @@ def purchase_order_propose_changes(
         status=Acknowledgment.Status.PENDING_REVIEW,
         comment=comment.strip(),
         channel=channel,
-        submitted_by=user_or_none(actor),
+        submitted_by=actor_user(actor),
         submitted_at=now,
     )
     save_lines(acknowledgment, ack_lines)

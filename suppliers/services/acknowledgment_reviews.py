@@ -9,6 +9,7 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
+from portal.access import Actor, actor_user
 from suppliers.models import Acknowledgment, AcknowledgmentLine, PurchaseOrder
 from suppliers.services import acknowledgment_emails as emails
 from suppliers.services.acknowledgments import (
@@ -56,7 +57,11 @@ def _lines(acknowledgment: Acknowledgment) -> list[AcknowledgmentLine]:
 
 @transaction.atomic
 def change_proposal_accept(
-    *, actor, acknowledgment: Acknowledgment, comment: str = "", channel: str = Channel.PORTAL
+    *,
+    actor: Actor,
+    acknowledgment: Acknowledgment,
+    comment: str = "",
+    channel: str = Channel.PORTAL,
 ) -> Acknowledgment:
     """Accept a supplier's proposal: the PO becomes a new revision with the proposed
     quantities, dates and prices confirmed on its lines; the supplier's users are told."""
@@ -75,7 +80,7 @@ def change_proposal_accept(
 
 @transaction.atomic
 def change_proposal_reject(
-    *, actor, acknowledgment: Acknowledgment, comment: str, channel: str = Channel.PORTAL
+    *, actor: Actor, acknowledgment: Acknowledgment, comment: str, channel: str = Channel.PORTAL
 ) -> Acknowledgment:
     """Reject a supplier's proposal with a comment. The PO returns to awaiting
     acknowledgment on the same revision, with a fresh SLA, so the supplier can propose
@@ -88,7 +93,7 @@ def change_proposal_reject(
         )
     acknowledgment, purchase_order = _lock_pending(acknowledgment)
     now = timezone.now()
-    acknowledgment.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    acknowledgment.decided_by = actor_user(actor)
     acknowledgment.decided_at = now
     acknowledgment.decision_comment = comment
     ACKNOWLEDGMENT_LIFECYCLE.move(
@@ -131,7 +136,7 @@ def change_proposal_reject(
 @transaction.atomic
 def purchase_order_send_reminder(
     *,
-    actor,
+    actor: Actor,
     purchase_order: PurchaseOrder,
     channel: str = Channel.PORTAL,
     now: datetime.datetime | None = None,

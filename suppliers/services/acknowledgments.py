@@ -7,12 +7,15 @@ a second tab yields one acknowledgment; the partial unique constraint on
 (purchase_order, revision) is the database's backstop.
 """
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from portal.access import Actor, actor_user
 from suppliers.models import (
     Acknowledgment,
     AcknowledgmentLine,
@@ -126,7 +129,7 @@ def check_can_acknowledge(purchase_order: PurchaseOrder, revision: int) -> None:
         )
 
 
-def create_acknowledgment(**fields) -> Acknowledgment:
+def create_acknowledgment(**fields: Any) -> Acknowledgment:
     ACKNOWLEDGMENT_LIFECYCLE.check_created(fields["status"])
     # A savepoint, so that losing the race to the unique constraint leaves the outer
     # transaction usable on PostgreSQL and the caller gets a DomainError, not a 500.
@@ -141,7 +144,7 @@ def create_acknowledgment(**fields) -> Acknowledgment:
         ) from None
 
 
-def line_snapshot(line: PurchaseOrderLine) -> dict:
+def line_snapshot(line: PurchaseOrderLine) -> dict[str, Any]:
     return {
         "line_no": line.line_no,
         "confirmed_qty": line.confirmed_qty,
@@ -150,7 +153,9 @@ def line_snapshot(line: PurchaseOrderLine) -> dict:
     }
 
 
-def acknowledgment_data(acknowledgment: Acknowledgment, lines: list[AcknowledgmentLine]) -> dict:
+def acknowledgment_data(
+    acknowledgment: Acknowledgment, lines: list[AcknowledgmentLine]
+) -> dict[str, Any]:
     """The event payload of an acknowledgment: what a connector needs to update the ERP."""
     purchase_order = acknowledgment.purchase_order
     return {
@@ -187,7 +192,7 @@ def _schedule_of(ack_line: AcknowledgmentLine) -> list[ScheduleLine]:
     return list(ack_line.schedule_lines.all())
 
 
-def _confirm_lines(lines: list[AcknowledgmentLine]) -> list[dict]:
+def _confirm_lines(lines: list[AcknowledgmentLine]) -> list[dict[str, Any]]:
     """Write the acknowledged quantity, date and price onto the PO lines (ordered values
     stay as issued); returns the before-snapshots for the audit entry."""
     before = []
@@ -254,7 +259,7 @@ def apply_accepted_proposal(
     acknowledgment: Acknowledgment,
     purchase_order: PurchaseOrder,
     lines: list[AcknowledgmentLine],
-    actor,
+    actor: Actor,
     channel: str,
     comment: str,
     status: str,
@@ -269,7 +274,7 @@ def apply_accepted_proposal(
         if status == Acknowledgment.Status.AUTO_ACCEPTED
         else "change_accepted"
     )
-    acknowledgment.decided_by = user_or_none(actor)
+    acknowledgment.decided_by = actor_user(actor)
     acknowledgment.decided_at = timezone.now()
     acknowledgment.decision_comment = comment
     acknowledgment.resulting_revision = purchase_order.revision
@@ -315,7 +320,7 @@ def apply_accepted_proposal(
 @transaction.atomic
 def purchase_order_accept(
     *,
-    actor,
+    actor: Actor,
     purchase_order: PurchaseOrder,
     revision: int,
     comment: str = "",
@@ -333,7 +338,7 @@ def purchase_order_accept(
         status=Acknowledgment.Status.RECORDED,
         comment=comment.strip(),
         channel=channel,
-        submitted_by=user_or_none(actor),
+        submitted_by=actor_user(actor),
         submitted_at=now,
     )
     lines = [accepted_as_ordered(po_line) for po_line in po_lines_for(purchase_order)]
@@ -356,7 +361,7 @@ def purchase_order_accept(
 @transaction.atomic
 def purchase_order_reject(
     *,
-    actor,
+    actor: Actor,
     purchase_order: PurchaseOrder,
     revision: int,
     reason_code: str,
@@ -378,7 +383,7 @@ def purchase_order_reject(
         reason_code=reason_code,
         comment=comment,
         channel=channel,
-        submitted_by=user_or_none(actor),
+        submitted_by=actor_user(actor),
         submitted_at=timezone.now(),
     )
     PURCHASE_ORDER_LIFECYCLE.move(
@@ -403,7 +408,3 @@ def check_reason_code(reason_code: str, *, line: int | None) -> None:
             field="reason_code",
             line=line,
         )
-
-
-def user_or_none(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None

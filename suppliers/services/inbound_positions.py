@@ -21,13 +21,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.errors import DomainError
 from inventory.models import Item, StockPosition, UnitOfMeasure
 from inventory.services import conversion_ratios_to_base, convert_quantity
+from portal.access import Actor
 from suppliers.models import AsnLine, PurchaseOrder, PurchaseOrderLine, ReceiptLine, Shipment
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def inbound_positions_refresh_for(*, pairs: Pairs) -> int:
     return len(created | {(p.item_id, p.warehouse_id) for p in changed})
 
 
-def inbound_positions_refresh(*, actor=None) -> int:
+def inbound_positions_refresh(*, actor: Actor = None) -> int:
     """Recompute every position's inbound figures from the documents: the backstop that
     keeps positions right whatever path changed a document. Returns the number of
     positions created or changed.
@@ -136,7 +137,9 @@ def _ensure_positions(pairs: Pairs) -> Pairs:
     return set(missing)
 
 
-def _locked(positions, *, skip_locked: bool = False) -> dict[tuple[int, int], StockPosition]:
+def _locked(
+    positions: QuerySet[StockPosition], *, skip_locked: bool = False
+) -> dict[tuple[int, int], StockPosition]:
     # Always in (item, warehouse) order, whoever locks: no deadlocks between services.
     rows = positions.select_for_update(skip_locked=skip_locked).order_by("item_id", "warehouse_id")
     return {(p.item_id, p.warehouse_id): p for p in rows}
@@ -210,7 +213,7 @@ def _totals(pairs: Pairs | None) -> Totals:
     return {key: (open_qty, moving_qty) for key, (open_qty, moving_qty) in sums.items()}
 
 
-def _write(positions: dict[tuple[int, int], StockPosition], totals: Totals) -> list:
+def _write(positions: dict[tuple[int, int], StockPosition], totals: Totals) -> list[StockPosition]:
     """Set each (locked) position to its totals, zero when it has none; one UPDATE for
     the ones that changed."""
     now = timezone.now()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +16,7 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record, publish
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from portal.access import Actor
 from suppliers.models import Invoice, InvoiceLine, PurchaseOrder, PurchaseOrderLine, Supplier
 
 # The creation: `invoice_record` writes its audit entry and publishes its event.
@@ -45,7 +45,7 @@ class InvoiceLineInput:
 @transaction.atomic
 def invoice_record(
     *,
-    actor: Any,
+    actor: Actor,
     supplier: Supplier,
     purchase_order: PurchaseOrder,
     number: str,

@@ -15,6 +15,7 @@ from django.db import transaction
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
+from portal.access import Actor
 from suppliers.models import (
     DocumentType,
     ShipFromLocation,
@@ -83,7 +84,7 @@ def notify_after_commit(recipients: list[str], subject: str, body: str) -> None:
 @transaction.atomic
 def supplier_contact_add(
     *,
-    actor: Any,
+    actor: Actor,
     supplier: Supplier,
     role: str,
     name: str,
@@ -118,7 +119,7 @@ def supplier_contact_add(
 
 @transaction.atomic
 def supplier_contact_remove(
-    *, actor: Any, contact: SupplierContact, channel: str = Channel.PORTAL
+    *, actor: Actor, contact: SupplierContact, channel: str = Channel.PORTAL
 ) -> None:
     require_editable(lock_supplier(contact.supplier))
     audit_record(
@@ -133,7 +134,7 @@ def supplier_contact_remove(
 
 @transaction.atomic
 def ship_from_location_add(
-    *, actor: Any, supplier: Supplier, data: dict[str, Any], channel: str = Channel.PORTAL
+    *, actor: Actor, supplier: Supplier, data: dict[str, Any], channel: str = Channel.PORTAL
 ) -> ShipFromLocation:
     supplier = lock_supplier(supplier)
     require_editable(supplier)
@@ -157,7 +158,7 @@ def ship_from_location_add(
 
 @transaction.atomic
 def ship_from_location_remove(
-    *, actor: Any, location: ShipFromLocation, channel: str = Channel.PORTAL
+    *, actor: Actor, location: ShipFromLocation, channel: str = Channel.PORTAL
 ) -> None:
     require_editable(lock_supplier(location.supplier))
     audit_record(

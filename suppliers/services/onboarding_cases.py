@@ -18,6 +18,7 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from portal.access import Actor, actor_user
 from suppliers.models import OnboardingComment, OnboardingSectionReview, Supplier, SupplierDocument
 from suppliers.models.onboarding import Section
 from suppliers.selectors.onboarding import onboarding_checklist
@@ -125,7 +126,7 @@ SECTION_REVIEW = Lifecycle(
 )
 
 
-def onboarding_start(*, actor: Any, supplier: Supplier, channel: str = Channel.PORTAL) -> bool:
+def onboarding_start(*, actor: Actor, supplier: Supplier, channel: str = Channel.PORTAL) -> bool:
     """Move an invited supplier on to onboarding (its first person has joined); a supplier
     already past invited stays where it is. Call it with the supplier locked. Returns
     whether the supplier moved."""
@@ -138,7 +139,9 @@ def onboarding_start(*, actor: Any, supplier: Supplier, channel: str = Channel.P
 
 
 @transaction.atomic
-def onboarding_submit(*, actor: Any, supplier: Supplier, channel: str = Channel.PORTAL) -> Supplier:
+def onboarding_submit(
+    *, actor: Actor, supplier: Supplier, channel: str = Channel.PORTAL
+) -> Supplier:
     """Send the completed checklist for review; every section must be complete."""
     supplier = lock_supplier(supplier)
     if supplier.status not in EDITABLE_STATUSES:
@@ -213,7 +216,7 @@ def _section_reviews(supplier: Supplier) -> dict[str, OnboardingSectionReview]:
 @transaction.atomic
 def onboarding_review(
     *,
-    actor: Any,
+    actor: Actor,
     supplier: Supplier,
     decisions: dict[str, tuple[bool, str]],
     channel: str = Channel.PORTAL,
@@ -239,7 +242,7 @@ def onboarding_review(
     for section, (approved, comment) in decisions.items():
         review = reviews[section]
         review.comment = comment.strip()
-        review.reviewed_by = actor
+        review.reviewed_by = actor_user(actor)
         review.reviewed_at = now
         SECTION_REVIEW.move(
             review,
@@ -251,7 +254,7 @@ def onboarding_review(
         )
         if review.comment:
             OnboardingComment.objects.create(
-                supplier=supplier, section=section, author=actor, body=review.comment
+                supplier=supplier, section=section, author=actor_user(actor), body=review.comment
             )
     if all(approved for approved, _ in decisions.values()):
         supplier.activated_at = now
@@ -290,7 +293,7 @@ def onboarding_review(
 
 @transaction.atomic
 def supplier_suspend(
-    *, actor: Any, supplier: Supplier, reason: str, channel: str = Channel.PORTAL
+    *, actor: Actor, supplier: Supplier, reason: str, channel: str = Channel.PORTAL
 ) -> Supplier:
     """Stop an active supplier's people from signing in (their data stays); the supplier
     admins are told why."""
@@ -309,7 +312,7 @@ def supplier_suspend(
 
 @transaction.atomic
 def supplier_reinstate(
-    *, actor: Any, supplier: Supplier, channel: str = Channel.PORTAL
+    *, actor: Actor, supplier: Supplier, channel: str = Channel.PORTAL
 ) -> Supplier:
     """Let a suspended supplier's people sign in again."""
     supplier = lock_supplier(supplier)

@@ -14,6 +14,7 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record, publish
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from portal.access import Actor, actor_user
 from suppliers.models import ProfileChange, Supplier, SupplierProfile
 from suppliers.models.onboarding import BANK_SECRET_FIELDS, PROFILE_FIELDS, mask_account_number
 from suppliers.services.onboarding import (
@@ -80,7 +81,7 @@ def _clean_profile_data(data: dict[str, Any], current: SupplierProfile) -> dict[
 
 @transaction.atomic
 def supplier_profile_save(
-    *, actor: Any, supplier: Supplier, data: dict[str, Any], channel: str = Channel.PORTAL
+    *, actor: Actor, supplier: Supplier, data: dict[str, Any], channel: str = Channel.PORTAL
 ) -> ProfileChange | None:
     """Save the company profile. During onboarding it takes effect at once (the review
     covers it); for an active supplier it becomes a pending ProfileChange, returned."""
@@ -119,7 +120,7 @@ def supplier_profile_save(
         for name, value in diff.items()
     }
     change.sealed_changes = json.dumps(secrets) if secrets else ""
-    change.requested_by = actor
+    change.requested_by = actor_user(actor)
     change.requested_at = timezone.now()
     change.save()
     audit_record(
@@ -136,7 +137,7 @@ def _profile_changed_event_data(
     supplier: Supplier,
     change: ProfileChange,
     *,
-    actor: Any,
+    actor: Actor,
     before: dict[str, str],
     after: dict[str, str],
     changed: list[str],
@@ -160,7 +161,7 @@ def _profile_changed_event_data(
 @transaction.atomic
 def profile_change_decide(
     *,
-    actor: Any,
+    actor: Actor,
     change: ProfileChange,
     approve: bool,
     comment: str = "",
@@ -175,7 +176,7 @@ def profile_change_decide(
         raise DomainError("Say why the change is rejected.", field="comment")
     supplier = lock_supplier(change.supplier)
     values = change.proposed_values()
-    change.decided_by = actor
+    change.decided_by = actor_user(actor)
     change.decided_at = timezone.now()
     change.decision_comment = comment.strip()
     # A decided change no longer needs the new bank details: do not keep a second copy.

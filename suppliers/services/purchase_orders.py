@@ -7,6 +7,7 @@ those statuses."""
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from integrations.models import Channel
 from integrations.services import audit_record, publish
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from inventory.models import Item, UnitOfMeasure, Warehouse
+from portal.access import Actor, User
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from suppliers.services.inbound_positions import (
     inbound_pairs_for_purchase_orders,
@@ -160,7 +162,7 @@ def _validate_lines(lines: list[PurchaseOrderLineInput]) -> None:
 @transaction.atomic
 def purchase_order_create(
     *,
-    actor,
+    actor: Actor,
     number: str,
     supplier: Supplier,
     ship_to: Warehouse,
@@ -169,7 +171,7 @@ def purchase_order_create(
     issued_at: datetime.datetime | None = None,
     currency: str | None = None,
     erp_id: str = "",
-    buyer=None,
+    buyer: User | None = None,
 ) -> PurchaseOrder:
     """Record a purchase order the distributor issued, with its lines; audit it and
     publish `purchase_order.received`. The acknowledgment is due after the supplier's SLA."""
@@ -241,7 +243,7 @@ def _create_lines(purchase_order: PurchaseOrder, lines: list[PurchaseOrderLineIn
     )
 
 
-def _lines_snapshot(purchase_order: PurchaseOrder) -> list[dict]:
+def _lines_snapshot(purchase_order: PurchaseOrder) -> list[dict[str, Any]]:
     return [
         {
             "line_no": line.line_no,
@@ -276,7 +278,7 @@ def _lock_unshipped(purchase_order: PurchaseOrder, verb: str) -> PurchaseOrder:
 
 @transaction.atomic
 def purchase_order_cancel(
-    *, actor, purchase_order: PurchaseOrder, reason: str, channel: str = Channel.CONNECTOR
+    *, actor: Actor, purchase_order: PurchaseOrder, reason: str, channel: str = Channel.CONNECTOR
 ) -> PurchaseOrder:
     """The distributor (its ERP) cancels a PO nothing has shipped against. Cancelling a
     cancelled PO changes nothing. Publishes `purchase_order.cancelled`."""
@@ -316,7 +318,7 @@ def purchase_order_cancel(
 @transaction.atomic
 def purchase_order_revise(
     *,
-    actor,
+    actor: Actor,
     purchase_order: PurchaseOrder,
     lines: list[PurchaseOrderLineInput],
     channel: str = Channel.CONNECTOR,

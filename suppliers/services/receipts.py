@@ -38,6 +38,7 @@ from integrations.services import (
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from inventory.models import StockMovement
 from inventory.services import convert_quantity, stock_movement_record
+from portal.access import Actor, actor_user
 from suppliers.models import (
     AsnLine,
     PurchaseOrder,
@@ -125,7 +126,7 @@ def asn_line_subject(asn_line: AsnLine, shipment: Shipment) -> Subject:
     )
 
 
-def _validate(lines: list[ReceiptLineInput], by_no: dict[int, AsnLine], shipment: Shipment):
+def _validate(lines: list[ReceiptLineInput], by_no: dict[int, AsnLine], shipment: Shipment) -> None:
     if not lines:
         raise DomainError("A receipt needs at least one line.", field="lines")
     seen: set[int] = set()
@@ -159,7 +160,7 @@ def _validate(lines: list[ReceiptLineInput], by_no: dict[int, AsnLine], shipment
 @transaction.atomic
 def receipt_record(
     *,
-    actor,
+    actor: Actor,
     shipment: Shipment,
     reference: str,
     lines: list[ReceiptLineInput],
@@ -214,7 +215,7 @@ def receipt_record(
         channel=channel,
         received_at=received_at,
         closes_asn=closes_asn,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor_user(actor),
     )
     previous = {
         row["asn_line_id"]: (row["received"], row["damaged"])
@@ -304,7 +305,14 @@ def receipt_record(
     return receipt
 
 
-def _move_stock(actor, shipment, asn_line, entry: ReceiptLineInput, receipt, channel) -> None:
+def _move_stock(
+    actor: Actor,
+    shipment: Shipment,
+    asn_line: AsnLine,
+    entry: ReceiptLineInput,
+    receipt: Receipt,
+    channel: str,
+) -> None:
     """Accepted goods into stock, damaged ones on record. "In transit" is not moved here
     (no `in_transit_delta`): `receipt_record` recomputes it from the ASNs at its end."""
     po_line = asn_line.po_line
@@ -362,7 +370,9 @@ def _owed(po_line: PurchaseOrderLine) -> Decimal:
     return po_line.confirmed_qty if po_line.confirmed_qty is not None else po_line.ordered_qty
 
 
-def _close_received(po_line_ids: list[int], *, receipt: Receipt, actor, channel: str) -> None:
+def _close_received(
+    po_line_ids: list[int], *, receipt: Receipt, actor: Actor, channel: str
+) -> None:
     """Lines whose received quantity reaches what was confirmed become received; a PO
     whose every line is received becomes received through its move, which audits it and
     publishes `purchase_order.goods_received` (so an API client syncing by `updated_since`
@@ -432,7 +442,13 @@ def _close_received(po_line_ids: list[int], *, receipt: Receipt, actor, channel:
         )
 
 
-def _sync_exceptions(actor, shipment, asn_lines, variances, channel) -> None:
+def _sync_exceptions(
+    actor: Actor,
+    shipment: Shipment,
+    asn_lines: list[AsnLine],
+    variances: dict[int, LineVariance],
+    channel: str,
+) -> None:
     for asn_line in asn_lines:
         variance = variances[asn_line.pk]
         subject = asn_line_subject(asn_line, shipment)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
+from portal.access import Actor, actor_user
 from suppliers.models import Shipment, ShipmentMilestone
 from suppliers.services.shipment_rules import locked_shipment, refresh_po_risk
 from suppliers.services.shipments import MILESTONE_STATUS, SHIPMENT_LIFECYCLE
@@ -24,7 +25,7 @@ from suppliers.services.shipments import MILESTONE_STATUS, SHIPMENT_LIFECYCLE
 @transaction.atomic
 def shipment_milestone_report(
     *,
-    actor,
+    actor: Actor,
     shipment: Shipment,
     code: str,
     occurred_at: datetime.datetime | None = None,
@@ -78,10 +79,11 @@ def shipment_milestone_report(
         new_eta=new_eta if code == ShipmentMilestone.Code.DELAYED else None,
         reason=reason.strip()[:200] if code == ShipmentMilestone.Code.DELAYED else "",
         channel=channel,
-        reported_by=actor if getattr(actor, "is_authenticated", False) else None,
+        reported_by=actor_user(actor),
     )
-    status = MILESTONE_STATUS[code]
-    if code == ShipmentMilestone.Code.DELAYED:
+    status = MILESTONE_STATUS[ShipmentMilestone.Code(code)]
+    # (A delay without a new ETA was refused above.)
+    if code == ShipmentMilestone.Code.DELAYED and new_eta is not None:
         shipment.expected_delivery = new_eta
         shipment.delay_reason = milestone.reason
         shipment.at_risk = True

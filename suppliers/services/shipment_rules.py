@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Sum
 
@@ -15,6 +16,7 @@ from integrations.errors import DomainError
 from integrations.services import audit_record, publish
 from inventory.models import UnitOfMeasure
 from inventory.services import convert_quantity
+from portal.access import Actor
 from suppliers.models import (
     AsnLine,
     PurchaseOrder,
@@ -266,7 +268,10 @@ def shipped_elsewhere(po_line_ids: set[int], *, excluding: Shipment | None) -> d
 
 
 def tolerance_allowance(po_line: PurchaseOrderLine, tolerance_pct: Decimal) -> Decimal:
-    """The most that may ever ship on this line in total, in the PO line's unit."""
+    """The most that may ever ship on this line in total, in the PO line's unit (nothing
+    before the line is confirmed, as `open_to_ship`)."""
+    if po_line.confirmed_qty is None:
+        return Decimal(0)
     return po_line.confirmed_qty * (1 + tolerance_pct / Decimal(100))
 
 
@@ -287,10 +292,11 @@ def check_tolerance(
         if before + here > allowed:
             unit = po_line.uom.code
             left = max(allowed - before, Decimal(0))
+            confirmed = po_line.confirmed_qty or Decimal(0)
             raise DomainError(
                 f"{line_label(po_line)}: shipping {fmt(here)} {unit} would bring the total "
                 f"shipped to {fmt(before + here)} {unit}, more than the {fmt(allowed)} {unit} "
-                f"allowed (confirmed {fmt(po_line.confirmed_qty)} {unit} + {fmt(pct)}% "
+                f"allowed (confirmed {fmt(confirmed)} {unit} + {fmt(pct)}% "
                 f"over-ship tolerance). Other ASNs already ship {fmt(before)} {unit}; at most "
                 f"{fmt(left)} {unit} more can ship.",
                 field="quantity",
@@ -311,7 +317,9 @@ def lock_po_lines(po_line_ids: set[int]) -> None:
     )
 
 
-def refresh_shipped(po_line_ids: set[int], *, actor, channel: str, action: str, asn: str) -> None:
+def refresh_shipped(
+    po_line_ids: set[int], *, actor: Actor, channel: str, action: str, asn: str
+) -> None:
     """Recompute shipped_qty of these lines and the shipping status of their POs. `action`
     (asn_submitted, asn_updated, asn_cancelled) names the PO's audit entry, which each PO
     gets even when its status stays: its timeline shows every ASN that ships against it."""
@@ -327,10 +335,15 @@ def refresh_shipped(po_line_ids: set[int], *, actor, channel: str, action: str, 
     for purchase_order in orders:
         if purchase_order.status not in SHIPPABLE_PO_STATUSES:
             continue
-        confirmed = list(purchase_order.lines.filter(confirmed_qty__gt=0))
-        if confirmed and all(line.shipped_qty >= line.confirmed_qty for line in confirmed):
+        # (shipped, confirmed) of the lines confirmed above zero; NULL never passes `gt`.
+        confirmed = [
+            (line.shipped_qty, line.confirmed_qty)
+            for line in purchase_order.lines.filter(confirmed_qty__gt=0)
+            if line.confirmed_qty is not None
+        ]
+        if confirmed and all(shipped >= qty for shipped, qty in confirmed):
             status = PurchaseOrder.Status.SHIPPED
-        elif any(line.shipped_qty > 0 for line in confirmed):
+        elif any(shipped > 0 for shipped, _qty in confirmed):
             status = PurchaseOrder.Status.PARTIALLY_SHIPPED
         else:
             status = PurchaseOrder.Status.CONFIRMED
@@ -367,7 +380,9 @@ def refresh_po_risk(po_ids: set[int]) -> None:
             purchase_order.save(update_fields=["at_risk", "updated_at"])
 
 
-def replace_lines_and_packages(shipment: Shipment, prepared: list[AsnLine], header: AsnHeader):
+def replace_lines_and_packages(
+    shipment: Shipment, prepared: list[AsnLine], header: AsnHeader
+) -> None:
     shipment.lines.all().delete()
     shipment.packages.all().delete()
     for asn_line in prepared:
@@ -384,7 +399,7 @@ def replace_lines_and_packages(shipment: Shipment, prepared: list[AsnLine], head
     )
 
 
-def asn_snapshot(shipment: Shipment) -> dict:
+def asn_snapshot(shipment: Shipment) -> dict[str, Any]:
     """The ASN as events and audit entries carry it."""
     return {
         "asn_number": shipment.asn_number,
@@ -424,7 +439,7 @@ def asn_snapshot(shipment: Shipment) -> dict:
 
 
 def publish_asn_event(
-    shipment: Shipment, event_type: str, *, actor, channel: str, data: dict
+    shipment: Shipment, event_type: str, *, actor: Actor, channel: str, data: dict[str, Any]
 ) -> None:
     publish(
         event_type=event_type,

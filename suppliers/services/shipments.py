@@ -30,7 +30,15 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
-from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentMilestone, Supplier
+from portal.access import Actor, actor_user
+from suppliers.models import (
+    AsnLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Shipment,
+    ShipmentMilestone,
+    Supplier,
+)
 from suppliers.services.inbound_positions import (
     inbound_pairs_for_shipment,
     inbound_positions_refresh_for,
@@ -133,7 +141,7 @@ SHIPMENT_LIFECYCLE = Lifecycle(
 @transaction.atomic
 def asn_create(
     *,
-    actor,
+    actor: Actor,
     supplier: Supplier,
     header: AsnHeader,
     lines: list[AsnLineInput],
@@ -161,7 +169,7 @@ def asn_create(
         package_count=header.package_count,
         gross_weight_kg=header.gross_weight_kg,
         channel=channel,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor_user(actor),
     )
     replace_lines_and_packages(shipment, prepared, header)
     audit_record(
@@ -191,7 +199,7 @@ def open_lines_for_purchase_orders(
 @transaction.atomic
 def asn_create_from_purchase_orders(
     *,
-    actor,
+    actor: Actor,
     supplier: Supplier,
     header: AsnHeader,
     purchase_orders: list[PurchaseOrder],
@@ -229,7 +237,7 @@ def asn_create_from_purchase_orders(
 @transaction.atomic
 def asn_update(
     *,
-    actor,
+    actor: Actor,
     shipment: Shipment,
     header: AsnHeader,
     lines: list[AsnLineInput],
@@ -311,7 +319,11 @@ def asn_update(
     return shipment
 
 
-def _edit_signature(header: AsnHeader, prepared: list) -> tuple:
+# What an edit compares to tell a repeated save from a change.
+_EditSignature = tuple[object, ...]
+
+
+def _edit_signature(header: AsnHeader, prepared: list[AsnLine]) -> _EditSignature:
     return (
         header.asn_number,
         header.ship_date,
@@ -335,7 +347,7 @@ def _edit_signature(header: AsnHeader, prepared: list) -> tuple:
     )
 
 
-def _edit_signature_of(shipment: Shipment) -> tuple:
+def _edit_signature_of(shipment: Shipment) -> _EditSignature:
     return (
         shipment.asn_number,
         shipment.ship_date,
@@ -360,7 +372,7 @@ def _edit_signature_of(shipment: Shipment) -> tuple:
 
 
 @transaction.atomic
-def asn_submit(*, actor, shipment: Shipment, channel: str = Channel.PORTAL) -> Shipment:
+def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTAL) -> Shipment:
     """Submit a draft: lock its PO lines (primary-key order), check the cumulative
     tolerance against every other submitted ASN, count it as shipped, publish
     `asn.submitted`. Submitting an ASN that is already submitted changes nothing (a
@@ -430,7 +442,7 @@ def asn_submit(*, actor, shipment: Shipment, channel: str = Channel.PORTAL) -> S
 
 @transaction.atomic
 def asn_cancel(
-    *, actor, shipment: Shipment, reason: str = "", channel: str = Channel.PORTAL
+    *, actor: Actor, shipment: Shipment, reason: str = "", channel: str = Channel.PORTAL
 ) -> Shipment:
     """Cancel an ASN before its goods are received; its quantities are open to ship
     again. Publishes `asn.cancelled` if the ASN had been submitted."""

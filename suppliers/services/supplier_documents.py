@@ -19,7 +19,7 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
-from portal.access import Role
+from portal.access import Actor, Role, actor_user
 from suppliers.models import DocumentType, Supplier, SupplierDocument
 from suppliers.services.onboarding import (
     lock_supplier,
@@ -102,7 +102,7 @@ def _doc_snapshot(document: SupplierDocument) -> dict[str, Any]:
 @transaction.atomic
 def supplier_document_upload(
     *,
-    actor: Any,
+    actor: Actor,
     supplier: Supplier,
     document_type: DocumentType,
     upload: UploadedFile,
@@ -144,7 +144,7 @@ def supplier_document_upload(
         content_type=content_type,
         size=size,
         expires_on=expires_on if document_type.expires else None,
-        uploaded_by=actor,
+        uploaded_by=actor_user(actor),
     )
     document.file.save(f"{supplier.code}-{document_type.code}-{upload.name}", upload, save=False)
     document.save()
@@ -156,7 +156,7 @@ def supplier_document_upload(
 
 @transaction.atomic
 def supplier_document_remove(
-    *, actor: Any, document: SupplierDocument, channel: str = Channel.PORTAL
+    *, actor: Actor, document: SupplierDocument, channel: str = Channel.PORTAL
 ) -> None:
     """Remove a document not yet approved; approved ones stay as the record of what was
     on file (upload a newer one instead)."""
@@ -173,7 +173,7 @@ def supplier_document_remove(
 @transaction.atomic
 def supplier_document_review(
     *,
-    actor: Any,
+    actor: Actor,
     document: SupplierDocument,
     approve: bool,
     comment: str = "",

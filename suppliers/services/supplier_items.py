@@ -1,5 +1,7 @@
 """Supplier items: what a supplier sells us, under their SKU and in their unit."""
 
+from typing import Any, NotRequired, TypedDict
+
 from django.db import IntegrityError, transaction
 
 from integrations.errors import DomainError
@@ -7,15 +9,25 @@ from integrations.models import Channel
 from integrations.services import audit_record, audit_update
 from inventory.models import Item, UnitOfMeasure
 from inventory.services import conversion_ratio, unit_of_measure
-from inventory.services.items import clean_text
+from inventory.services.items import clean_text, max_length_of
+from portal.access import Actor
 from suppliers.models import Supplier, SupplierItem
 
-SUPPLIER_SKU_MAX_LENGTH = SupplierItem._meta.get_field("supplier_sku").max_length
+SUPPLIER_SKU_MAX_LENGTH = max_length_of(SupplierItem, "supplier_sku")
+
+
+class _SupplierItemValues(TypedDict):
+    """A supplier item's values as they are stored (`is_active` only when it is set)."""
+
+    supplier_sku: str
+    uom: UnitOfMeasure
+    lead_time_days: int
+    is_active: NotRequired[bool]
 
 
 def _supplier_item_values(
     *, supplier_sku: str, uom: UnitOfMeasure | str, lead_time_days: int
-) -> dict:
+) -> _SupplierItemValues:
     """The values as they are stored, or a DomainError on the first one that breaks a rule
     of its own (the rules that compare with stored rows come after)."""
     supplier_sku = clean_text(
@@ -35,7 +47,7 @@ def _supplier_item_values(
     return {"supplier_sku": supplier_sku, "uom": unit, "lead_time_days": lead_time_days}
 
 
-def _snapshot(supplier_item: SupplierItem) -> dict:
+def _snapshot(supplier_item: SupplierItem) -> dict[str, Any]:
     return {
         "supplier": supplier_item.supplier.code,
         "item": supplier_item.item.sku,
@@ -45,7 +57,7 @@ def _snapshot(supplier_item: SupplierItem) -> dict:
     }
 
 
-def _snapshot_with_status(supplier_item: SupplierItem) -> dict:
+def _snapshot_with_status(supplier_item: SupplierItem) -> dict[str, Any]:
     # Supplier items are created active, so the entry of a creation leaves is_active out
     # (imports have no such column); a change of it is audited like any other field.
     return {**_snapshot(supplier_item), "is_active": supplier_item.is_active}
@@ -103,7 +115,7 @@ def _check_unit_converts_to_base(*, item: Item, uom: UnitOfMeasure) -> None:
 @transaction.atomic
 def supplier_item_create(
     *,
-    actor,
+    actor: Actor,
     supplier: Supplier,
     item: Item,
     supplier_sku: str,
@@ -153,7 +165,7 @@ def supplier_item_create(
 @transaction.atomic
 def supplier_item_update(
     *,
-    actor,
+    actor: Actor,
     supplier_item: SupplierItem,
     supplier_sku: str,
     uom: UnitOfMeasure | str,
@@ -200,7 +212,7 @@ def supplier_item_update(
 @transaction.atomic
 def supplier_item_upsert(
     *,
-    actor,
+    actor: Actor,
     supplier: Supplier,
     item: Item,
     supplier_sku: str,
@@ -214,12 +226,17 @@ def supplier_item_upsert(
     Returns (supplier item, created). The rules and the audit entries are theirs: an
     unchanged supplier item is audited not at all.
     """
-    values = {"supplier_sku": supplier_sku, "uom": uom, "lead_time_days": lead_time_days}
     current = SupplierItem.objects.select_for_update().filter(supplier=supplier, item=item).first()
     if current is None:
         try:
             return supplier_item_create(
-                actor=actor, supplier=supplier, item=item, channel=channel, **values
+                actor=actor,
+                supplier=supplier,
+                item=item,
+                supplier_sku=supplier_sku,
+                uom=uom,
+                lead_time_days=lead_time_days,
+                channel=channel,
             ), True
         except DomainError as error:
             if error.code != "supplier_item_exists":
@@ -227,5 +244,10 @@ def supplier_item_upsert(
             # Created by another transaction since the lookup: update that one.
             current = SupplierItem.objects.get(supplier=supplier, item=item)
     return supplier_item_update(
-        actor=actor, supplier_item=current, channel=channel, **values
+        actor=actor,
+        supplier_item=current,
+        supplier_sku=supplier_sku,
+        uom=uom,
+        lead_time_days=lead_time_days,
+        channel=channel,
     ), False

@@ -28,6 +28,7 @@ from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record, publish
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from portal.access import Actor, User, actor_user
 from suppliers.models import Invitation, Supplier, SupplierContact, SupplierMembership
 from suppliers.services.onboarding import document_types_ensure_defaults
 from suppliers.services.onboarding_cases import SUPPLIER_CASE, onboarding_start
@@ -50,7 +51,7 @@ class DatedLifecycle(Lifecycle):
         obj: models.Model,
         *,
         to: str,
-        actor: Any,
+        actor: Actor,
         channel: str,
         action: str | None = None,
         before: dict[str, Any] | None = None,
@@ -186,7 +187,7 @@ class IssuedInvitation:
 @transaction.atomic
 def invitation_create(
     *,
-    actor: Any,
+    actor: Actor,
     supplier: Supplier,
     email: str,
     role: str = SupplierMembership.Role.STAFF,
@@ -224,7 +225,7 @@ def invitation_create(
         email=email,
         role=role,
         token_hash=_hash(token),
-        invited_by=actor,
+        invited_by=actor_user(actor),
         created_at=now,
         last_sent_at=now,
         expires_at=_expiry(now),
@@ -243,7 +244,7 @@ def invitation_create(
 @transaction.atomic
 def supplier_invite(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     admin_email: str,
@@ -304,7 +305,7 @@ def supplier_invite(
 
 @transaction.atomic
 def invitation_resend(
-    *, actor: Any, invitation: Invitation, base_url: str, channel: str = Channel.PORTAL
+    *, actor: Actor, invitation: Invitation, base_url: str, channel: str = Channel.PORTAL
 ) -> IssuedInvitation:
     """Send a fresh link with a fresh expiry; the previous link stops working."""
     invitation = (
@@ -337,7 +338,7 @@ def invitation_resend(
 
 @transaction.atomic
 def invitation_revoke(
-    *, actor: Any, invitation: Invitation, channel: str = Channel.PORTAL
+    *, actor: Actor, invitation: Invitation, channel: str = Channel.PORTAL
 ) -> Invitation:
     invitation = (
         Invitation.objects.select_for_update().select_related("supplier").get(pk=invitation.pk)
@@ -350,7 +351,7 @@ def invitation_revoke(
         actor=actor,
         channel=channel,
         after=_invitation_details(invitation),
-        values={"revoked_at": timezone.now(), "revoked_by": actor},
+        values={"revoked_at": timezone.now(), "revoked_by": actor_user(actor)},
     )
     return invitation
 
@@ -393,7 +394,7 @@ def invitation_check(*, supplier_code: str, token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(
-    *, actor: Any, supplier_code: str, token: str, channel: str = Channel.PORTAL
+    *, actor: User, supplier_code: str, token: str, channel: str = Channel.PORTAL
 ) -> SupplierMembership:
     """Give the newly signed-up `actor` their seat at the invitation's supplier. The first
     admin's acceptance moves an invited supplier on to onboarding."""
@@ -460,7 +461,7 @@ def _other_active_admins(membership: SupplierMembership) -> bool:
 
 
 def _set_access(
-    membership: SupplierMembership, *, active: bool, actor: Any, channel: str
+    membership: SupplierMembership, *, active: bool, actor: Actor, channel: str
 ) -> SupplierMembership:
     """Switch the membership and its user together (signing in needs both), audited."""
     membership.is_active = active
@@ -481,12 +482,13 @@ def _set_access(
 
 @transaction.atomic
 def supplier_user_deactivate(
-    *, actor: Any, membership: SupplierMembership, channel: str = Channel.PORTAL
+    *, actor: Actor, membership: SupplierMembership, channel: str = Channel.PORTAL
 ) -> SupplierMembership:
     """Take away a person's access. The user row stays, so everything they did keeps its
     author in the audit trail; only signing in stops."""
     membership = _lock_membership(membership)
-    if membership.user_id == actor.pk:
+    user = actor_user(actor)
+    if user is not None and membership.user_id == user.pk:
         raise DomainError("You cannot deactivate yourself; ask another admin.")
     if not membership.is_active:
         raise DomainError(f"{membership.user.email} is already deactivated.")
@@ -497,7 +499,7 @@ def supplier_user_deactivate(
 
 @transaction.atomic
 def supplier_user_reactivate(
-    *, actor: Any, membership: SupplierMembership, channel: str = Channel.PORTAL
+    *, actor: Actor, membership: SupplierMembership, channel: str = Channel.PORTAL
 ) -> SupplierMembership:
     membership = _lock_membership(membership)
     if membership.is_active and membership.user.is_active:
@@ -507,7 +509,7 @@ def supplier_user_reactivate(
 
 @transaction.atomic
 def supplier_user_set_role(
-    *, actor: Any, membership: SupplierMembership, role: str, channel: str = Channel.PORTAL
+    *, actor: Actor, membership: SupplierMembership, role: str, channel: str = Channel.PORTAL
 ) -> SupplierMembership:
     membership = _lock_membership(membership)
     if role not in SupplierMembership.Role.values:
