@@ -9,7 +9,7 @@ They are shared by the `suppliers` resources (which may import this app, never t
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 from django.db import models
@@ -186,7 +186,15 @@ class YesNoWidget(widgets.BooleanWidget):
         return "yes" if value else "no"
 
 
-class ColumnErrorsMixin:
+if TYPE_CHECKING:
+    # The mixins below are mixed into import-export resources; this lets the checker see
+    # the resource methods they call and override.
+    from import_export.resources import Resource as _ResourceBase
+else:
+    _ResourceBase = object
+
+
+class ColumnErrorsMixin(_ResourceBase):
     """File row errors under the spreadsheet's column names (`sku`) rather than the
     model attributes they feed (`item`), and warm the lookup caches before the rows."""
 
@@ -229,7 +237,7 @@ class ColumnErrorsMixin:
                 field.widget.prime(dataset[field.column_name])
 
 
-class ServiceSaveMixin:
+class ServiceSaveMixin(_ResourceBase):
     """Save each row through the app's service instead of `instance.save()`.
 
     `save_instance` is import-export's hook for the save (it receives the import's
@@ -254,7 +262,7 @@ class ServiceSaveMixin:
         try:
             saved = self.save_through_service(instance, actor=kwargs.get("user"))
         except DomainError as error:
-            column = self.service_field_columns.get(error.field or "", error.field)
+            column = self.service_field_columns.get(error.field or "", error.field or "")
             if column not in {field.column_name for field in self.fields.values()}:
                 column = NON_FIELD_ERRORS
             raise ValidationError({column: [error.message]}) from None
@@ -302,7 +310,8 @@ class ItemResource(ServiceSaveMixin, ColumnErrorsMixin, resources.ModelResource)
     def get_display_name(cls) -> str:
         return "Items (sku, description, base_uom, item_class, is_serialized)"
 
-    def save_through_service(self, instance: Item, *, actor) -> Item:
+    def save_through_service(self, instance: models.Model, *, actor: Any) -> Item:
+        assert isinstance(instance, Item)  # this resource's model
         item, _created = item_upsert(
             actor=actor,
             sku=instance.sku,

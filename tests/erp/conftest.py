@@ -44,7 +44,14 @@ def _ensure_venv() -> None:
             return
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=120)
         subprocess.run(
-            [str(_bin("pip")), "install", "--quiet", "--require-hashes", "-r", str(ROOT / "requirements-erp.lock")],
+            [
+                str(_bin("pip")),
+                "install",
+                "--quiet",
+                "--require-hashes",
+                "-r",
+                str(ROOT / "requirements-erp.lock"),
+            ],
             check=True,
             timeout=INSTALL_TIMEOUT,
         )

@@ -122,17 +122,17 @@ def _imports_inside_functions(path: Path) -> list[str]:
         def __init__(self) -> None:
             self.function = None
 
-        def visit_FunctionDef(self, node):  # noqa: N802
+        def visit_FunctionDef(self, node):
             outer, self.function = self.function, node.name
             self.generic_visit(node)
             self.function = outer
 
-        visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
+        visit_AsyncFunctionDef = visit_FunctionDef
 
-        def visit_Import(self, node):  # noqa: N802
+        def visit_Import(self, node):
             self._check(node, [alias.name for alias in node.names])
 
-        def visit_ImportFrom(self, node):  # noqa: N802
+        def visit_ImportFrom(self, node):
             self._check(node, [node.module or ""])
 
         def _check(self, node, modules):
