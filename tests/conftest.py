@@ -5,8 +5,12 @@ import pytest
 
 from portal.access import Role
 from suppliers.models import SupplierMembership
+from tests import fuzzing
 from tests.portal.factories import UserFactory
 from tests.suppliers.factories import SupplierFactory, SupplierMembershipFactory
+
+# Derandomized Hypothesis unless HYPOTHESIS_PROFILE=fuzz (tests/fuzzing.py).
+fuzzing.load_profile()
 
 
 @pytest.fixture

@@ -5,13 +5,21 @@ actor's label ("API key 'erp-sync' (ab12…)") in audit entries and events, and 
 user foreign keys such as `submitted_by` empty.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 
 from integrations.models import ApiKey
 from integrations.services import api_key_for_token
+
+if TYPE_CHECKING:
+    # Only for annotations: DRF's views module imports the authentication and throttle
+    # classes named in settings, i.e. this module.
+    from rest_framework.views import APIView
 
 
 class ApiActor:
@@ -32,7 +40,7 @@ class ApiActor:
 class ApiKeyAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[ApiActor, ApiKey] | None:
         header = get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
@@ -47,14 +55,14 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Unknown, revoked or expired API key.")
         return ApiActor(api_key), api_key
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
 
 
 class HasApiKey(BasePermission):
     message = "This endpoint needs an API key: send 'Authorization: Bearer <key>'."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: "APIView") -> bool:
         if not isinstance(request.auth, ApiKey):
             # NotAuthenticated (401) rather than 403 when no key was sent at all.
             raise exceptions.NotAuthenticated(self.message)
@@ -65,14 +73,16 @@ class ScopeDenied(exceptions.PermissionDenied):
     default_code = "scope_missing"
 
 
-def scope_required(scope: str, *, supplier_key: bool = False, internal_key: bool = False):
+def scope_required(
+    scope: str, *, supplier_key: bool = False, internal_key: bool = False
+) -> type[BasePermission]:
     """A permission class: the key carries `scope` (and is a supplier's or an internal
     system's key, when the endpoint is for one kind only)."""
 
     class ScopeRequired(BasePermission):
         required_scope = scope
 
-        def has_permission(self, request, view) -> bool:
+        def has_permission(self, request: Request, view: "APIView") -> bool:
             api_key = request.auth
             if not isinstance(api_key, ApiKey):
                 raise exceptions.NotAuthenticated(HasApiKey.message)
@@ -94,5 +104,5 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = ApiKeyAuthentication
     name = "ApiKey"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "bearerFormat": "sp_<prefix>.<secret>"}

@@ -9,6 +9,7 @@ import base64
 import binascii
 import datetime
 import uuid
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from rest_framework import exceptions, serializers
@@ -45,7 +46,7 @@ def events_after(visible: QuerySet[Event], *, after: str | None, limit: int) -> 
     return list(queryset[:limit])
 
 
-class EventsQuerySerializer(serializers.Serializer):
+class EventsQuerySerializer(serializers.Serializer[Any]):
     after = serializers.CharField(required=False, help_text="next_cursor of the previous page.")
     limit = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT
@@ -53,17 +54,17 @@ class EventsQuerySerializer(serializers.Serializer):
     type = serializers.CharField(required=False, help_text="Only events of this type.")
 
 
-class EventSourceOutput(serializers.Serializer):
+class EventSourceOutput(serializers.Serializer[Any]):
     channel = serializers.CharField()
     actor = serializers.CharField()
 
 
-class EventAggregateOutput(serializers.Serializer):
+class EventAggregateOutput(serializers.Serializer[Any]):
     type = serializers.CharField()
     id = serializers.CharField()
 
 
-class EventOutput(serializers.Serializer):
+class EventOutput(serializers.Serializer[Any]):
     """The canonical envelope (DESIGN §5); `data` follows the JSON Schema of type+version."""
 
     id = serializers.UUIDField()
@@ -73,12 +74,14 @@ class EventOutput(serializers.Serializer):
     aggregate = EventAggregateOutput()
     sequence = serializers.IntegerField()
     correlation_id = serializers.CharField()
-    source = EventSourceOutput()
-    data = serializers.JSONField()
+    # Declared fields named like Field.source and Serializer.data: django-stubs sees them
+    # shadow those attributes; at run time the metaclass takes them out of the class.
+    source = EventSourceOutput()  # type: ignore[assignment]
+    data = serializers.JSONField()  # type: ignore[assignment]
     schema_url = serializers.CharField(help_text="The JSON Schema of this type and version.")
 
 
-class EventsPageOutput(serializers.Serializer):
+class EventsPageOutput(serializers.Serializer[Any]):
     results = EventOutput(many=True)
     next_cursor = serializers.CharField(
         allow_null=True,
@@ -86,7 +89,7 @@ class EventsPageOutput(serializers.Serializer):
     )
 
 
-def events_page(events: list[Event], *, after: str | None) -> dict:
+def events_page(events: list[Event], *, after: str | None) -> dict[str, Any]:
     return {
         "results": [
             {

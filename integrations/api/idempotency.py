@@ -21,6 +21,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from integrations.api.parsers import nesting_depth_exceeds
 from integrations.models import ApiKey, ApiRequestLog, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -54,7 +55,12 @@ def fingerprint(*, method: str, path: str, body: bytes, content_type: str) -> st
     canonical = body
     if content_type.split(";")[0].strip() == "application/json" and body:
         try:
-            canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+            text = body.decode()
+            # Too deep to decode safely: the parser refuses it (400), the raw bytes do here.
+            if not nesting_depth_exceeds(text, settings.API_MAX_JSON_DEPTH):
+                canonical = json.dumps(
+                    json.loads(text), sort_keys=True, separators=(",", ":")
+                ).encode()
         except ValueError:
             canonical = body
     digest = hashlib.sha256()
@@ -135,8 +141,9 @@ def complete(record: IdempotencyRecord, response: Response) -> None:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return
     headers = {name: response[name] for name in STORED_HEADERS if response.has_header(name)}
-    if getattr(response, "content_type", None):
-        headers["Content-Type"] = response.content_type
+    content_type = getattr(response, "content_type", None)
+    if content_type:
+        headers["Content-Type"] = content_type
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         state=IdempotencyRecord.State.DONE,
         response_status=response.status_code,

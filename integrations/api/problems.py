@@ -6,7 +6,12 @@
 the pages show.
 """
 
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -40,15 +45,51 @@ class UnprocessableReference(exceptions.ValidationError):
     default_code = "reference"
 
 
-def _escape(token) -> str:
+class AlreadyExists(exceptions.APIException):
+    """A create whose natural key (an ASN number, …) is already taken: 409, with the
+    existing document's link in the body's `existing` and in `Location`."""
+
+    status_code = 409
+    default_code = "already-exists"
+
+    def __init__(self, detail: str, *, location: str) -> None:
+        super().__init__(detail)
+        self.location = location
+
+
+@contextmanager
+def conflict_on_natural_key(
+    *, existing: Callable[[], str | None], fields: tuple[str, ...], detail: str
+) -> Iterator[None]:
+    """Run a create; if it fails because its natural key is taken, raise AlreadyExists.
+
+    Taken shows two ways: the service's own check refuses the duplicate (a DomainError on
+    one of `fields`), or, when two requests race past that check, the unique constraint
+    fires (IntegrityError). Either way, `existing()` (the link of the document holding
+    the key, or None) decides: a 409 with that link, or the original error."""
+    try:
+        yield
+    except IntegrityError as error:
+        location = existing()
+        if location is None:
+            raise
+        raise AlreadyExists(detail, location=location) from error
+    except DomainError as error:
+        location = existing() if error.field in fields else None
+        if location is None:
+            raise
+        raise AlreadyExists(detail, location=location) from error
+
+
+def _escape(token: object) -> str:
     # RFC 6901: "~" → "~0", "/" → "~1".
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
-def flatten_errors(detail, pointer: str = "") -> list[dict]:
+def flatten_errors(detail: Any, pointer: str = "") -> list[dict[str, Any]]:
     """DRF's nested error detail → one entry per bad field with its JSON pointer."""
     if isinstance(detail, dict):
-        out = []
+        out: list[dict[str, Any]] = []
         for key, value in detail.items():
             child = pointer if key == "non_field_errors" else f"{pointer}/{_escape(key)}"
             out.extend(flatten_errors(value, child))
@@ -86,10 +127,10 @@ def problem(
     detail: str,
     *,
     problem_type: str | None = None,
-    errors: list[dict] | None = None,
-    headers: dict | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
-    body = {
+    body: dict[str, Any] = {
         "type": f"{TYPE_BASE}{problem_type or status_code}",
         "title": TITLES.get(status_code, "Error"),
         "status": status_code,
@@ -102,7 +143,9 @@ def problem(
     return response
 
 
-def domain_error_pointer(error: DomainError, *, line_pointers: dict | None = None) -> str:
+def domain_error_pointer(
+    error: DomainError, *, line_pointers: Mapping[int | str, str] | None = None
+) -> str:
     """Where a DomainError points: its line (mapped by the view to the request's list
     index, e.g. {3: "/lines/0"}) and its field."""
     base = ""
@@ -114,13 +157,13 @@ def domain_error_pointer(error: DomainError, *, line_pointers: dict | None = Non
     return f"{base}/{field}" if field else (base or "/")
 
 
-def problem_exception_handler(exc, context):
+def problem_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error as problem JSON; None (a 500) for bugs."""
     if isinstance(exc, DomainError):
         set_rollback()
         view = context.get("view")
         line_pointers = getattr(view, "line_pointers", None)
-        entry = {
+        entry: dict[str, Any] = {
             "pointer": domain_error_pointer(exc, line_pointers=line_pointers),
             "detail": exc.message,
             "code": exc.code,
@@ -135,11 +178,19 @@ def problem_exception_handler(exc, context):
     if not isinstance(exc, exceptions.APIException):
         return None
     set_rollback()
-    headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait) + (0 if exc.wait == int(exc.wait) else 1))
+    headers: dict[str, str] = {}
+    auth_header = getattr(exc, "auth_header", None)  # set by DRF on a 401
+    if auth_header:
+        headers["WWW-Authenticate"] = str(auth_header)
+    wait = getattr(exc, "wait", None)  # set by DRF on a 429
+    if wait:
+        headers["Retry-After"] = str(int(wait) + (0 if wait == int(wait) else 1))
+    if isinstance(exc, AlreadyExists):
+        response = problem(
+            409, str(exc.detail), problem_type="already-exists", headers={"Location": exc.location}
+        )
+        response.data["existing"] = exc.location
+        return response
     if isinstance(exc, UnprocessableReference):
         return problem(
             422,
@@ -157,5 +208,6 @@ def problem_exception_handler(exc, context):
             headers=headers,
         )
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-    code = exc.get_codes() if isinstance(exc.get_codes(), str) else None
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else None
     return problem(exc.status_code, str(detail), problem_type=code, headers=headers)

@@ -2,7 +2,12 @@
 the docs text (docs.md) and links to the event JSON Schemas."""
 
 from pathlib import Path
+from typing import Any
 
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+
+from integrations.api.idempotency import MAX_KEY_LENGTH
 from integrations.contracts import known_contracts
 
 DOCS = Path(__file__).resolve().parent / "docs.md"
@@ -29,6 +34,11 @@ PROBLEM_SCHEMA = {
                 },
             },
         },
+        "existing": {
+            "type": "string",
+            "description": "409 on a create: the link of the document that already exists.",
+            "example": "/api/v1/asns/ASN-2026-0042",
+        },
     },
 }
 
@@ -40,14 +50,56 @@ _PROBLEMS = {
     "429": "Throttled; retry after `Retry-After` seconds.",
 }
 _WRITE_PROBLEMS = {
-    "409": "A request with this Idempotency-Key is still running.",
+    "409": "A request with this Idempotency-Key is still running, or (on a create) the "
+    "document already exists: `existing` links to it.",
     "413": "The request body is larger than the limit.",
     "422": "A business rule refused the request, or the Idempotency-Key was used with "
     "another request.",
 }
 
 
-def only_api_v1(endpoints):
+# What `idempotency.claim` accepts: printable ASCII, no space at either end (HTTP strips it).
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_KEY_LENGTH,
+    "pattern": r"^[!-~](?:[ -~]*[!-~])?$",
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's schema, stating two constraints the serializers enforce that it
+    leaves out: the length limits of nested lists (`lines`, `items`: minItems/maxItems),
+    and a decimal's lower bound of 0 (the decimals travel as strings: the pattern admits
+    no minus sign, and `minimum` says it for readers)."""
+
+    def _map_serializer_field(
+        self, field: Any, direction: str, bypass_extensions: bool = False
+    ) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ListSerializer | serializers.ListField):
+            # ListSerializer takes them through many=True (the stubs omit them).
+            min_length = getattr(field, "min_length", None)
+            max_length = getattr(field, "max_length", None)
+            if min_length is not None:
+                schema.setdefault("minItems", min_length)
+            if max_length is not None:
+                schema.setdefault("maxItems", max_length)
+        if (
+            isinstance(field, serializers.DecimalField)
+            and schema.get("type") == "string"
+            and field.min_value is not None
+            and field.min_value >= 0
+        ):
+            schema["pattern"] = schema.get("pattern", "").replace("^-?", "^", 1)
+            schema["minimum"] = field.min_value
+        return schema
+
+
+Endpoint = tuple[str, str, str, Any]
+
+
+def only_api_v1(endpoints: list[Endpoint]) -> list[Endpoint]:
     return [
         (path, regex, method, callback)
         for path, regex, method, callback in endpoints
@@ -58,7 +110,9 @@ def only_api_v1(endpoints):
     ]
 
 
-def add_problem_responses(result, generator, request, public):
+def add_problem_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     ref = {"$ref": "#/components/schemas/Problem"}
     for operations in result.get("paths", {}).values():
@@ -71,7 +125,7 @@ def add_problem_responses(result, generator, request, public):
                         "in": "header",
                         "name": "Idempotency-Key",
                         "required": False,
-                        "schema": {"type": "string", "maxLength": 255},
+                        "schema": dict(IDEMPOTENCY_KEY_SCHEMA),
                         "description": "Makes a retry safe: see Idempotency.",
                     }
                 )

@@ -8,10 +8,15 @@ import re
 import tempfile
 import time
 import uuid
+from typing import IO, Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from integrations.api import idempotency
@@ -42,11 +47,11 @@ class ApiView(APIView):
     # streamed to `self.spooled_body` (a temporary file) and hashed on the way, instead of
     # being read into memory, and may be as large as `API_MAX_UPLOAD_BYTES`.
     spool_body = False
-    spooled_body = None
+    spooled_body: IO[bytes] | None = None
     # DomainError line → JSON pointer of that line in the request (set by the handler).
-    line_pointers: dict | None = None
+    line_pointers: dict[int | str, str] | None = None
 
-    def initial(self, request, *args, **kwargs) -> None:
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.request_id = self._request_id(request)
         self._idempotency_record = None
         self._replay = None
@@ -62,7 +67,7 @@ class ApiView(APIView):
         # with one is malformed (rather than a database error, a 500).
         if any("\x00" in str(value) for value in kwargs.values()):
             raise exceptions.NotFound()
-        bad = [name for name, value in request.query_params.items() if "\x00" in name + value]
+        bad = [name for name, value in request.query_params.items() if "\x00" in f"{name}{value}"]
         if bad:
             raise exceptions.ValidationError(
                 {
@@ -71,29 +76,38 @@ class ApiView(APIView):
                 }
             )
         body_digest = None
-        if self.spool_body and request.method in UNSAFE_METHODS:
+        http_method = request.method or ""
+        if self.spool_body and http_method in UNSAFE_METHODS:
             body_digest = self._spool(request, limit)
         key = request.headers.get(idempotency.HEADER)
-        handled = request.method.lower() in self.http_method_names and hasattr(
-            self, request.method.lower()
+        handled = http_method.lower() in self.http_method_names and hasattr(
+            self, http_method.lower()
         )
-        # An unsupported method is a 405, not a claim on the key.
-        if request.method in UNSAFE_METHODS and key is not None and handled:
+        # An unsupported method is a 405, not a claim on the key (permissions have made
+        # sure the caller has a key).
+        if (
+            http_method in UNSAFE_METHODS
+            and key is not None
+            and handled
+            and isinstance(request.auth, ApiKey)
+        ):
             body = body_digest.encode() if body_digest else request._request.body
             self._idempotency_record, self._replay = idempotency.claim(
                 api_key=request.auth,
                 key=key,
-                method=request.method,
+                method=http_method,
                 path=request.get_full_path(),
                 request_fingerprint=idempotency.fingerprint(
-                    method=request.method,
+                    method=http_method,
                     path=request.get_full_path(),
                     body=body,
                     content_type=request.content_type or "",
                 ),
             )
 
-    def parse_query(self, serializer_class, *, extra: tuple[str, ...] = ()) -> dict:
+    def parse_query(
+        self, serializer_class: type[Serializer[Any]], *, extra: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         """The query string validated by `serializer_class`; a parameter it does not know
         (other than `extra`, e.g. the paginator's) is a 400 rather than silently ignored."""
         params = self.request.query_params
@@ -105,9 +119,9 @@ class ApiView(APIView):
             )
         serializer = serializer_class(data=params.dict())
         serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
+        return dict(serializer.validated_data)
 
-    def _spool(self, request, limit: int) -> str:
+    def _spool(self, request: Request, limit: int) -> str:
         digest = hashlib.sha256()
         # Closed in finalize_response, after the view has consumed it.
         spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
@@ -122,7 +136,7 @@ class ApiView(APIView):
         self.spooled_body = spooled
         return digest.hexdigest()
 
-    def _request_id(self, request) -> str:
+    def _request_id(self, request: Request) -> str:
         # The web middleware has already bound the request's correlation id (the client's
         # X-Request-ID when sane); events published while serving it carry the same id.
         bound = current_correlation_id()
@@ -131,7 +145,7 @@ class ApiView(APIView):
         given = request.headers.get(REQUEST_ID_HEADER, "")
         return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
         # DRF's dispatch, with one change: a replayed idempotent request returns the
         # stored response instead of running the handler again.
         self._started = time.monotonic()
@@ -145,7 +159,7 @@ class ApiView(APIView):
             if self._replay is not None:
                 response = self._replay
             else:
-                method = request.method.lower()
+                method = (request.method or "").lower()
                 handler = (
                     getattr(self, method, self.http_method_not_allowed)
                     if method in self.http_method_names
@@ -157,17 +171,20 @@ class ApiView(APIView):
         self.response = self.finalize_response(request, response, *args, **kwargs)
         return self.response
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         try:
             return super().handle_exception(exc)
         except Exception:
             # A bug (500): forget the claim so the client may retry with the same key.
-            if getattr(self, "_idempotency_record", None) is not None:
-                idempotency.release(self._idempotency_record)
+            record = getattr(self, "_idempotency_record", None)
+            if record is not None:
+                idempotency.release(record)
                 self._idempotency_record = None
             raise
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         if self.spooled_body is not None:
             self.spooled_body.close()
@@ -188,7 +205,7 @@ class ApiView(APIView):
             at=timezone.now(),
             api_key=api_key,
             key_label=f"{api_key.name} ({api_key.prefix})"[:120] if api_key else "",
-            method=request.method,
+            method=request.method or "",
             path=request.get_full_path()[:500].replace("\x00", ""),
             status_code=response.status_code,
             request_id=request_id[:64],

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.SecurityHeadersMiddleware",
     "portal.middleware.RejectNulCharactersMiddleware",
     "portal.middleware.CorrelationIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -150,6 +151,37 @@ MIDDLEWARE = [
     # After authentication: users whose role needs MFA set it up before anything else.
     "portal.mfa.MfaRequiredMiddleware",
 ]
+
+# Content-Security-Policy of every response (portal.middleware.SecurityHeadersMiddleware):
+# scripts only from our own static files, never inline nor eval'd (htmx is told so by the
+# htmx-config meta tag in _base.html). Inline styles stay allowed: a few style attributes
+# (chart colours) and the admin's and Swagger UI's own need them, and a style cannot run code.
+PORTAL_CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Browser features the portal never uses, switched off for it and anything it embeds.
+PORTAL_PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -206,7 +238,14 @@ ACCOUNT_FORMS = {"signup": "portal.accounts.InvitationSignupForm"}
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Login throttling by account and by address (issue 18). An account takes 5 wrong
+# passwords in 5 minutes, whoever sends them; an address takes 100 a minute across all
+# accounts, and 300 sign-ins: an office behind one NAT address is not locked out by one
+# colleague's typos, while a password sprayer is still slowed down.
+ACCOUNT_RATE_LIMITS = {
+    "login": env.str("PORTAL_LOGIN_RATE", default="300/m/ip"),
+    "login_failed": env.str("PORTAL_LOGIN_FAILED_RATE", default="5/5m/key,100/m/ip"),
+}
 
 # MFA (allauth.mfa): TOTP with recovery codes. Required for supplier admins, buyers,
 # integration operators and portal admins (portal.mfa.MfaRequiredMiddleware).
@@ -240,21 +279,30 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is a cache, never the record (DESIGN §1): portal.cache.FailOpenRedisCache answers
+# a miss when Redis is unreachable, so an outage costs throttling accuracy and speed, not
+# availability (issue 18). Short socket timeouts keep a hung Redis from hanging requests.
+REDIS_TIMEOUT_SECONDS = float(_int("REDIS_TIMEOUT_MS", 500)) / 1000
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "portal.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "RETRY_AFTER_SECONDS": _int("REDIS_RETRY_AFTER_SECONDS", 5),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Sessions are read on every signed-in request: from Redis when there is one (written
-# through to the database). A per-process locmem cache would let a session deleted by one
-# process (logout) live on in another's, so without Redis they stay database-only.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+# Sessions live in the database only. With cached_db a logout (or any session change)
+# made while Redis is down would miss the cache, and the stale copy would come back to
+# life with Redis; one primary-key read per request is the price of a session that is
+# always what the database says.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Celery (DESIGN §5): acks late + reject on worker lost + prefetch 1, so a killed worker's
 # task is redelivered rather than lost. Without a broker, tasks run eagerly in-process.
@@ -308,6 +356,17 @@ CELERY_BEAT_SCHEDULE["integrations-api-idempotency-purge"] = {
     "task": "integrations.api.purge_idempotency_records",
     "schedule": 3600.0,
 }
+# Daily purge of rows past their retention (integrations/services/retention.py), in
+# batches of RETENTION_BATCH_SIZE rows. Days (0 keeps forever); the API request log and
+# idempotency records keep API_REQUEST_LOG_DAYS and API_IDEMPOTENCY_HOURS (below).
+RETENTION_OUTBOX_DAYS = _int("RETENTION_OUTBOX_DAYS", 90)
+RETENTION_INBOUND_DAYS = _int("RETENTION_INBOUND_DAYS", 365)
+RETENTION_AUDIT_DAYS = _int("RETENTION_AUDIT_DAYS", 7 * 366)
+RETENTION_BATCH_SIZE = _int("RETENTION_BATCH_SIZE", 2000)
+CELERY_BEAT_SCHEDULE["integrations-retention-purge"] = {
+    "task": "integrations.retention_purge",
+    "schedule": 24 * 60 * 60.0,
+}
 # Nightly reconciliation at the time set in ReconciliationSchedule (admin): checked every
 # 5 minutes. Exceptions past their SLA are escalated hourly; stale availability daily.
 CELERY_BEAT_SCHEDULE["inventory-reconcile-nightly"] = {
@@ -327,6 +386,13 @@ CELERY_BEAT_SCHEDULE["suppliers-stale-availability"] = {
     "schedule": 24 * 60 * 60.0,
 }
 
+# Every CSV/XLSX upload is read by integrations.spreadsheets within these limits (issue 18):
+# an XLSX unpacking past the size, or compressed past the ratio, is refused unopened.
+PORTAL_UPLOAD_MAX_ROWS = _int("PORTAL_UPLOAD_MAX_ROWS", 20_000)
+PORTAL_UPLOAD_MAX_COLUMNS = _int("PORTAL_UPLOAD_MAX_COLUMNS", 50)
+PORTAL_UPLOAD_MAX_UNPACKED_MB = _int("PORTAL_UPLOAD_MAX_UNPACKED_MB", 50)
+PORTAL_UPLOAD_MAX_COMPRESSION_RATIO = _int("PORTAL_UPLOAD_MAX_COMPRESSION_RATIO", 100)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
@@ -335,6 +401,12 @@ PORTAL_PAGE_SIZE = _int("PORTAL_PAGE_SIZE", 25)
 PORTAL_SITE_URL = env.str("PORTAL_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The daily task reminds suppliers of POs this many hours past their acknowledgment due time.
 PORTAL_ACK_REMINDER_AFTER_HOURS = _int("PORTAL_ACK_REMINDER_AFTER_HOURS", 24)
+# EDI (issue 17): an inbound interchange whose sender and ISA13 were processed within this
+# many days is a resend (acknowledged again, applied once); EDI files and interchanges
+# older than that are purged daily.
+EDI_DUPLICATE_WINDOW_DAYS = _int("EDI_DUPLICATE_WINDOW_DAYS", 365)
+if EDI_DUPLICATE_WINDOW_DAYS < 1:
+    raise ImproperlyConfigured("EDI_DUPLICATE_WINDOW_DAYS must be at least 1.")
 
 # Public REST API v1 (issue 9): Bearer API keys only, problem JSON errors, per-key and
 # per-supplier throttles in the default cache (Redis in production).
@@ -342,13 +414,13 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["integrations.api.auth.HasApiKey"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["integrations.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "integrations.api.throttling.ApiKeyRateThrottle",
         "integrations.api.throttling.TenantRateThrottle",
     ],
     "EXCEPTION_HANDLER": "integrations.api.problems.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "integrations.api.schema.ApiAutoSchema",
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -357,6 +429,8 @@ API_THROTTLE_TENANT_RATE = env.str("API_THROTTLE_TENANT_RATE", default="1200/min
 API_IDEMPOTENCY_HOURS = _int("API_IDEMPOTENCY_HOURS", 24)
 API_REQUEST_LOG_DAYS = _int("API_REQUEST_LOG_DAYS", 90)
 API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# JSON nested deeper than this is a 400 (ours nest 3 levels; Python's decoder recurses).
+API_MAX_JSON_DEPTH = _int("API_MAX_JSON_DEPTH", 64)
 # Raw stock files (POST /api/v1/stock-snapshots) are streamed to disk, not held in memory.
 API_MAX_UPLOAD_BYTES = _int("API_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
 # 10,000 availability items in one JSON body exceed Django's 2.5 MB default.

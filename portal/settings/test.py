@@ -17,7 +17,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
 if not PORTAL_FIELD_ENCRYPTION_KEYS:  # noqa: F405
     # Unset: a key derived from SECRET_KEY, so the tests need nothing.

@@ -1,12 +1,13 @@
 """ASNs: create, list, retrieve, update, submit, cancel; milestones."""
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from integrations.api.auth import scope_required
 from integrations.api.pagination import cursor_pagination
-from integrations.api.problems import UnprocessableReference
+from integrations.api.problems import UnprocessableReference, conflict_on_natural_key
 from integrations.api.views import ApiView
 from integrations.models import ApiScope, Channel
 from inventory.models import UnitOfMeasure
@@ -347,13 +348,26 @@ class AsnCollection(ApiView):
         payload = AsnCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        shipment = services.asn_create(
-            actor=request.user,
-            supplier=supplier,
-            header=_header(data, data["asn_number"]),
-            lines=_lines(self, supplier, data["lines"]),
-            channel=Channel.API,
-        )
+        header = _header(data, data["asn_number"])
+
+        def existing() -> str | None:
+            taken = Shipment.objects.filter(supplier=supplier, asn_number=header.asn_number)
+            return reverse("api_asn_item", args=[header.asn_number]) if taken.exists() else None
+
+        # Without an Idempotency-Key, a retried or doubled create of one ASN number is
+        # told where the first one is (409), whether it comes after it or races it.
+        with conflict_on_natural_key(
+            existing=existing,
+            fields=("asn_number",),
+            detail=f"You already have an ASN numbered {header.asn_number}; see `existing`.",
+        ):
+            shipment = services.asn_create(
+                actor=request.user,
+                supplier=supplier,
+                header=header,
+                lines=_lines(self, supplier, data["lines"]),
+                channel=Channel.API,
+            )
         return _detail(shipment, AsnCreateOutput, status_code=status.HTTP_201_CREATED)
 
 

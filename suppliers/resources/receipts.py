@@ -13,10 +13,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
-from import_export.formats import base_formats
 
 from integrations.errors import DomainError
 from integrations.models import Channel
+from integrations.spreadsheets import read_upload
 from suppliers.models import Receipt, Shipment
 from suppliers.services.receipts import ReceiptLineInput, receipt_record
 
@@ -40,24 +40,17 @@ class _Rollback(Exception):
 
 
 def read_rows(upload) -> list[dict]:
-    content = upload.read()
-    if upload.name.lower().endswith(".xlsx"):
-        dataset = base_formats.XLSX().create_dataset(content)
-    else:
-        try:
-            dataset = base_formats.CSV().create_dataset(content.decode("utf-8-sig"))
-        except UnicodeDecodeError as error:
-            raise DomainError("The file is not UTF-8 text.", field="file") from error
-    headers = [str(h or "").strip().lower() for h in dataset.headers or []]
+    sheet = read_upload(upload)
+    headers = [str(h or "").strip().lower() for h in sheet.headers]
     missing = [name for name in REQUIRED if name not in headers]
     if missing:
         raise DomainError(f"The file has no column {', '.join(missing)}.", field="file", line=1)
     return [
         {
             name: str(value if value is not None else "").strip()
-            for name, value in zip(headers, row, strict=False)
+            for name, value in zip(headers, row, strict=True)
         }
-        for row in dataset
+        for row in sheet.rows
     ]
 
 

@@ -21,11 +21,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from import_export import fields, resources
-from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 
 from integrations.errors import DomainError
 from integrations.models import Channel
+from integrations.spreadsheets import read_upload
 from inventory.resources.items import (
     CodeLookupWidget,
     ExactDecimalWidget,
@@ -404,17 +404,12 @@ class AvailabilityResource(_ServiceImport):
 
 
 def run_upload(resource: _ServiceImport, *, upload, dry_run: bool, user) -> Result:
-    """Read an uploaded CSV/XLSX file and import it (or dry-run it) with `resource`."""
-    name = upload.name.lower()
-    content = upload.read()
-    if name.endswith(".xlsx"):
-        dataset = base_formats.XLSX().create_dataset(content)
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            result = Result()
-            result.append_base_error(Error(ValueError("The file is not UTF-8 text.")))
-            return result
-        dataset = base_formats.CSV().create_dataset(text)
-    return resource.import_data(dataset, dry_run=dry_run, use_transactions=True, user=user)
+    """Read an uploaded CSV/XLSX file (integrations.spreadsheets: size, bomb and shape
+    checks) and import it (or dry-run it) with `resource`."""
+    try:
+        sheet = read_upload(upload)
+    except DomainError as error:
+        result = Result()
+        result.append_base_error(Error(ValueError(error.message)))
+        return result
+    return resource.import_data(sheet.dataset(), dry_run=dry_run, use_transactions=True, user=user)

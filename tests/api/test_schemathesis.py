@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.api.conftest import issue_key
+from tests.fuzzing import examples
 from tests.suppliers.shipping_helpers import confirmed_po
 
 # Loaded at collection through the app itself (no database needed to serve the schema).
@@ -44,7 +45,7 @@ def keys(supplier, other_supplier, settings, keep_test_connection, fresh_cache):
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
