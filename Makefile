@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= small
 
-.PHONY: demo test setup migrate seed serve lint typecheck format worker beat clean erp lock bench-smoke
+.PHONY: fuzz demo test setup migrate seed serve lint typecheck format worker beat clean erp lock bench-smoke
 
 ## Installs exactly what requirements-dev.lock says (hashes checked), so two installs a
 ## month apart run the same code. requirements*.txt say what we accept; `make lock`
@@ -38,6 +38,11 @@ demo: seed
 ## CELERY_BROKER_URL are set.
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Longer, random exploration of the property and schema tests (make test is
+## derandomized); failures are saved under var/hypothesis and replayed next time.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz FUZZ_FACTOR=20 $(PY) -m pytest tests/api/test_schemathesis.py tests/integrations/x12 tests/integrations/test_outbox_ordering_property.py tests/inventory/test_uom_conversion.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
