@@ -169,7 +169,7 @@ PORTAL_CONTENT_SECURITY_POLICY = {
     "frame-ancestors": ["'none'"],
 }
 # Browser features the portal never uses, switched off for it and anything it embeds.
-PORTAL_PERMISSIONS_POLICY = {
+PORTAL_PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",

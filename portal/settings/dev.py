@@ -7,8 +7,8 @@ os.environ.setdefault("PORTAL_MFA_REQUIRED", "false")
 os.environ.setdefault("DEBUG", "true")
 
 from .base import *  # noqa: F403
-from .base import field_encryption_key_from_secret
+from .base import PORTAL_FIELD_ENCRYPTION_KEYS, field_encryption_key_from_secret
 
-if not PORTAL_FIELD_ENCRYPTION_KEYS:  # noqa: F405
+if not PORTAL_FIELD_ENCRYPTION_KEYS:
     # Unset: a key derived from SECRET_KEY, so the demo needs nothing and its data stays readable.
     PORTAL_FIELD_ENCRYPTION_KEYS = [field_encryption_key_from_secret(SECRET_KEY)]  # noqa: F405

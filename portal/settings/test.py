@@ -9,7 +9,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-fo
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from .base import *  # noqa: F403
-from .base import field_encryption_key_from_secret
+from .base import PORTAL_FIELD_ENCRYPTION_KEYS, field_encryption_key_from_secret
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -18,6 +18,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-if not PORTAL_FIELD_ENCRYPTION_KEYS:  # noqa: F405
+if not PORTAL_FIELD_ENCRYPTION_KEYS:
     # Unset: a key derived from SECRET_KEY, so the tests need nothing.
     PORTAL_FIELD_ENCRYPTION_KEYS = [field_encryption_key_from_secret(SECRET_KEY)]  # noqa: F405

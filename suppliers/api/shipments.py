@@ -198,7 +198,8 @@ class AsnWriteInput(serializers.Serializer):
         max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
     )
     packages = AsnPackageInput(many=True, required=False, default=list)
-    lines = AsnLineInput(many=True, min_length=1, max_length=1000)
+    # ListSerializer takes min_length/max_length through many=True; the stubs omit them.
+    lines = AsnLineInput(many=True, min_length=1, max_length=1000)  # type: ignore[call-arg]
 
 
 class AsnCreateInput(AsnWriteInput):
@@ -237,13 +238,14 @@ def _lines(view: ApiView, supplier, lines: list[dict]) -> list[services.AsnLineI
     }
     codes = {line["uom"] for line in lines if line.get("uom")}
     units = {u.code: u for u in UnitOfMeasure.objects.filter(code__in=codes)}
-    errors = {}
+    # Keyed by the line's index as text: the problem document's JSON is the same.
+    errors: dict[str, dict[str, list[str]]] = {}
     resolved = []
     view.line_pointers = {}
     for index, line in enumerate(lines):
         po_line = po_lines.get((line["po_number"], line["po_line_no"]))
         if po_line is None:
-            errors[index] = {
+            errors[str(index)] = {
                 "po_line_no": [
                     f"{line['po_number']} line {line['po_line_no']} is not a line of your "
                     "purchase orders."
@@ -251,14 +253,14 @@ def _lines(view: ApiView, supplier, lines: list[dict]) -> list[services.AsnLineI
             }
             continue
         if line.get("uom") and line["uom"] not in units:
-            errors[index] = {"uom": [f"Unknown unit {line['uom']!r}."]}
+            errors[str(index)] = {"uom": [f"Unknown unit {line['uom']!r}."]}
             continue
         view.line_pointers[line_label(po_line)] = f"/lines/{index}"
         resolved.append(
             services.AsnLineInput(
                 po_line=po_line,
                 quantity=line["quantity"],
-                uom=units.get(line.get("uom")),
+                uom=units.get(line.get("uom") or ""),
                 lot=line["lot"],
                 expiry_date=line.get("expiry_date"),
                 serial_numbers=tuple(line["serial_numbers"]),
@@ -310,7 +312,7 @@ class AsnCollection(ApiView):
                     {
                         **{
                             k: ASN_RESPONSE[k]
-                            for k in AsnListItemOutput().fields
+                            for k in list(AsnListItemOutput().fields)
                             if k in ASN_RESPONSE
                         },
                         "line_count": 1,

@@ -27,7 +27,7 @@ OPTIONAL = ("qty_damaged", "received_at", "closes_asn", "source")
 @dataclass
 class UploadResult:
     receipts: list[str] = field(default_factory=list)
-    errors: list[tuple[int | None, str]] = field(default_factory=list)  # (row, message)
+    errors: list[tuple[int | str | None, str]] = field(default_factory=list)  # (row, message)
     dry_run: bool = False
 
     @property

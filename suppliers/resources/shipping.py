@@ -273,7 +273,9 @@ class AsnResource(_ServiceImport):
             elif line_no is not None and (number, line_no) not in po_lines:
                 row.add_error("line_no", f"Purchase order {number} has no line {line_no}.")
             else:
-                row.cleaned["po_line"] = po_lines.get((number, line_no))
+                row.cleaned["po_line"] = (
+                    po_lines.get((number, line_no)) if line_no is not None else None
+                )
 
     def submit(self, group: _Group, rows: list[_Row], *, actor):
         first = group.rows[0]
@@ -324,7 +326,8 @@ class AsOfWidget(TextWidget):
     def __init__(self) -> None:
         super().__init__(required=False)
 
-    def clean(self, value, row=None, **kwargs) -> datetime.datetime | None:
+    # Any: a date-time where the text widget it extends cleans to text.
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         if isinstance(value, datetime.datetime):
             moment = value
         else:
