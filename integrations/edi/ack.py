@@ -14,11 +14,13 @@ mapping errors) on the transaction-set rows; this module turns them into segment
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from integrations.x12 import Segment
 
-# AK5/AK9 answers.
+# AK5/AK9 answers; TA104 "E": received, errors noted (a duplicate: do not send it again).
 ACCEPTED, PARTIAL, REJECTED = "A", "P", "R"
+NOTED = "E"
 _SEGMENT_LEVEL = {"segment", "element", "set"}
 
 
@@ -27,7 +29,7 @@ class SetAck:
     set_id: str
     control_number: str
     accepted: bool
-    findings: list[dict] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +107,9 @@ def build_997(group: GroupAck, *, force_reject: bool = False) -> list[Segment]:
     return segments
 
 
-def build_ta1(*, control_number: str, date: str, time: str, note_code: str) -> Segment:
-    """TA1: the interchange `control_number` is rejected with TA105 `note_code`."""
-    return Segment.of("TA1", control_number.zfill(9)[:9], date, time, "R", note_code)
+def build_ta1(
+    *, control_number: str, date: str, time: str, note_code: str, code: str = REJECTED
+) -> Segment:
+    """TA1: the interchange `control_number` is rejected (TA104 R) with TA105 `note_code`;
+    or received with errors noted (E), which tells the sender not to send it again."""
+    return Segment.of("TA1", control_number.zfill(9)[:9], date, time, code, note_code)

@@ -8,12 +8,14 @@ only knows the shapes below.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from integrations.errors import DomainError
 from integrations.x12 import Interchange, Segment, TransactionSet
+from integrations.x12.stream import LoadedSet
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class MappingOutcome:
     """What a mapper did with one set: a line for the operator and the documents made."""
 
     summary: str
-    documents: list[dict] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SegmentError(DomainError):
@@ -71,7 +73,7 @@ class SegmentError(DomainError):
         self.segment_code = segment_code if segment is not None or segment_code == "3" else "8"
         self.element_code = element_code
 
-    def location(self) -> dict:
+    def location(self) -> dict[str, Any]:
         return {
             "segment_id": self.segment_id,
             "segment_position": self.segment.position if self.segment else None,
@@ -115,14 +117,19 @@ class PurchaseOrder850:
 
 
 InboundHandler = Callable[[PartnerProfile, TransactionSet, Interchange], MappingOutcome]
+# Maps many sets of one id at once, set-based, in the caller's transaction: one outcome per
+# set, in order, or the DomainError (a SegmentError to locate it) that refused that set,
+# which must then have written nothing. For feeds whose sets come by the thousand (846).
+BatchHandler = Callable[[PartnerProfile, Sequence[LoadedSet]], list[MappingOutcome | DomainError]]
 PartnerLookup = Callable[[str, str], PartnerProfile | None]
 PartnerByCode = Callable[[str], PartnerProfile | None]
-OutboundBuilder = Callable[[dict], tuple[PartnerProfile, PurchaseOrder850] | None]
+OutboundBuilder = Callable[[dict[str, Any]], tuple[PartnerProfile, PurchaseOrder850] | None]
 
 
 @dataclass
 class _Registry:
-    handlers: dict[str, InboundHandler] = field(default_factory=dict)
+    handlers: dict[str, InboundHandler] = field(default_factory=dict[str, Any])
+    batch_handlers: dict[str, BatchHandler] = field(default_factory=dict[str, Any])
     partner_lookup: PartnerLookup | None = None
     partner_by_code: PartnerByCode | None = None
     outbound_builder: OutboundBuilder | None = None
@@ -133,6 +140,12 @@ _registry = _Registry()
 
 def register_inbound_handler(set_id: str, handler: InboundHandler) -> None:
     _registry.handlers[set_id] = handler
+
+
+def register_inbound_batch_handler(set_id: str, handler: BatchHandler) -> None:
+    """Map set `set_id` many at a time (it then has no one-at-a-time handler)."""
+    _registry.batch_handlers[set_id] = handler
+    _registry.handlers.pop(set_id, None)
 
 
 def register_partners(*, lookup: PartnerLookup, by_code: PartnerByCode) -> None:
@@ -148,8 +161,12 @@ def inbound_handler(set_id: str) -> InboundHandler | None:
     return _registry.handlers.get(set_id)
 
 
+def inbound_batch_handler(set_id: str) -> BatchHandler | None:
+    return _registry.batch_handlers.get(set_id)
+
+
 def supported_sets() -> list[str]:
-    return sorted(_registry.handlers)
+    return sorted({*_registry.handlers, *_registry.batch_handlers})
 
 
 def partner_for_sender(qualifier: str, sender_id: str) -> PartnerProfile | None:
@@ -164,7 +181,9 @@ def partner_by_code(code: str) -> PartnerProfile | None:
     return _registry.partner_by_code(code)
 
 
-def outbound_purchase_order(envelope: dict) -> tuple[PartnerProfile, PurchaseOrder850] | None:
+def outbound_purchase_order(
+    envelope: dict[str, Any],
+) -> tuple[PartnerProfile, PurchaseOrder850] | None:
     if _registry.outbound_builder is None:
         return None
     return _registry.outbound_builder(envelope)

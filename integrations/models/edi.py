@@ -1,5 +1,6 @@
-"""EDI X12 traffic: every interchange received or sent, its transaction sets with their
-parse and mapping results, and our own control-number counters (issue 10).
+"""EDI X12 traffic: every file received (its bytes, whatever they are), every interchange
+received or sent, its transaction sets with their parse and mapping results, and our own
+control-number counters (issues 10 and 17).
 
 Trading partners live in `suppliers` (they belong to a supplier); these rows refer to a
 partner by its code only, so `integrations` imports no domain app (DESIGN §2).
@@ -20,6 +21,48 @@ class EdiControlNumber(models.Model):
         return f"{self.scope}={self.last_value}"
 
 
+class EdiFile(models.Model):
+    """One inbound file exactly as it arrived, readable or not: its bytes (in chunks, so a
+    file of any size is stored and read back without holding it in memory), size and
+    SHA-256. Its interchanges point into it by byte offset."""
+
+    file_name = models.CharField(max_length=255, blank=True)
+    partner_code = models.CharField(max_length=40, blank=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    encoding = models.CharField(
+        max_length=10, default="utf-8", help_text="utf-8, else latin-1 (never fails)."
+    )
+    received_at = models.DateTimeField(db_index=True)
+    findings = models.JSONField(
+        default=list, blank=True, help_text="What belongs to no interchange (text outside one)."
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name or 'file'} ({self.size} bytes)"
+
+
+class EdiFileChunk(models.Model):
+    """One piece of a stored file, in order. Bytes, not text: a file may hold anything,
+    NUL included, which a text column refuses."""
+
+    file = models.ForeignKey(EdiFile, on_delete=models.CASCADE, related_name="chunks")
+    sequence = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["file_id", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "sequence"], name="edi_file_chunk_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id}#{self.sequence}"
+
+
 class EdiInterchange(models.Model):
     """One ISA … IEA, inbound (a partner's file) or outbound (our 850 or 997)."""
 
@@ -28,6 +71,7 @@ class EdiInterchange(models.Model):
         OUTBOUND = "outbound", "Sent"
 
     class Status(models.TextChoices):
+        PROCESSING = "processing", "Processing"
         ACCEPTED = "accepted", "Accepted"
         PARTIALLY_ACCEPTED = "partially_accepted", "Accepted with errors"
         REJECTED = "rejected", "Rejected"
@@ -49,7 +93,25 @@ class EdiInterchange(models.Model):
     control_number = models.CharField(max_length=9, blank=True)
     usage = models.CharField(max_length=1, blank=True, help_text="P production, T test.")
     file_name = models.CharField(max_length=255, blank=True)
-    raw = models.TextField(help_text="The interchange exactly as received or sent.")
+    raw = models.TextField(
+        blank=True,
+        help_text="The interchange as sent; a received one is read from its file (`file`).",
+    )
+    file = models.ForeignKey(
+        EdiFile,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="interchanges",
+        help_text="The file it came in (inbound).",
+    )
+    file_offset = models.PositiveBigIntegerField(null=True, blank=True)
+    file_length = models.PositiveBigIntegerField(null=True, blank=True)
+    # "<ISA05>:<ISA06>:<ISA13>" of an inbound interchange that was processed: the same key
+    # again within settings.EDI_DUPLICATE_WINDOW_DAYS is a resend.
+    dedupe_key = models.CharField(max_length=40, blank=True, default="")
+    sets_total = models.PositiveIntegerField(default=0)
+    sets_done = models.PositiveIntegerField(default=0, help_text="Committed so far.")
     errors = models.JSONField(
         default=list, blank=True, help_text="Interchange and group findings, in words."
     )
@@ -83,6 +145,7 @@ class EdiInterchange(models.Model):
                 name="edi_interchange_key",
             ),
             models.Index(fields=["status", "-created_at"], name="edi_status_recent"),
+            models.Index(fields=["dedupe_key", "created_at"], name="edi_dedupe_recent"),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +154,10 @@ class EdiInterchange(models.Model):
     @property
     def can_reprocess(self) -> bool:
         return self.direction == self.Direction.INBOUND and self.status in self.REPROCESSABLE
+
+    @property
+    def progress_percent(self) -> int:
+        return 100 * self.sets_done // self.sets_total if self.sets_total else 100
 
 
 class EdiTransactionSet(models.Model):

@@ -136,6 +136,8 @@ class ExceptionCase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolution_reason = models.CharField(max_length=500, blank=True)
+    # Every change of the row moves it, set-based writes included (they set it themselves).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-last_seen_at", "-id"]

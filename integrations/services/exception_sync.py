@@ -105,14 +105,15 @@ def exceptions_sync_bulk(
         # Not a move: an active case seen again gets the run's figures.
         cursor.execute(
             f"""
-            UPDATE {table} AS c SET last_seen_at = %s, seen_count = c.seen_count + 1,
+            UPDATE {table} AS c SET last_seen_at = %s, updated_at = %s,
+                seen_count = c.seen_count + 1,
                 expected_qty = x.expected_qty, actual_qty = x.actual_qty, delta = x.delta,
                 title = x.title, uom_code = x.uom_code, detail = {detail}
             FROM exc_candidates AS x
             WHERE c.exception_class = x.exception_class AND c.subject_key = x.subject_key
               AND {active}
             """,
-            [db_time(now)],
+            [db_time(now), db_time(now)],
         )
         updated = cursor.rowcount
 
@@ -134,10 +135,10 @@ def exceptions_sync_bulk(
                 (exception_class, subject_type, subject_key, document_type, document_ref,
                  sku, warehouse_code, supplier_code, title, expected_qty, actual_qty, delta,
                  uom_code, detail, severity, owner_team, status, sla_due_at, first_seen_at,
-                 last_seen_at, seen_count, resolution_reason)
+                 last_seen_at, updated_at, seen_count, resolution_reason)
             SELECT x.exception_class, 'position', x.subject_key, '', '', x.sku,
                    x.warehouse_code, '', x.title, x.expected_qty, x.actual_qty, x.delta,
-                   x.uom_code, {detail}, {severity_sql}, {team_sql}, %s, {due_sql}, %s, %s,
+                   x.uom_code, {detail}, {severity_sql}, {team_sql}, %s, {due_sql}, %s, %s, %s,
                    1, ''
             FROM exc_candidates AS x
             WHERE NOT EXISTS (
@@ -151,6 +152,7 @@ def exceptions_sync_bulk(
                 *team_params,
                 opening.target,
                 *due_params,
+                db_time(now),
                 db_time(now),
                 db_time(now),
             ],

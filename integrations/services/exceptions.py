@@ -192,7 +192,7 @@ def exception_open_or_update(
             setattr(case, name, value)
         case.last_seen_at = now
         case.seen_count += 1
-        case.save(update_fields=[*figures, "last_seen_at", "seen_count"])
+        case.save(update_fields=[*figures, "last_seen_at", "seen_count", "updated_at"])
         return case, False
     team, severity, sla_hours = policy_for(exception_class)
     opening = created_move(EXCEPTION_CASE, Status.OPEN)
@@ -331,7 +331,7 @@ def exception_assign(
         raise DomainError(f"Exception #{case.pk} is closed; reopen work on a new case.")
     before = {"assigned_to": str(case.assigned_to) if case.assigned_to_id else ""}
     case.assigned_to = assignee
-    case.save(update_fields=["assigned_to"])
+    case.save(update_fields=["assigned_to", "updated_at"])
     audit_record(
         actor=actor,
         channel=channel,
@@ -392,7 +392,9 @@ def exceptions_escalate(*, actor: Actor = None, now: datetime.datetime | None = 
                 from_email=None,
                 recipient_list=[recipient],
             )
-    ExceptionCase.objects.filter(pk__in=[c.pk for c in due]).update(escalated_at=now)
+    ExceptionCase.objects.filter(pk__in=[c.pk for c in due]).update(
+        escalated_at=now, updated_at=now
+    )
     AuditEntry.objects.bulk_create(
         AuditEntry(
             occurred_at=now,

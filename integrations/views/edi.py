@@ -1,6 +1,7 @@
 """Operator EDI message viewer: every interchange received or sent, its raw text with
 numbered segments (the numbers the findings use), the parse and mapping result per
-transaction set, the documents it made, the 997 that answered it, and reprocessing after
+transaction set, the documents it made, the 997 that answered it, the progress of one
+still being processed, an unreadable file's bytes with the reason, and reprocessing after
 a partner's mapping was fixed."""
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from django.views.decorators.http import require_POST
 
 from integrations.errors import DomainError
 from integrations.models import EdiInterchange
+from integrations.services.edi_files import file_preview, interchange_text
 from integrations.services.edi_intake import edi_interchange_reprocess
 from integrations.x12 import read
-from portal.access import operator_required
+from integrations.x12.stream import split_segments
+from portal.access import HtmxHttpRequest, operator_required
 
 _LIST_FIELDS = (
     "id",
@@ -29,17 +32,21 @@ _LIST_FIELDS = (
     "document_ref",
     "summary",
     "created_at",
+    "sets_done",
+    "sets_total",
 )
+# A day's feed is one interchange of megabytes: the page shows its start, and the sets.
+RAW_SHOWN_BYTES = 256 * 1024
+SETS_PER_PAGE = 200
 
 
 def numbered_segments(raw: str) -> list[tuple[int, str]]:
     """The raw text split into segments numbered from the ISA = 1, as findings count them."""
-    result = read(raw)
-    if not result.interchanges:
+    head = read(raw[:4096]).interchanges
+    if not head:
         return [(n, line) for n, line in enumerate(raw.splitlines(), start=1)]
-    terminator = result.interchanges[0].delimiters.segment
-    parts = [part.strip() for part in raw.lstrip("\ufeff").split(terminator)]
-    return [(n, part) for n, part in enumerate((p for p in parts if p), start=1)]
+    segments = split_segments(raw.lstrip("\ufeff"), head[0].delimiters)
+    return [(n, segment.strip()) for n, segment in enumerate(segments, start=1)]
 
 
 @operator_required
@@ -68,30 +75,46 @@ def edi_interchange_list(request: HttpRequest) -> HttpResponse:
 
 
 @operator_required
-def edi_interchange_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def edi_interchange_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     interchange = get_object_or_404(
-        EdiInterchange.objects.select_related("acknowledgment", "duplicate_of"), pk=pk
+        EdiInterchange.objects.select_related("acknowledgment", "duplicate_of", "file"), pk=pk
     )
-    sets = list(interchange.transaction_sets.all())
+    context: dict[str, object] = {"interchange": interchange}
+    if request.htmx and interchange.status == EdiInterchange.Status.PROCESSING:
+        return render(request, "integrations/edi/interchange_detail.html#progress", context)
+    sets = Paginator(interchange.transaction_sets.all(), SETS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     flagged = {
         error.get("segment_index")
-        for row in sets
+        for row in sets.object_list
         for error in [*row.syntax_errors, *row.result.get("findings", [])]
     } | {error.get("segment_index") for error in interchange.errors}
-    return render(
-        request,
-        "integrations/edi/interchange_detail.html",
+    unreadable = interchange.status == EdiInterchange.Status.UNREADABLE
+    length = interchange.file_length or len(interchange.raw)
+    context.update(
         {
-            "interchange": interchange,
-            "segments": numbered_segments(interchange.raw),
+            "segments": [] if unreadable else _segments(interchange),
+            "raw_cut": not unreadable and length > RAW_SHOWN_BYTES,
+            "preview": file_preview(interchange.file) if unreadable and interchange.file else "",
             "flagged": flagged,
             "sets": sets,
             "acknowledged": list(
                 interchange.acknowledges.only("id", "control_number", "status", "partner_code")
             ),
             "resends": list(interchange.resends.only("id", "control_number", "created_at")),
-        },
+        }
     )
+    return render(request, "integrations/edi/interchange_detail.html", context)
+
+
+def _segments(interchange: EdiInterchange) -> list[tuple[int, str]]:
+    text = interchange_text(interchange, limit=RAW_SHOWN_BYTES)
+    segments = numbered_segments(text)
+    length = interchange.file_length or len(interchange.raw)
+    if length > RAW_SHOWN_BYTES and segments:
+        segments.pop()  # the last one shown may be cut off
+    return segments
 
 
 @operator_required

@@ -133,6 +133,31 @@ def _where(segment: Segment) -> str:
     return f"{segment.id} (segment {segment.index})"
 
 
+def body_segment_errors(segment: Segment) -> list[X12Error]:
+    """What is wrong with one body segment of a set by itself (its position from ST set):
+    an id that is not a segment id (wrong delimiters?), or an envelope segment that cannot
+    sit inside a set."""
+    if not _SEGMENT_ID.fullmatch(segment.id):
+        message = (
+            f"{segment.id[:10]!r} is not a segment id (2-3 capital letters/digits); "
+            "check the delimiters."
+        )
+        code = SegmentErrorCode.UNRECOGNIZED_SEGMENT_ID
+    elif segment.id in ("ISA", "IEA"):
+        message, code = (
+            f"{segment.id} inside a transaction set.",
+            SegmentErrorCode.UNEXPECTED_SEGMENT,
+        )
+    else:
+        return []
+    return [_named(ErrorLevel.SEGMENT, code, message, segment, position=segment.position)]
+
+
+def is_segment_id(segment_id: str) -> bool:
+    """True for an id a body segment may have (2-3 capitals/digits, not ISA/IEA)."""
+    return bool(_SEGMENT_ID.fullmatch(segment_id)) and segment_id not in ("ISA", "IEA")
+
+
 @dataclass
 class EnvelopeBuilder:
     """Feeds segments one by one into the envelope tree, checking as it closes each
@@ -147,6 +172,16 @@ class EnvelopeBuilder:
     _group: FunctionalGroup | None = None
     _set: TransactionSet | None = None
     _orphan_set: bool = False
+    # The open group's ST02s: a group of thousands of sets checks each in constant time.
+    _st02s: set[str] = field(default_factory=set)
+    # Body segments of the open set counted but not kept (`skip`): the streaming scanner
+    # checks the envelope without holding a set's body, which it reads again later.
+    _skipped: int = 0
+
+    @property
+    def current_set(self) -> TransactionSet | None:
+        """The set whose SE has not come yet."""
+        return self._set
 
     def add(self, segment: Segment) -> None:
         handler = {
@@ -158,10 +193,21 @@ class EnvelopeBuilder:
         }.get(segment.id, self._body)
         handler(segment)
 
+    def skip(self, count: int) -> None:
+        """`count` body segments of the open set, counted for SE01 but not kept."""
+        if self._set is None:
+            raise ValueError("Only the body of an open transaction set can be skipped.")
+        self._skipped += count
+
+    def _position(self, ts: TransactionSet) -> int:
+        """The position from ST (ST = 1) the next segment of `ts` takes."""
+        return len(ts.segments) + self._skipped + 2
+
     # -- sets ------------------------------------------------------------------------
 
     def _open_set(self, st: Segment) -> None:
         self._abandon_set(before=st)
+        self._skipped = 0
         st = Segment(st.id, st.elements, index=st.index, position=1, raw=st.raw)
         ts = TransactionSet(header=st)
         if not _SET_ID.fullmatch(st.value(1)):
@@ -200,7 +246,7 @@ class EnvelopeBuilder:
             )
         else:
             self._orphan_set = False
-            if control and any(s.control_number == control for s in self._group.transaction_sets):
+            if control and control in self._st02s:
                 ts.errors.append(
                     _named(
                         ErrorLevel.SET,
@@ -212,6 +258,7 @@ class EnvelopeBuilder:
                     )
                 )
             self._group.transaction_sets.append(ts)
+            self._st02s.add(control)
         self._set = ts
 
     def _close_set(self, se: Segment) -> None:
@@ -219,7 +266,7 @@ class EnvelopeBuilder:
         if ts is None:
             self._outside_set(se)
             return
-        position = len(ts.segments) + 2
+        position = self._position(ts)
         se = Segment(se.id, se.elements, index=se.index, position=position, raw=se.raw)
         ts.trailer = se
         count = se.value(1)
@@ -269,32 +316,12 @@ class EnvelopeBuilder:
         if ts is None:
             self._outside_set(segment)
             return
-        position = len(ts.segments) + 2
+        position = self._position(ts)
         segment = Segment(
             segment.id, segment.elements, index=segment.index, position=position, raw=segment.raw
         )
         ts.segments.append(segment)
-        if not _SEGMENT_ID.fullmatch(segment.id):
-            ts.errors.append(
-                _named(
-                    ErrorLevel.SEGMENT,
-                    SegmentErrorCode.UNRECOGNIZED_SEGMENT_ID,
-                    f"{segment.id[:10]!r} is not a segment id (2-3 capital letters/digits); "
-                    "check the delimiters.",
-                    segment,
-                    position=position,
-                )
-            )
-        elif segment.id in ("ISA", "IEA"):
-            ts.errors.append(
-                _named(
-                    ErrorLevel.SEGMENT,
-                    SegmentErrorCode.UNEXPECTED_SEGMENT,
-                    f"{segment.id} inside a transaction set.",
-                    segment,
-                    position=position,
-                )
-            )
+        ts.errors.extend(body_segment_errors(segment))
 
     def _outside_set(self, segment: Segment) -> None:
         if self._group is not None:
@@ -350,6 +377,7 @@ class EnvelopeBuilder:
             )
         self.groups.append(group)
         self._group = group
+        self._st02s = set()
 
     def _close_group(self, ge: Segment) -> None:
         self._abandon_set(before=ge)

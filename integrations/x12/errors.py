@@ -59,6 +59,7 @@ class InterchangeNoteCode(StrEnum):
     INVALID_CONTROL_STRUCTURE = "022"
     PREMATURE_END_OF_FILE = "023"  # no IEA
     INVALID_CONTENT = "024"  # segments outside a functional group, orphan GE/ST …
+    DUPLICATE_CONTROL_NUMBER = "025"  # this ISA13 was received from this sender before
     INVALID_ELEMENT_SEPARATOR = "026"
     INVALID_COMPONENT_SEPARATOR = "027"
 

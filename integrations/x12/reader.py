@@ -30,6 +30,9 @@ from integrations.x12.model import (
 
 _NEWLINE = re.compile(r"[\r\n]")
 _WHITESPACE = " \t\r\n\f\v"
+# NUL is no X12 character, and PostgreSQL text refuses it: shown as the NUL symbol, so
+# the finding, the stored text and the viewer all say where it was.
+NUL_SHOWN = "\u2400"
 
 # Where the 16 element separators sit in a well-formed ISA.
 _ISA_SEPARATOR_OFFSETS: tuple[int, ...] = tuple(
@@ -68,7 +71,7 @@ def read(data: str | bytes) -> ReadResult:
         if fatal is not None:
             result.errors.append(fatal)
         pos = _skip_whitespace(text, pos)
-    if not text.strip():
+    if not text.strip(_WHITESPACE):
         result.errors.append(
             X12Error(
                 level=ErrorLevel.INTERCHANGE,
@@ -89,7 +92,7 @@ def _decode(data: str | bytes) -> str:
             text = data.decode("latin-1")
     else:
         text = data
-    return text.lstrip("\ufeff")
+    return text.lstrip("\ufeff").replace("\x00", NUL_SHOWN)
 
 
 def _skip_whitespace(text: str, pos: int) -> int:

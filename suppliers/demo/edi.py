@@ -11,6 +11,7 @@ land in the inbound folder for `edi_import` or the folder poll to pick up.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -368,7 +369,10 @@ def edi_demo_files_write(
         raise ValueError(f"PO {purchase_order.number} is not {partner.supplier.code}'s.")
     folder = resolve_directory(partner.inbound_folder)
     folder.mkdir(parents=True, exist_ok=True)
-    files = [("1-855", demo_855), ("2-856", demo_856)]
+    files: list[tuple[str, Callable[[TradingPartner, PurchaseOrder], str]]] = [
+        ("1-855", demo_855),
+        ("2-856", demo_856),
+    ]
     if invoice:
         files.append(("3-810", demo_810))
     sent = sent_850(purchase_order)

@@ -59,9 +59,7 @@ def edi_inbound_folders_poll() -> FolderRun:
         for path in sorted(p for p in folder.iterdir() if p.is_file()):
             if path.name.startswith(".") or path.suffix in (".tmp", ".part"):
                 continue
-            report = edi_file_import(
-                data=path.read_bytes(), file_name=path.name, partner_code=partner.code
-            )
+            report = edi_file_import(path=path, file_name=path.name, partner_code=partner.code)
             run.reports.append(report)
             _move(path, "failed" if report.rejected else "processed")
     return run

@@ -146,21 +146,26 @@ def map_855(
     kind = bak.value(2)
     statuses = {status for _, _, status in answered.values()}
     every_line = len(answered) == len(po_lines)
-    common = {
-        "actor": actor,
-        "purchase_order": purchase_order,
-        "revision": revision,
-        "channel": Channel.EDI,
-    }
     if (
         kind in ("RJ", "RD") and (not answered or (statuses <= REJECT_STATUSES and every_line))
     ) or (answered and every_line and statuses <= REJECT_STATUSES):
         services.purchase_order_reject(
-            **common, reason_code=ReasonCode.OTHER, comment=f"Rejected by EDI 855 (BAK02 {kind})."
+            actor=actor,
+            purchase_order=purchase_order,
+            revision=revision,
+            channel=Channel.EDI,
+            reason_code=ReasonCode.OTHER,
+            comment=f"Rejected by EDI 855 (BAK02 {kind}).",
         )
         summary = f"PO {purchase_order.number} rejected"
     elif (not answered and kind in ("AK", "AT", "AD", "AC")) or statuses <= ACCEPT_STATUSES:
-        services.purchase_order_accept(**common, comment=f"Accepted by EDI 855 (BAK02 {kind}).")
+        services.purchase_order_accept(
+            actor=actor,
+            purchase_order=purchase_order,
+            revision=revision,
+            channel=Channel.EDI,
+            comment=f"Accepted by EDI 855 (BAK02 {kind}).",
+        )
         summary = f"PO {purchase_order.number} accepted as ordered"
     else:
         proposals = [
@@ -169,7 +174,12 @@ def map_855(
             if status not in ACCEPT_STATUSES
         ]
         acknowledgment = services.purchase_order_propose_changes(
-            **common, lines=proposals, comment=f"EDI 855 (BAK02 {kind})."
+            actor=actor,
+            purchase_order=purchase_order,
+            revision=revision,
+            channel=Channel.EDI,
+            lines=proposals,
+            comment=f"EDI 855 (BAK02 {kind}).",
         )
         summary = (
             f"PO {purchase_order.number}: changes proposed on lines "

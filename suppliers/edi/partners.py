@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
+
+from django.db.models import QuerySet
 
 from integrations.edi.registry import PartnerProfile, SegmentError
 from integrations.x12 import Segment
@@ -31,7 +34,7 @@ def profile_of(partner: TradingPartner) -> PartnerProfile:
     )
 
 
-def _active() -> object:
+def _active() -> QuerySet[TradingPartner]:
     return TradingPartner.objects.select_related("supplier").filter(is_active=True)
 
 
@@ -88,6 +91,14 @@ def unit_for(partner: TradingPartner, code: str, segment: Segment, element: int)
             element=element,
         )
     return uom
+
+
+@overload
+def quantity(segment: Segment, element: int, *, required: Literal[True] = True) -> Decimal: ...
+
+
+@overload
+def quantity(segment: Segment, element: int, *, required: bool) -> Decimal | None: ...
 
 
 def quantity(segment: Segment, element: int, *, required: bool = True) -> Decimal | None:

@@ -1,7 +1,16 @@
 """Supplier inventory availability: what a supplier can ship us, per supplier item.
 
-Events: `inventory.availability_reported`, aggregate_type "supplier_item", aggregate_id
-"<supplier code>:<supplier sku>".
+Two ways in, one set of rules. `supplier_availability_post` (portal, API, CSV) records one
+post item by item. `supplier_availability_post_many` (`availability_batches.py`) records
+many posts at once (an EDI 846 feed of thousands of sets) set-based. Both take the
+supplier's lock first (`lock_supplier_availability`), so their checks and writes of one
+supplier's availability never interleave.
+
+Events: `inventory.availability_reported`. One per item from `supplier_availability_post`
+(aggregate_type "supplier_item", aggregate_id "<supplier code>:<supplier sku>"); one per
+call of `supplier_availability_post_many`, i.e. per EDI batch of up to 250 sets
+(aggregate_type "supplier_availability", aggregate_id the supplier's code, data.items
+listing every item recorded with its as-of time and its set's reference).
 """
 
 import datetime
@@ -14,10 +23,13 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record, publish
+from portal.access import Actor, actor_user
 from suppliers.models import Supplier, SupplierAvailability, SupplierItem
 
 # A clock a little ahead of ours is not an error; a count from tomorrow is.
 FUTURE_SLACK = datetime.timedelta(minutes=5)
+# The quantity column holds 18 digits, 6 of them after the point.
+MAX_QUANTITY = Decimal(10) ** 12
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,33 @@ def _validate(*, supplier: Supplier, entry: AvailabilityInput, now: datetime.dat
     label = supplier_item.supplier_sku
     if supplier_item.supplier_id != supplier.pk:
         raise DomainError(f"{label} is not one of your items.", field="supplier_sku", line=label)
-    quantity = entry.qty_available
+    check_line(
+        label=label,
+        quantity=entry.qty_available,
+        uom_code=supplier_item.uom.code,
+        decimal_places=supplier_item.uom.decimal_places,
+        as_of=entry.as_of,
+        available_date=entry.available_date,
+        now=now,
+        today=timezone.localdate(now),
+    )
+
+
+_STEPS = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
+def check_line(
+    *,
+    label: str,
+    quantity: Decimal | None,
+    uom_code: str,
+    decimal_places: int,
+    as_of: datetime.datetime | None,
+    available_date: datetime.date | None,
+    now: datetime.datetime,
+    today: datetime.date,
+) -> None:
+    """The rules every reported quantity meets, whichever way it comes in."""
     if quantity is None or not quantity.is_finite():
         raise DomainError("Enter the quantity available.", field="qty_available", line=label)
     if quantity < 0:
@@ -42,17 +80,28 @@ def _validate(*, supplier: Supplier, entry: AvailabilityInput, now: datetime.dat
             field="qty_available",
             line=label,
         )
-    uom = supplier_item.uom
-    if quantity != quantity.quantize(Decimal(1).scaleb(-uom.decimal_places)):
+    if quantity >= MAX_QUANTITY:
         raise DomainError(
-            f"{uom.code} allows {uom.decimal_places} decimal places; "
+            "The quantity available must be less than 1,000,000,000,000.",
+            field="qty_available",
+            line=label,
+        )
+    step = _STEPS.get(decimal_places) or Decimal(1).scaleb(-decimal_places)
+    exponent = quantity.as_tuple().exponent  # a str only for NaN and infinities
+    if (
+        isinstance(exponent, int)
+        and exponent < -decimal_places
+        and quantity != quantity.quantize(step)
+    ):
+        raise DomainError(
+            f"{uom_code} allows {decimal_places} decimal places; "
             f"{quantity.normalize():f} has more.",
             field="qty_available",
             line=label,
         )
-    if entry.as_of is not None and entry.as_of > now + FUTURE_SLACK:
+    if as_of is not None and as_of > now + FUTURE_SLACK:
         raise DomainError("'As of' cannot be in the future.", field="as_of", line=label)
-    if entry.available_date is not None and entry.available_date < timezone.localdate(now):
+    if available_date is not None and available_date < today:
         raise DomainError(
             "The next-available date is in the past; leave it blank or enter a future date.",
             field="available_date",
@@ -60,10 +109,26 @@ def _validate(*, supplier: Supplier, entry: AvailabilityInput, now: datetime.dat
         )
 
 
+def lock_supplier_availability(supplier: Supplier) -> None:
+    """Availability writes of one supplier take turns: a count checked against the one
+    recorded cannot be overtaken before it is written, and the supplier's availability
+    events keep their order. FOR NO KEY UPDATE: a PO for the supplier is not held up."""
+    Supplier.objects.select_for_update(no_key=True).filter(pk=supplier.pk).exists()
+
+
+def older_count(label: str, as_of: datetime.datetime, recorded: datetime.datetime) -> DomainError:
+    return DomainError(
+        f"{label}: this count is as of {as_of:%Y-%m-%d %H:%M}, "
+        f"older than the one already recorded ({recorded:%Y-%m-%d %H:%M}).",
+        field="as_of",
+        line=label,
+    )
+
+
 @transaction.atomic
 def supplier_availability_post(
     *,
-    actor,
+    actor: Actor,
     supplier: Supplier,
     entries: list[AvailabilityInput],
     channel: str = Channel.PORTAL,
@@ -73,6 +138,7 @@ def supplier_availability_post(
     entry raises a DomainError naming its supplier SKU. A post older than the one already
     recorded for an item is refused rather than overwriting newer information."""
     now = timezone.now()
+    lock_supplier_availability(supplier)
     for entry in entries:
         _validate(supplier=supplier, entry=entry, now=now)
     item_ids = [entry.supplier_item.pk for entry in entries]
@@ -109,7 +175,7 @@ def supplier_availability_post(
         row.available_date = entry.available_date
         row.as_of = as_of
         row.channel = channel
-        row.reported_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.reported_by = actor_user(actor)
         row.save()
         after = {
             "supplier": supplier.code,

@@ -57,3 +57,34 @@ def ack_855(
         body.append(f"ACK*{status}{rest}")
     body.append(f"CTT*{len(lines)}")
     return body
+
+
+def numbered_file(
+    sets: list[list[str]],
+    *,
+    control: str,
+    st02s: list[str],
+    gs06: str = "501",
+    functional_id: str = "PR",
+) -> str:
+    """One interchange of one group whose sets carry the given ST02s (partners that
+    restart at 0001 in every interchange)."""
+    lines = [
+        isa(control=control),
+        f"GS*{functional_id}*ACMEGS*DISTGS*20240305*1402*{gs06}*X*004010~",
+    ]
+    for st02, body in zip(st02s, sets, strict=True):
+        lines.append(f"ST*{body[0]}*{st02}~")
+        lines.extend(f"{segment}~" for segment in body[1:])
+        lines.append(f"SE*{len(body) + 1}*{st02}~")
+    lines.append(f"GE*{len(sets)}*{gs06}~")
+    lines.append(f"IEA*1*{control}~")
+    return "\n".join(lines) + "\n"
+
+
+def inventory_846(items: list[tuple[str, str]], *, as_of: str = "", unit: str = "EA") -> list[str]:
+    """846 body: `items` are (supplier SKU, quantity available); `as_of` YYYYMMDD*HHMM."""
+    body = ["846", f"BIA*00*MM*INV*{as_of or datetime.date.today().strftime('%Y%m%d') + '*0001'}"]
+    for sku, qty in items:
+        body += [f"LIN**VP*{sku}", f"QTY*33*{qty}*{unit}"]
+    return body

@@ -26,7 +26,11 @@ def test_a_resent_interchange_is_acknowledged_again_but_not_processed_twice(supp
     assert Event.objects.filter(type="edi.functional_ack").count() == 2
 
 
-def test_a_set_resent_in_a_new_interchange_is_recognised_by_its_st02(supplier, edi_partner):
+def test_a_set_whose_st02_came_before_in_another_interchange_is_processed_by_the_services(
+    supplier, edi_partner
+):
+    # ST02 is unique within its group only: a new interchange with the same ST02 is new
+    # data; the same acknowledgment again is a business duplicate the service refuses.
     purchase_order_awaiting_acknowledgment(supplier=supplier, number="PO-ST", lines=1)
     edi_file_import(data=partner_file([ack_855("PO-ST", [(1, "IA", "")])], control="000000301"))
 
@@ -34,8 +38,13 @@ def test_a_set_resent_in_a_new_interchange_is_recognised_by_its_st02(supplier, e
         data=partner_file([ack_855("PO-ST", [(1, "IA", "")])], control="000000302")
     ).interchanges
 
-    assert [row.status for row in again.transaction_sets.all()] == ["duplicate"]
-    assert again.status == "accepted"
+    [row] = again.transaction_sets.all()
+    assert (row.status, row.rejection) == (
+        "rejected",
+        "status: PO PO-ST was already acknowledged (confirmed).",
+    )
+    assert again.status == "rejected"
+    assert "AK5*R~" in again.acknowledgment.raw
     assert Acknowledgment.objects.count() == 1
 
 

@@ -1,10 +1,12 @@
 """The life of an exception case: its table of moves, the single-case actions that make
 them, and the set-based door (reconciliation) that makes the same moves in SQL."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import AuditEntry, Event, ExceptionCase
@@ -38,13 +40,14 @@ def candidates(*skus: str) -> str:
     return " UNION ALL ".join(rows)
 
 
-def sync(*skus: str):
+def sync(*skus: str, now: datetime.datetime | None = None):
     return exceptions_sync_bulk(
         actor=None,
         candidates_sql=candidates(*skus),
         scope_classes=["quantity_mismatch"],
         scope_warehouses=["DC1"],
         reference="run-1",
+        now=now,
     )
 
 
@@ -245,3 +248,36 @@ def test_a_set_based_move_the_table_does_not_hold_is_refused_before_any_sql():
         )
 
     assert statuses() == {"A@DC1": "open"}
+
+
+def test_a_bulk_auto_resolve_bumps_updated_at_of_the_cases_it_closes_only():
+    opened_at = timezone.now() - datetime.timedelta(hours=2)
+    resolved_at = opened_at + datetime.timedelta(hours=1)
+    exceptions_sync_bulk(
+        actor=None,
+        candidates_sql=candidates("A", "B"),
+        scope_classes=["quantity_mismatch"],
+        now=opened_at,
+    )
+    ExceptionCase.objects.filter(subject_key="B@DC1").update(warehouse_code="DC2")
+
+    sync(now=resolved_at)
+    sync(now=resolved_at + datetime.timedelta(hours=1))  # again: nothing left to close
+
+    assert dict(ExceptionCase.objects.values_list("subject_key", "updated_at")) == {
+        "A@DC1": resolved_at,
+        "B@DC1": opened_at,
+    }
+    assert statuses() == {"A@DC1": "auto_resolved", "B@DC1": "open"}
+
+
+def test_resolving_by_hand_bumps_updated_at(operator):
+    case, _ = exception_open_or_update(
+        actor=None, exception_class="late_asn", subject=SUBJECT, title="late"
+    )
+    opened = case.updated_at
+
+    exception_resolve(actor=operator, case=case, reason="Delivered after all.")
+
+    case.refresh_from_db()
+    assert case.updated_at > opened

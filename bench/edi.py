@@ -1,0 +1,424 @@
+"""EDI intake at partner scale (issue 17; DESIGN §9: the 846 at ≥ 10,000 item lines/s).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_edi \\
+        .venv/bin/python bench/edi.py --sets 15500 --items 34
+    .venv/bin/python bench/edi.py --smoke          # CI: tiny sizes, the figures, no verdict
+
+1. Set-up, once per database: a supplier that trades by EDI, sets × items supplier items
+   (one SQL statement each) and yesterday's availability for every one of them, so that
+   today's feed updates rows as a daily feed does.
+2. Writes an 846 file of `--sets` sets of `--items` items, 500 sets per interchange with
+   ST02 restarting at 0001 in each (as many partners send them): ~21 MB at full size.
+3. Imports it through the product's path (`edi_file_import(path=…)`, what `edi_import`
+   and the folder poll call: file stored, streamed, envelopes checked, sets mapped and
+   committed batch by batch with their audit entries, one event per set, 997s): item
+   lines/s. A file a tenth of the size is imported first: the peak memory of this
+   process after each shows whether memory grows with the file.
+4. In the same run, the limit: the bare set-based upsert of the same rows (supplier item,
+   quantity, date, as of) in the same batches, one INSERT … ON CONFLICT and one commit
+   per batch, no parsing, no checks, no audit, no events.
+5. Sets/s for `--documents` sets each of 855 (accepting POs made for the run), 856
+   (shipping them) and 810 (invoicing them), 500 sets per interchange.
+
+Exit status 1 when a budget is missed: ≥ 10,000 item lines/s and ≤ 3× the bare upsert
+(never with --smoke, which exits 0 when it ran).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from _common import (
+    SMOKE_HELP,
+    ensure_postgres_database,
+    load_average,
+    stop_cleanly_on_sigterm,
+)
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+os.environ.setdefault("DEBUG", "false")  # no query log: measured as in production
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_edi")
+
+SUPPLIER = "BENCHEDI"
+PARTNER = "bench-edi"
+SETS_PER_INTERCHANGE = 500
+LINES_PER_SECOND = 10_000
+RATIO_BUDGET = 3.0
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def setup(items: int):
+    """The supplier, its trading partner, `items` supplier items and yesterday's counts."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from inventory.models import Item, UnitOfMeasure, Warehouse
+    from suppliers.models import (
+        Supplier,
+        SupplierAvailability,
+        SupplierItem,
+        TradingPartner,
+    )
+
+    each, _ = UnitOfMeasure.objects.get_or_create(code="EA", defaults={"name": "Each"})
+    Warehouse.objects.get_or_create(code="BENCH-EDI", defaults={"name": "Bench DC"})
+    supplier, _ = Supplier.objects.get_or_create(
+        code=SUPPLIER, defaults={"name": "Bench EDI supplier", "status": "active"}
+    )
+    partner, _ = TradingPartner.objects.get_or_create(
+        supplier=supplier,
+        defaults={
+            "code": PARTNER,
+            "isa_qualifier": "ZZ",
+            "isa_id": "BENCHEDI",
+            "gs_id": "BENCHEDI",
+            "our_isa_id": "BENCHDIST",
+            "our_gs_id": "BENCHDIST",
+            "versions_accepted": "004010",
+        },
+    )
+    have = SupplierItem.objects.filter(supplier=supplier, supplier_sku__startswith="BE-").count()
+    if have < items:
+        yesterday = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {Item._meta.db_table}
+                    (sku, description, base_uom_id, item_class, is_serialized, is_active, erp_id)
+                SELECT 'BENCH-EDI-' || lpad(n::text, 7, '0'), 'Bench EDI item ' || n, %s, 'B',
+                       false, true, ''
+                FROM generate_series(%s, %s) AS n ON CONFLICT (sku) DO NOTHING""",
+                [each.pk, have + 1, items],
+            )
+            cursor.execute(
+                f"""INSERT INTO {SupplierItem._meta.db_table}
+                    (supplier_id, item_id, supplier_sku, uom_id, lead_time_days, is_active)
+                SELECT %s, i.id, 'BE-' || substr(i.sku, 11), %s, 7, true
+                FROM {Item._meta.db_table} i
+                WHERE i.sku LIKE 'BENCH-EDI-%%' AND substr(i.sku, 11)::int > %s
+                  AND substr(i.sku, 11)::int <= %s""",
+                [supplier.pk, each.pk, have, items],
+            )
+            cursor.execute(
+                f"""INSERT INTO {SupplierAvailability._meta.db_table}
+                    (supplier_item_id, qty_available, available_date, as_of, channel,
+                     updated_at)
+                SELECT si.id, 100, NULL, %s, 'edi', %s
+                FROM {SupplierItem._meta.db_table} si
+                WHERE si.supplier_id = %s
+                ON CONFLICT (supplier_item_id) DO NOTHING""",
+                [yesterday, yesterday, supplier.pk],
+            )
+            for model in (Item, SupplierItem, SupplierAvailability):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
+    return supplier, partner
+
+
+_control = [int(time.time()) % 400_000_000]
+
+
+def _isa13() -> str:
+    _control[0] += 1
+    return f"{_control[0]:09d}"
+
+
+def _envelope(partner, functional_id: str, bodies: list[list[str]]) -> str:
+    """Interchanges of 500 sets each, ST02 from 0001 in each; `bodies` without ST/SE."""
+    out = []
+    for start in range(0, len(bodies), SETS_PER_INTERCHANGE):
+        chunk = bodies[start : start + SETS_PER_INTERCHANGE]
+        isa13 = _isa13()
+        now = datetime.datetime.now()
+        out.append(
+            f"ISA*00*{'':10}*00*{'':10}*ZZ*{partner.isa_id:<15}*ZZ*{partner.our_isa_id:<15}"
+            f"*{now:%y%m%d}*{now:%H%M}*U*00401*{isa13}*0*P*>~\n"
+            f"GS*{functional_id}*{partner.gs_id}*{partner.our_gs_id}*{now:%Y%m%d}*{now:%H%M}"
+            f"*{int(isa13)}*X*004010~\n"
+        )
+        for n, body in enumerate(chunk, start=1):
+            out.append(f"ST*{body[0]}*{n:04d}~\n")
+            out.extend(f"{segment}~\n" for segment in body[1:])
+            out.append(f"SE*{len(body) + 1}*{n:04d}~\n")
+        out.append(f"GE*{len(chunk)}*{int(isa13)}~\nIEA*1*{isa13}~\n")
+    return "".join(out)
+
+
+def write_846(path: Path, partner, *, sets: int, items: int, as_of: datetime.datetime) -> None:
+    """`sets` × `items` item lines: supplier SKUs in order, a next-available date on every
+    third line. Written a set at a time: the harness writes the file, the product streams it."""
+    future = (datetime.date.today() + datetime.timedelta(days=9)).strftime("%Y%m%d")
+    with path.open("w") as out:
+        batch = []
+        for s in range(sets):
+            body = ["846", f"BIA*00*MM*INV{s}*{as_of:%Y%m%d}*{as_of:%H%M}"]
+            for i in range(items):
+                n = s * items + i + 1
+                body.append(f"LIN**VP*BE-{n:07d}")
+                body.append(f"QTY*33*{(n * 7) % 5000}*EA")
+                if n % 3 == 0:
+                    body.append(f"DTM*018*{future}")
+            batch.append(body)
+            if len(batch) == SETS_PER_INTERCHANGE:
+                out.write(_envelope(partner, "IB", batch))
+                batch = []
+        if batch:
+            out.write(_envelope(partner, "IB", batch))
+
+
+def vacuum() -> None:
+    """Yesterday's updates leave dead rows: both sides start from a vacuumed table."""
+    from django.db import connection
+
+    from suppliers.models import SupplierAvailability
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {SupplierAvailability._meta.db_table}")
+
+
+def import_file(path: Path) -> tuple[float, object]:
+    from integrations.services.edi_intake import edi_file_import
+
+    started = time.perf_counter()
+    report = edi_file_import(path=path, file_name=path.name, partner_code=PARTNER)
+    return time.perf_counter() - started, report
+
+
+def bare_upsert(supplier, *, sets: int, items: int, as_of: datetime.datetime) -> float:
+    """The same rows, already resolved, upserted set-based in the product's batches."""
+    from django.db import connection, transaction
+
+    from integrations.services.edi_intake import BATCH_SETS
+    from suppliers.models import SupplierAvailability, SupplierItem
+
+    ids = dict(
+        SupplierItem.objects.filter(supplier=supplier, supplier_sku__startswith="BE-").values_list(
+            "supplier_sku", "id"
+        )
+    )
+    future = datetime.date.today() + datetime.timedelta(days=9)
+    rows = []
+    for n in range(1, sets * items + 1):
+        rows.append((ids[f"BE-{n:07d}"], Decimal((n * 7) % 5000), future if n % 3 == 0 else None))
+    per_batch = BATCH_SETS * items
+    table = SupplierAvailability._meta.db_table
+    started = time.perf_counter()
+    for start in range(0, len(rows), per_batch):
+        chunk = rows[start : start + per_batch]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {table} (supplier_item_id, qty_available, available_date,
+                        as_of, channel, reported_by_id, updated_at)
+                SELECT v.item, v.qty, v.day, %s, 'edi', NULL, %s
+                FROM unnest(%s::bigint[], %s::numeric[], %s::date[]) AS v(item, qty, day)
+                ON CONFLICT (supplier_item_id) DO UPDATE SET
+                    qty_available = EXCLUDED.qty_available,
+                    available_date = EXCLUDED.available_date, as_of = EXCLUDED.as_of,
+                    channel = EXCLUDED.channel, reported_by_id = EXCLUDED.reported_by_id,
+                    updated_at = EXCLUDED.updated_at""",
+                [
+                    as_of,
+                    as_of,
+                    [r[0] for r in chunk],
+                    [r[1] for r in chunk],
+                    [r[2] for r in chunk],
+                ],
+            )
+    return time.perf_counter() - started
+
+
+def documents(partner, supplier, count: int, tmp: Path) -> dict[str, float]:
+    """sets/s of 855, 856 and 810 for `count` POs made for this run (2 lines each)."""
+    from django.utils import timezone
+
+    from inventory.models import Warehouse
+    from suppliers.models import PurchaseOrder, PurchaseOrderLine, SupplierItem
+
+    warehouse = Warehouse.objects.get(code="BENCH-EDI")
+    catalog = list(
+        SupplierItem.objects.filter(supplier=supplier, supplier_sku__startswith="BE-")
+        .order_by("id")
+        .values_list("supplier_sku", "item_id", "uom_id")[:200]
+    )
+    run = _isa13()
+    now = timezone.now()
+    orders = PurchaseOrder.objects.bulk_create(
+        PurchaseOrder(
+            number=f"PO-B{run}-{n:05d}",
+            supplier=supplier,
+            ship_to=warehouse,
+            issued_at=now,
+            ack_due_at=now + datetime.timedelta(days=2),
+            source_channel="connector",
+        )
+        for n in range(count)
+    )
+    requested = timezone.localdate() + datetime.timedelta(days=14)
+    PurchaseOrderLine.objects.bulk_create(
+        PurchaseOrderLine(
+            purchase_order=po,
+            line_no=line,
+            item_id=catalog[(n * 2 + line) % len(catalog)][1],
+            ordered_qty=Decimal(10),
+            uom_id=catalog[(n * 2 + line) % len(catalog)][2],
+            unit_price=Decimal("2.5"),
+            requested_date=requested,
+        )
+        for n, po in enumerate(orders)
+        for line in (1, 2)
+    )
+    skus = [
+        (catalog[(n * 2 + 1) % len(catalog)][0], catalog[(n * 2 + 2) % len(catalog)][0])
+        for n in range(count)
+    ]
+    today = timezone.localdate()
+    bodies = {
+        "855": [
+            [
+                "855",
+                f"BAK*00*AD*{po.number}*{today:%Y%m%d}*1",
+                f"PO1*1*10*EA*2.5*PE*VP*{skus[n][0]}",
+                "ACK*IA*10*EA",
+                f"PO1*2*10*EA*2.5*PE*VP*{skus[n][1]}",
+                "ACK*IA*10*EA",
+                "CTT*2",
+            ]
+            for n, po in enumerate(orders)
+        ],
+        "856": [
+            [
+                "856",
+                f"BSN*00*ASN-{po.number}*{today:%Y%m%d}*1200",
+                "HL*1**S",
+                "TD5*B*2*UPSN",
+                f"DTM*011*{today:%Y%m%d}",
+                f"DTM*017*{today + datetime.timedelta(days=3):%Y%m%d}",
+                "HL*2*1*O",
+                f"PRF*{po.number}",
+                "HL*3*2*I",
+                f"LIN*1*VP*{skus[n][0]}",
+                "SN1*1*10*EA",
+                "HL*4*2*I",
+                f"LIN*2*VP*{skus[n][1]}",
+                "SN1*2*10*EA",
+                "CTT*4",
+            ]
+            for n, po in enumerate(orders)
+        ],
+        "810": [
+            [
+                "810",
+                f"BIG*{today:%Y%m%d}*INV-{po.number}**{po.number}",
+                "CUR*SE*USD",
+                f"IT1*1*10*EA*2.5**VP*{skus[n][0]}",
+                f"IT1*2*10*EA*2.5**VP*{skus[n][1]}",
+                "TDS*5000",
+                "CTT*2",
+            ]
+            for n, po in enumerate(orders)
+        ],
+    }
+    rates = {}
+    for set_id, functional_id in (("855", "PR"), ("856", "SH"), ("810", "IN")):
+        path = tmp / f"{set_id}.x12"
+        path.write_text(_envelope(partner, functional_id, bodies[set_id]))
+        seconds, report = import_file(path)
+        if report.refused or report.errors:
+            first = next(
+                (
+                    r.rejection
+                    for i in report.interchanges
+                    for r in i.transaction_sets.exclude(status="accepted")[:1]
+                ),
+                report.errors[:1],
+            )
+            print(f"  {set_id}: {report.refused} set(s) rejected, e.g. {first}")
+        rates[set_id] = report.applied / seconds
+        print(
+            f"{set_id}: {report.applied:,} sets applied in {seconds:.2f} s: "
+            f"{rates[set_id]:,.0f} sets/s"
+        )
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sets", type=int, default=15_500)
+    parser.add_argument("--items", type=int, default=34)
+    parser.add_argument("--documents", type=int, default=5_000, help="sets of 855/856/810")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    args = parser.parse_args()
+    if args.smoke:
+        args.sets, args.items, args.documents = 60, 5, 20
+    stop_cleanly_on_sigterm()
+    ensure_postgres_database(os.environ["DATABASE_URL"])
+    supplier, partner = setup(args.sets * args.items)
+    print(f"load average at start: {load_average()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        small, big = folder / "846-small.x12", folder / "846.x12"
+        # BIA carries minutes: the bare upsert records the same instant, so the next run's
+        # feed (a minute or more later) is never older than what this one leaves.
+        as_of = (datetime.datetime.now().astimezone() - datetime.timedelta(minutes=1)).replace(
+            second=0, microsecond=0
+        )
+        write_846(small, partner, sets=max(args.sets // 10, 1), items=args.items, as_of=as_of)
+        write_846(big, partner, sets=args.sets, items=args.items, as_of=as_of)
+        size_mib = big.stat().st_size / (1 << 20)
+        import_file(small)
+        peak_small = peak_mib()
+        vacuum()
+        seconds, report = import_file(big)
+        peak_big = peak_mib()
+        lines = report.applied * args.items
+        vacuum()
+        bare = bare_upsert(supplier, sets=args.sets, items=args.items, as_of=as_of)
+        print(
+            f"846: {args.sets:,} sets × {args.items} items ({lines:,} item lines, "
+            f"{size_mib:.1f} MiB, {len(report.interchanges)} interchanges)"
+        )
+        if report.refused or report.errors:
+            print(f"  {report.refused} set(s) rejected; {report.errors[:3]}")
+        print(
+            f"product import: {seconds:.2f} s: {lines / seconds:,.0f} item lines/s, "
+            f"{report.applied / seconds:,.0f} sets/s (budget ≥ {LINES_PER_SECOND:,} lines/s)"
+        )
+        print(f"bare set-based upsert of the same rows: {bare:.2f} s: {lines / bare:,.0f} rows/s")
+        ratio = seconds / bare
+        print(f"ratio: {ratio:.2f}x the bare upsert (budget ≤ {RATIO_BUDGET:g}x)")
+        print(
+            f"peak memory of this process: {peak_small:.0f} MiB after a file of "
+            f"{small.stat().st_size / (1 << 20):.1f} MiB, {peak_big:.0f} MiB after "
+            f"{size_mib:.1f} MiB"
+        )
+        documents(partner, supplier, args.documents, folder)
+    print(f"load average at end: {load_average()}")
+    if args.smoke:
+        return
+    missed = []
+    if lines / seconds < LINES_PER_SECOND:
+        missed.append("item lines/s")
+    if ratio > RATIO_BUDGET:
+        missed.append("ratio to the bare upsert")
+    if missed:
+        print("budget missed: " + ", ".join(missed))
+        sys.exit(1)
+    print("budgets met")
+
+
+if __name__ == "__main__":
+    main()
