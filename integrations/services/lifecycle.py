@@ -169,6 +169,34 @@ class Lifecycle:
         if _has_field(obj, "updated_at"):
             fields.add("updated_at")
         obj.save(update_fields=sorted(fields))
+        self.record(
+            obj,
+            move=move,
+            source=source,
+            actor=actor,
+            channel=channel,
+            before=before,
+            after=after,
+            data=data,
+            audit=audit,
+        )
+        return move
+
+    def record(
+        self,
+        obj: models.Model,
+        *,
+        move: Move,
+        source: str,
+        actor: Actor,
+        channel: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        audit: bool = True,
+    ) -> None:
+        """What follows a saved move: its audit entry (unless the caller writes one that
+        covers several documents) and its event."""
         if audit:
             audit_record(
                 actor=actor,
@@ -176,7 +204,7 @@ class Lifecycle:
                 obj=obj,
                 action=move.action,
                 before={self.field: source, **(before or {})},
-                after={self.field: to, **(after or {})},
+                after={self.field: move.target, **(after or {})},
             )
         if move.event:
             publish(
@@ -187,7 +215,6 @@ class Lifecycle:
                 actor=actor,
                 channel=channel,
             )
-        return move
 
     def move_many(
         self,

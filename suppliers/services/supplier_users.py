@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.services import audit_record, publish
+from integrations.services import audit_record
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from portal.access import Actor, User, actor_user
 from suppliers.models import Invitation, Supplier, SupplierContact, SupplierMembership
@@ -71,24 +71,17 @@ class DatedLifecycle(Lifecycle):
         if reached != to:
             raise ValueError(f"{self.document}: {sorted(values or {})} make it {reached}, not {to}")
         obj.save(update_fields=sorted({*(values or {}), *update_fields}))
-        if audit:
-            audit_record(
-                actor=actor,
-                channel=channel,
-                obj=obj,
-                action=move.action,
-                before={self.field: source, **(before or {})},
-                after={self.field: to, **(after or {})},
-            )
-        if move.event:
-            publish(
-                event_type=move.event,
-                aggregate_type=self.aggregate_type,
-                aggregate_id=self.aggregate_id(obj),
-                data=data or {},
-                actor=actor,
-                channel=channel,
-            )
+        self.record(
+            obj,
+            move=move,
+            source=source,
+            actor=actor,
+            channel=channel,
+            before=before,
+            after=after,
+            data=data,
+            audit=audit,
+        )
         return move
 
 
