@@ -44,7 +44,8 @@ def ensure_items(count: int) -> None:
     UomConversion.objects.get_or_create(
         item=None, from_uom=case, to_uom=each, defaults={"factor": 12}
     )
-    have = Item.objects.filter(sku__startswith="BENCH-").count()
+    # Only this bench's numbered items: the EDI bench's BENCH-EDI-… share the prefix.
+    have = Item.objects.filter(sku__regex=r"^BENCH-[0-9]+$").count()
     if have >= count:
         return
     with connection.cursor() as cursor:

@@ -73,7 +73,8 @@ def build_snapshots(count: int):
             )
         numbered = (
             f"SELECT id, CAST(substr(sku, 7) AS integer) AS n FROM {items} "
-            "WHERE sku LIKE 'BENCH-%%'"
+            # Only this bench's items: other benches' BENCH-EDI-… items share the prefix.
+            "WHERE sku ~ '^BENCH-[0-9]+$'"
         )
         cursor.execute(
             f"""INSERT INTO {lines} (snapshot_id, item_id, quantity, line_no)
