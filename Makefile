@@ -58,8 +58,9 @@ bench-smoke: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-## Regenerate the lock files (with hashes) after changing a requirements*.txt.
-LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-header --no-emit-index-url --no-emit-find-links
+## Regenerate the lock files (with hashes) after changing a requirements*.txt. Extras are
+## kept: pip in --require-hashes mode needs them (trytond asks for pwdlib[argon2]).
+LOCK_FLAGS := --quiet --generate-hashes --no-strip-extras --allow-unsafe --no-header --no-emit-index-url --no-emit-find-links
 lock: setup
 	$(VENV)/bin/pip-compile $(LOCK_FLAGS) -o requirements.lock requirements.txt
 	$(VENV)/bin/pip-compile $(LOCK_FLAGS) -o requirements-dev.lock requirements-dev.txt
