@@ -10,11 +10,9 @@ back a piece at a time.
 from __future__ import annotations
 
 import codecs
-import datetime
 import hashlib
 from typing import BinaryIO
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,16 +101,3 @@ def file_preview(file: EdiFile, *, limit: int = 2048) -> str:
         else:
             shown.append(f"\\x{byte:02x}")
     return "".join(shown)
-
-
-@transaction.atomic
-def edi_traffic_purge(*, now: datetime.datetime | None = None) -> int:
-    """Delete EDI files and interchanges older than settings.EDI_DUPLICATE_WINDOW_DAYS:
-    past it a resent ISA13 is no longer a duplicate, so their records have done their job.
-    Returns how many interchanges went."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.EDI_DUPLICATE_WINDOW_DAYS)
-    old = EdiInterchange.objects.filter(created_at__lt=cutoff)
-    count = old.count()
-    old.delete()
-    EdiFile.objects.filter(received_at__lt=cutoff).delete()
-    return count

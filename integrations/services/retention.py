@@ -33,10 +33,12 @@ from integrations.models import (
     AuditEntry,
     Delivery,
     DeliveryAttempt,
+    EdiInterchange,
     Event,
     IdempotencyRecord,
     InboundMessage,
 )
+from integrations.models.edi import EdiFile
 from portal.access import Actor
 
 logger = logging.getLogger("integrations.retention")
@@ -114,6 +116,20 @@ RULES = (
         _hours("API_IDEMPOTENCY_HOURS"),
         lambda cutoff: IdempotencyRecord.objects.filter(created_at__lt=cutoff),
         _delete(IdempotencyRecord),
+    ),
+    # Past the duplicate window a resent ISA13 is no longer a duplicate, so the EDI
+    # traffic has done its job: interchanges first, then the files they pointed into.
+    Rule(
+        "edi_interchanges",
+        _days("EDI_DUPLICATE_WINDOW_DAYS"),
+        lambda cutoff: EdiInterchange.objects.filter(created_at__lt=cutoff),
+        _delete(EdiInterchange),
+    ),
+    Rule(
+        "edi_files",
+        _days("EDI_DUPLICATE_WINDOW_DAYS"),
+        lambda cutoff: EdiFile.objects.filter(received_at__lt=cutoff),
+        _delete(EdiFile),
     ),
     Rule(
         "audit",

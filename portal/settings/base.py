@@ -403,7 +403,7 @@ PORTAL_SITE_URL = env.str("PORTAL_SITE_URL", default="http://127.0.0.1:8000").rs
 PORTAL_ACK_REMINDER_AFTER_HOURS = _int("PORTAL_ACK_REMINDER_AFTER_HOURS", 24)
 # EDI (issue 17): an inbound interchange whose sender and ISA13 were processed within this
 # many days is a resend (acknowledged again, applied once); past it, EDI files and
-# interchanges have done their job (integrations.services.edi_files.edi_traffic_purge).
+# interchanges have done their job (the daily retention purge, integrations.services.retention).
 EDI_DUPLICATE_WINDOW_DAYS = _int("EDI_DUPLICATE_WINDOW_DAYS", 365)
 if EDI_DUPLICATE_WINDOW_DAYS < 1:
     raise ImproperlyConfigured("EDI_DUPLICATE_WINDOW_DAYS must be at least 1.")

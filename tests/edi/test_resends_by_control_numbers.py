@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from integrations.models import EdiInterchange
 from integrations.models.edi import EdiFile
-from integrations.services.edi_files import edi_traffic_purge
 from integrations.services.edi_intake import edi_file_import
+from integrations.services.retention import retention_purge
 from suppliers.demo.edi import seed_edi_demo
 from suppliers.demo.load import seed_demo
 from suppliers.demo.plan import SCALES
@@ -155,8 +155,8 @@ def test_edi_traffic_older_than_the_window_is_purged_and_its_isa13_may_come_agai
         received_at=timezone.now() - datetime.timedelta(days=400)
     )
 
-    purged = edi_traffic_purge()
+    purged = retention_purge(actor=None)
 
-    assert purged == 1
+    assert (purged["edi_interchanges"], purged["edi_files"]) == (1, 1)
     assert not EdiInterchange.objects.filter(pk=old.pk).exists()
     assert EdiInterchange.objects.filter(direction="outbound").count() == 1

@@ -29,7 +29,15 @@ from tests.integrations.helpers import publish_po_event
 pytestmark = pytest.mark.django_db
 
 NOW = timezone.now()
-NOTHING = {"outbox": 0, "api_request_log": 0, "inbound_dedupe": 0, "idempotency": 0, "audit": 0}
+NOTHING = {
+    "outbox": 0,
+    "api_request_log": 0,
+    "inbound_dedupe": 0,
+    "idempotency": 0,
+    "edi_interchanges": 0,
+    "edi_files": 0,
+    "audit": 0,
+}
 
 
 def days_ago(days: float) -> datetime.datetime:
@@ -109,6 +117,8 @@ def test_each_table_keeps_rows_for_its_own_setting(settings):
         "api_request_log": 1,
         "inbound_dedupe": 1,
         "idempotency": 1,
+        "edi_interchanges": 0,
+        "edi_files": 0,
         "audit": 1,
     }
     assert ApiRequestLog.objects.get().at == days_ago(89)
