@@ -23,6 +23,10 @@ TIMELINE_LABELS = {
     "change_auto_accepted": "Changes auto-accepted",
     "change_rejected": "Proposal rejected by the buyer",
     "reminder_sent": "Acknowledgment reminder sent",
+    "asn_submitted": "Shipped on an ASN",
+    "asn_updated": "ASN changed",
+    "asn_cancelled": "ASN cancelled",
+    "goods_received": "All goods received",
 }
 
 
