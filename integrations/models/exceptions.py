@@ -20,6 +20,13 @@ class ExceptionClass(models.TextChoices):
     UOM_MISMATCH = "uom_mismatch", "Unit-of-measure mismatch"
     IN_FLIGHT = "in_flight", "Still in flight"
     NEGATIVE_STOCK = "negative_stock", "Negative stock"
+    # Master data found wrong in a snapshot (inventory app): the row is kept, not compared.
+    UNKNOWN_SKU = "unknown_sku", "Unknown SKU"
+    UNKNOWN_UNIT = "unknown_unit", "Unknown unit"
+    INEXACT_CONVERSION = "inexact_conversion", "Inexact unit conversion"
+    CONFLICTING_DUPLICATE = "conflicting_duplicate", "Conflicting duplicate rows"
+    # Inventory movements between counts (inventory app).
+    SEQUENCE_GAP = "sequence_gap", "Sequence gap"
     # Receiving, purchasing and supplier feeds (suppliers app).
     RECEIVING_VARIANCE = "receiving_variance", "Receiving variance"
     OVERDUE_ACKNOWLEDGMENT = "overdue_acknowledgment", "Overdue acknowledgment"
@@ -27,6 +34,8 @@ class ExceptionClass(models.TextChoices):
     STALE_AVAILABILITY = "stale_availability", "Stale supplier availability"
     # Integration (integrations app).
     DEAD_DELIVERY = "dead_delivery", "Dead delivery"
+    # Service levels (portal observability): a workflow burning its error budget fast.
+    SLO_BURN = "slo_burn", "Service level at risk"
 
 
 INVENTORY_CLASSES = frozenset(
@@ -46,6 +55,7 @@ class OwnerTeam(models.TextChoices):
     RECEIVING = "receiving", "Receiving"
     PURCHASING = "purchasing", "Purchasing"
     INTEGRATION = "integration", "Integration"
+    MASTER_DATA = "master_data", "Master data"
 
 
 class Severity(models.TextChoices):

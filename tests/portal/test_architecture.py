@@ -32,6 +32,7 @@ APP_ROOT_MODULES = {
         "contracts.py",
         "correlation.py",
         "errors.py",
+        "money.py",
         "spreadsheets.py",
         "worker.py",
     },
