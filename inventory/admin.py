@@ -105,7 +105,14 @@ class UomConversionAdmin(admin.ModelAdmin):
 
 @admin.register(Warehouse)
 class WarehouseAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "time_zone", "wms_connector", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "time_zone",
+        "wms_connector",
+        "in_flight_window_hours",
+        "is_active",
+    ]
     search_fields = ["code", "name"]
 
 

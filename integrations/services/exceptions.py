@@ -38,11 +38,19 @@ DEFAULT_POLICY: dict[str, tuple[str, str, int]] = {
     ExceptionClass.UOM_MISMATCH: (OwnerTeam.INVENTORY_CONTROL, Severity.MEDIUM, 48),
     ExceptionClass.IN_FLIGHT: (OwnerTeam.RECEIVING, Severity.MEDIUM, 24),
     ExceptionClass.NEGATIVE_STOCK: (OwnerTeam.INVENTORY_CONTROL, Severity.HIGH, 24),
+    # Master data found wrong in a snapshot: the item is not compared until it is fixed.
+    ExceptionClass.UNKNOWN_SKU: (OwnerTeam.MASTER_DATA, Severity.MEDIUM, 48),
+    ExceptionClass.UNKNOWN_UNIT: (OwnerTeam.MASTER_DATA, Severity.MEDIUM, 48),
+    ExceptionClass.INEXACT_CONVERSION: (OwnerTeam.MASTER_DATA, Severity.MEDIUM, 48),
+    ExceptionClass.CONFLICTING_DUPLICATE: (OwnerTeam.MASTER_DATA, Severity.MEDIUM, 48),
     ExceptionClass.RECEIVING_VARIANCE: (OwnerTeam.RECEIVING, Severity.MEDIUM, 48),
     ExceptionClass.OVERDUE_ACKNOWLEDGMENT: (OwnerTeam.PURCHASING, Severity.MEDIUM, 24),
     ExceptionClass.LATE_ASN: (OwnerTeam.PURCHASING, Severity.MEDIUM, 24),
     ExceptionClass.STALE_AVAILABILITY: (OwnerTeam.PURCHASING, Severity.LOW, 72),
+    ExceptionClass.INVOICE_DISPUTE: (OwnerTeam.PURCHASING, Severity.MEDIUM, 72),
     ExceptionClass.DEAD_DELIVERY: (OwnerTeam.INTEGRATION, Severity.HIGH, 8),
+    # A workflow burning its error budget fast (portal/slos.py names the SLO's own team).
+    ExceptionClass.SLO_BURN: (OwnerTeam.INTEGRATION, Severity.HIGH, 4),
 }
 
 ACTIVE = ("open", "acknowledged")
@@ -168,6 +176,7 @@ def exception_open_or_update(
     detail: dict[str, Any] | None = None,
     channel: str = Channel.SYSTEM,
     now: datetime.datetime | None = None,
+    owner_team: str = "",
 ) -> tuple[ExceptionCase, bool]:
     """Open a case for this subject × class, or update the open one (last seen, figures).
 
@@ -195,6 +204,7 @@ def exception_open_or_update(
         case.save(update_fields=[*figures, "last_seen_at", "seen_count", "updated_at"])
         return case, False
     team, severity, sla_hours = policy_for(exception_class)
+    team = owner_team or team  # the caller knows the owner (an SLO names its team)
     opening = created_move(EXCEPTION_CASE, Status.OPEN)
     case = ExceptionCase(
         status=opening.target,

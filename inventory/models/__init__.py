@@ -4,6 +4,7 @@ from inventory.models.master import Item, UnitOfMeasure, UomConversion, Warehous
 from inventory.models.reconciliation import ReconciliationRun, ReconciliationSchedule
 from inventory.models.snapshots import (
     InventorySnapshot,
+    InventorySnapshotIssue,
     InventorySnapshotLine,
     snapshot_lines_partition,
 )
@@ -11,6 +12,7 @@ from inventory.models.stock import ItemClassTolerance, StockMovement, StockPosit
 
 __all__ = [
     "InventorySnapshot",
+    "InventorySnapshotIssue",
     "InventorySnapshotLine",
     "Item",
     "ItemClassTolerance",

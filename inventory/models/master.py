@@ -98,6 +98,13 @@ class Warehouse(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     wms_connector = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=True)
+    # How long goods may be in flight (an open ASN, a receipt or an adjustment that one
+    # source shows and the other not yet) before a difference they explain is a case.
+    in_flight_window_hours = models.PositiveIntegerField(
+        default=24,
+        help_text="Hours a difference explained by an ASN, a receipt or an adjustment may "
+        "wait for the lagging source before it becomes an exception.",
+    )
 
     class Meta:
         ordering = ["code"]

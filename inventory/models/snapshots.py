@@ -24,6 +24,9 @@ class InventorySnapshot(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="snapshots")
     taken_at = models.DateTimeField()
     file_name = models.CharField(max_length=255, blank=True)
+    # A partial snapshot (a pull of some items) holds only the items it names: it replaces
+    # the figures of those items and leaves the latest full snapshot the basis for others.
+    partial = models.BooleanField(default=False)
     checksum = models.CharField(max_length=64, help_text="SHA-256 of the file as received.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.LOADED)
     rows_total = models.PositiveIntegerField(default=0)
@@ -101,6 +104,32 @@ class InventorySnapshotLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot_id}/{self.item_id}"
+
+
+class InventorySnapshotIssue(models.Model):
+    """One row of a snapshot's file that was rejected or flagged at ingest: the complete
+    error report of the snapshot (the snapshot's `errors` keeps only the first rows for
+    its page). Reconciliation reads the master-data ones (unknown SKU or unit, inexact
+    conversion, conflicting duplicates) to open their cases and to leave the item out of
+    the comparison."""
+
+    snapshot = models.ForeignKey(InventorySnapshot, on_delete=models.CASCADE, related_name="issues")
+    line_no = models.PositiveIntegerField()
+    kind = models.CharField(max_length=30)
+    # The item when the SKU is known (an unknown unit, an inexact conversion, a duplicate).
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    sku = models.CharField(max_length=200, blank=True)
+    uom = models.CharField(max_length=60, blank=True)
+    quantity = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["snapshot_id", "line_no", "kind"]
+        indexes = [models.Index(fields=["snapshot", "line_no"], name="snapshot_issue_line")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}:{self.line_no} {self.kind}"
 
 
 @receiver(pre_delete, sender=InventorySnapshot)

@@ -54,8 +54,10 @@ class StockPosition(models.Model):
     inbound_in_transit = models.DecimalField(
         max_digits=18, decimal_places=6, default=ZERO, help_text="On submitted ASNs, not received."
     )
-    # Set by the reconciliation run that first explained a difference as in flight; the
-    # next run turns a difference that is still there into an exception.
+    # Set by the reconciliation run that first explained a difference as in flight, kept
+    # while it stays so, for the page. The class never depends on it: a difference becomes
+    # a case when the lagging source counts again past the warehouse's window
+    # (inventory.services.reconciliation_sql), however often reconciliation runs.
     in_flight_since = models.DateTimeField(null=True, blank=True)
     in_flight_delta = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -24,8 +24,9 @@ def item_by_sku(sku: str) -> Item | None:
 
 
 def latest_snapshot(*, warehouse: Warehouse, source: str) -> InventorySnapshot | None:
+    """The latest full snapshot (a partial one lists some items only)."""
     return (
-        InventorySnapshot.objects.filter(warehouse=warehouse, source=source)
+        InventorySnapshot.objects.filter(warehouse=warehouse, source=source, partial=False)
         .exclude(status=InventorySnapshot.Status.FAILED)
         .order_by("-taken_at", "-id")
         .first()

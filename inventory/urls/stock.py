@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("positions/", views.position_list, name="positions"),
     path("snapshots/", views.snapshot_list, name="snapshots"),
+    path("snapshots/upload/", views.snapshot_upload, name="snapshot_upload"),
     path("snapshots/<int:snapshot_id>/", views.snapshot_detail, name="snapshot_detail"),
     path("reconciliation/", views.run_list, name="run_list"),
     path("reconciliation/start/", views.run_start, name="run_start"),

@@ -3,15 +3,19 @@ progress bar, positions side by side, and snapshots with their error reports."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from integrations.errors import DomainError
+from integrations.models import Channel
 from inventory import selectors
+from inventory.forms.snapshots import SnapshotUploadForm
 from inventory.models import ReconciliationRun, Warehouse
+from inventory.resources.snapshots import snapshot_upload_stream
 from inventory.services.reconciliation import reconciliation_queue
-from inventory.services.snapshots import error_report_csv
+from inventory.services.snapshots import error_report_rows, snapshot_ingest
 from inventory.views.charts import line_chart
 from portal.access import INTERNAL_ROLES, role_required
 
@@ -106,10 +110,37 @@ def snapshot_list(request: HttpRequest) -> HttpResponse:
 
 
 @internal_required
-def snapshot_detail(request: HttpRequest, snapshot_id: int) -> HttpResponse:
+def snapshot_upload(request: HttpRequest) -> HttpResponse:
+    """Upload one stock file: read by the shared upload rules, ingested set-based, then
+    the new snapshot's page (with its error report)."""
+    form = SnapshotUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = snapshot_ingest(
+                actor=request.user,
+                stream=snapshot_upload_stream(data["file"]),
+                source=data["source"],
+                warehouse=data["warehouse"],
+                taken_at=data["taken_at"],
+                file_name=data["file"].name or "",
+                partial=data["partial"],
+                channel=Channel.PORTAL,
+            )
+        except DomainError as error:
+            form.add_error("file" if error.field == "file" else None, error.message)
+        else:
+            return redirect("inventory:snapshot_detail", snapshot_id=result.snapshot.pk)
+    return render(request, "inventory/snapshot_upload.html", {"form": form})
+
+
+@internal_required
+def snapshot_detail(request: HttpRequest, snapshot_id: int) -> HttpResponse | StreamingHttpResponse:
     snapshot = selectors.get_snapshot(snapshot_id=snapshot_id)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(error_report_csv(snapshot), content_type="text/csv")
+        # The whole report, streamed from the snapshot's kept issues: every ingest keeps
+        # one (command, page, nightly pull), however many rows it rejected.
+        response = StreamingHttpResponse(error_report_rows(snapshot), content_type="text/csv")
         response["Content-Disposition"] = (
             f'attachment; filename="snapshot-{snapshot.pk}-errors.csv"'
         )

@@ -109,7 +109,7 @@ def test_the_snapshot_page_lists_rejected_rows_and_offers_them_as_csv(client, bu
     report = client.get(reverse("inventory:snapshot_detail", args=[snapshot.pk]), {"format": "csv"})
 
     assert "No item has this SKU." in page.content.decode()
-    assert report.content.decode().splitlines() == [
+    assert b"".join(report.streaming_content).decode().splitlines() == [
         "line,kind,sku,uom,quantity,message",
         "3,unknown_sku,GHOST,EA,2,No item has this SKU.",
     ]

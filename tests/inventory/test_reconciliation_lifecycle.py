@@ -56,7 +56,7 @@ def test_a_receipt_between_the_snapshots_is_in_flight_and_not_an_exception_on_th
     assert position.in_flight_since is not None
 
 
-def test_an_in_flight_difference_still_there_on_the_next_run_becomes_an_exception():
+def test_an_in_flight_difference_reconciled_again_on_the_same_snapshots_stays_pending():
     items("A")
     dc1 = warehouse()
     ingest("erp", dc1, [("A", 100)], taken_at=later(0))
@@ -64,10 +64,10 @@ def test_an_in_flight_difference_still_there_on_the_next_run_becomes_an_exceptio
     ingest("wms", dc1, [("A", 120)], taken_at=later(2))
     reconcile(actor=None)
 
-    reconcile(actor=None)
+    run = reconcile(actor=None)
 
-    assert active() == {"A@DC1": "in_flight"}
-    assert ExceptionCase.objects.get().owner_team == "receiving"
+    assert active() == {}
+    assert run.counts == {"in_flight_pending": 1}
 
 
 def test_an_in_flight_difference_no_longer_explained_next_run_is_a_quantity_mismatch():

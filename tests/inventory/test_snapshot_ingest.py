@@ -67,7 +67,7 @@ def test_each_bad_row_kind_is_reported_with_its_line_number_and_good_rows_still_
         ("DUP", "BOX", "1"),  # line 5: unknown unit
         ("PACKED", "CS", "4"),  # line 6: 4/6 EA is not whole
         ("NOCONV", "PAL", "1"),  # line 7: no conversion
-        ("DUP", "EA", "-2"),  # line 8: negative from the WMS
+        ("DUP", "EA", "-2"),  # line 8: negative from the WMS: loaded, flagged
         ("DUP", "EA", "abc"),  # line 9: not a number
         ("DUP", "EA", "1.5"),  # line 10: not a whole number of EA
     ]
@@ -81,7 +81,7 @@ def test_each_bad_row_kind_is_reported_with_its_line_number_and_good_rows_still_
         (5, "unknown_uom"),
         (6, "inexact_conversion"),
         (7, "no_conversion"),
-        (8, "negative_quantity"),
+        (8, "negative_stock"),
         (9, "invalid_quantity"),
         (10, "inexact_conversion"),
     ]
@@ -90,12 +90,12 @@ def test_each_bad_row_kind_is_reported_with_its_line_number_and_good_rows_still_
         "unknown_uom": 1,
         "inexact_conversion": 2,
         "no_conversion": 1,
-        "negative_quantity": 1,
+        "negative_stock": 1,
         "invalid_quantity": 1,
     }
-    assert (snapshot.rows_total, snapshot.rows_loaded, snapshot.rows_rejected) == (9, 1, 8)
+    assert (snapshot.rows_total, snapshot.rows_loaded, snapshot.rows_rejected) == (9, 2, 7)
     assert snapshot.status == "loaded_with_errors"
-    assert lines(snapshot) == {"GOOD": Decimal(5)}
+    assert lines(snapshot) == {"GOOD": Decimal(5), "DUP": Decimal(-2)}
 
 
 def test_negative_quantities_are_allowed_from_the_erp():
@@ -106,29 +106,44 @@ def test_negative_quantities_are_allowed_from_the_erp():
     assert lines(result.snapshot) == {"A": Decimal(-4)}
 
 
-def test_a_sku_twice_in_one_file_keeps_its_first_line_and_reports_the_others():
+def test_a_sku_twice_with_the_same_figure_counts_once_and_is_reported():
+    items("A", "B")
+
+    result = ingest("erp", warehouse(), [("A", "1"), ("B", "5"), ("A", "1")])
+
+    assert result.rows_loaded == 2
+    assert result.error_counts == {"duplicate_row": 1}
+    assert result.snapshot.rows_rejected == 0
+    assert lines(result.snapshot) == {"A": Decimal(1), "B": Decimal(5)}
+    assert [(e["line"], e["kind"], e["quantity"]) for e in result.snapshot.errors] == [
+        (4, "duplicate_row", "1"),
+    ]
+
+
+def test_a_sku_twice_with_other_figures_loads_none_of_its_lines_and_reports_them_all():
     items("A", "B")
 
     result = ingest("erp", warehouse(), [("A", "1"), ("B", "5"), ("A", "2"), ("A", "3")])
 
-    assert result.rows_loaded == 2
-    assert result.error_counts == {"duplicate_sku": 2}
-    assert lines(result.snapshot) == {"A": Decimal(1), "B": Decimal(5)}
+    assert result.rows_loaded == 1
+    assert result.error_counts == {"conflicting_duplicate": 3}
+    assert lines(result.snapshot) == {"B": Decimal(5)}
     assert [(e["line"], e["kind"], e["quantity"]) for e in result.snapshot.errors] == [
-        (4, "duplicate_sku", "2"),
-        (5, "duplicate_sku", "3"),
+        (2, "conflicting_duplicate", "1"),
+        (4, "conflicting_duplicate", "2"),
+        (5, "conflicting_duplicate", "3"),
     ]
 
 
-def test_a_sku_twice_in_other_units_keeps_its_first_line_too():
+def test_a_sku_twice_in_other_units_with_the_same_figure_counts_once():
     each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
     ItemFactory(sku="A", base_uom=each)
     UomConversionFactory(item=None, from_uom=case, to_uom=each, factor=Decimal(12))
 
-    result = ingest("erp", warehouse(), [("A", "CS", "2"), ("A", "EA", "7")])
+    result = ingest("erp", warehouse(), [("A", "CS", "2"), ("A", "EA", "24")])
 
     assert lines(result.snapshot) == {"A": Decimal(24)}
-    assert [(e["line"], e["kind"]) for e in result.snapshot.errors] == [(3, "duplicate_sku")]
+    assert [(e["line"], e["kind"]) for e in result.snapshot.errors] == [(3, "duplicate_row")]
 
 
 def test_a_quantity_beyond_twelve_whole_digits_is_reported_and_the_rest_loads():

@@ -2,8 +2,10 @@
 for the seeded warehouses, through the real ingest path, so that a reconciliation run
 opens a set of exceptions an operator can work through: a few percent of positions
 differ — counted in cases instead of eaches, missing on one side, off by a few units
-(some within tolerance), negative in the ERP, and receipts booked between the two counts
-(in flight). Deterministic for a given --seed; each run adds a new pair of snapshots."""
+(some within tolerance), negative in either source, a SKU the portal does not know, and
+receipts booked between the two counts (in flight). Deterministic for a given --seed;
+each run adds a new pair of snapshots, and books each demo receipt once: `seed_demo`
+already runs this command, and running it again must not receive the same goods twice."""
 
 import datetime
 import io
@@ -14,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import F
 from django.utils import timezone
 
+from integrations.errors import DomainError
 from inventory.models import Item, ItemClassTolerance, StockMovement, UomConversion, Warehouse
 from inventory.services import reconciliation, stock_movement_record
 from inventory.services.snapshots import snapshot_ingest
@@ -67,9 +70,12 @@ class Command(BaseCommand):
                     factor = packs[item.pk]
                     erp_rows.append((item.sku, uom, (qty or 1) * factor))
                     wms_rows.append((item.sku, uom, qty or 1))  # counted cases as eaches
-                elif roll < 0.036:
+                elif roll < 0.031:
                     erp_rows.append((item.sku, uom, -rng.randint(1, 20)))
                     wms_rows.append((item.sku, uom, 0))
+                elif roll < 0.036:
+                    erp_rows.append((item.sku, uom, qty))
+                    wms_rows.append((item.sku, uom, -rng.randint(1, 20)))
                 elif roll < 0.056:
                     off = rng.choice([-1, 1]) * rng.randint(1, 25)  # ±1 is within tolerance
                     erp_rows.append((item.sku, uom, qty))
@@ -82,7 +88,17 @@ class Command(BaseCommand):
                 else:
                     erp_rows.append((item.sku, uom, qty))
                     wms_rows.append((item.sku, uom, qty))
+            wms_rows.append((f"UNKNOWN-{warehouse.code}", "EA", 3))  # master data to fix
+            booked = set(
+                StockMovement.objects.filter(
+                    warehouse=warehouse, document_type="receipt", document_ref__startswith="demo:"
+                ).values_list("document_ref", flat=True)
+            )
             for item, received in in_flight:
+                # The same seed names the same receipt: booked once, however often it runs.
+                reference = f"demo:{seed}:{warehouse.code}:{item.sku}"
+                if reference in booked:
+                    continue
                 stock_movement_record(
                     actor=None,
                     item=item,
@@ -91,17 +107,21 @@ class Command(BaseCommand):
                     quantity=Decimal(received),
                     occurred_at=erp_at + datetime.timedelta(minutes=30),
                     document_type="receipt",
-                    document_ref=f"demo:{warehouse.code}:{item.sku}:{now:%Y%m%d%H%M}",
+                    document_ref=reference,
                 )
             for source, rows, taken_at in (("erp", erp_rows, erp_at), ("wms", wms_rows, wms_at)):
-                result = snapshot_ingest(
-                    actor=None,
-                    stream=_csv(rows),
-                    source=source,
-                    warehouse=warehouse,
-                    taken_at=taken_at,
-                    file_name=f"demo-{source}-{warehouse.code}.csv",
-                )
+                try:
+                    result = snapshot_ingest(
+                        actor=None,
+                        stream=_csv(rows),
+                        source=source,
+                        warehouse=warehouse,
+                        taken_at=taken_at,
+                        file_name=f"demo-{source}-{warehouse.code}.csv",
+                    )
+                except DomainError as error:  # run twice within a second: already there
+                    self.stdout.write(f"{warehouse.code} {source.upper()}: {error.message}")
+                    continue
                 self.stdout.write(
                     f"{warehouse.code} {source.upper()}: {result.rows_loaded} lines loaded"
                 )
