@@ -2,6 +2,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from portal.slos import slo_check_burns
+
 
 @shared_task(name="portal.tasks.heartbeat")
 def heartbeat() -> str:
@@ -9,3 +11,9 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set("portal:beat-heartbeat", now, timeout=600)
     return now
+
+
+@shared_task(name="portal.check_slos")
+def check_slos() -> list[str]:
+    """Beat, every 5 minutes: open or resolve the SLO burn exceptions (portal.slos)."""
+    return slo_check_burns()

@@ -1,12 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import kpi_views, slo_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics_view, name="metrics"),
+    path("kpis/", kpi_views.kpis, name="kpis"),
+    path("kpis/<slug:key>/", kpi_views.kpi_detail, name="kpi_detail"),
+    path("scorecards/", kpi_views.scorecards, name="scorecards"),
+    path("scorecards.csv", kpi_views.scorecards_csv, name="scorecards_csv"),
+    path("slos/", slo_views.slos, name="slos"),
     path("accounts/", include("allauth.urls")),
     path("orders/", include("suppliers.urls.supplier")),
     path("buyer/", include("suppliers.urls.buyer")),

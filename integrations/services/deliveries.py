@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from integrations import metrics
 from integrations.errors import DomainError
 from integrations.models import AuditEntry, Channel, Connector, Delivery
 from integrations.services.events import audit_record, enqueue_deliveries
@@ -86,6 +87,7 @@ def delivery_replay(*, actor: Actor, delivery: Delivery, channel: str = Channel.
         before=before,
         after={"status": delivery.status, "released_followers": released},
     )
+    metrics.replayed(connector=delivery.connector.name)
     _enqueue_after_commit([delivery.pk])
     return delivery
 
@@ -201,6 +203,8 @@ def dead_letters_replay(
     # Each task drains its whole connector: one per connector is enough to start.
     first_per_connector = {d.connector_id: d.pk for d in reversed(deliveries)}
     _enqueue_after_commit(list(first_per_connector.values()))
+    names = dict(Connector.objects.filter(pk__in=first_per_connector).values_list("pk", "name"))
+    metrics.replayed_many(names[d.connector_id] for d in deliveries)
     return len(deliveries)
 
 

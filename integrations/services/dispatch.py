@@ -36,7 +36,9 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from integrations import metrics
 from integrations.connectors import ConnectorError, SendResult, connector_for
+from integrations.correlation import bound_correlation_id
 from integrations.models import CircuitBreaker, Connector, Delivery, DeliveryAttempt
 
 logger = logging.getLogger(__name__)
@@ -248,6 +250,7 @@ def _record_failure(connector: Connector, outcome: _Outcome, owner: str, now: da
             common["last_error"] = f"{error.message} ({reason})"[:ERROR_LIMIT]
         with transaction.atomic():
             if mine.update(status=Status.DEAD, **common):
+                metrics.dead_lettered(connector=connector.name)
                 block_followers(delivery=delivery, now=now)
         return
     delay = backoff_seconds(connector, delivery.attempts, error.retry_after)
@@ -406,11 +409,13 @@ def dispatch_batch(connector: Connector, *, owner: str | None = None) -> BatchRe
         clock = time.perf_counter()
         outcome = _Outcome(delivery=delivery, started_at=started, duration_ms=0)
         try:
-            outcome.result = impl.send(envelope, envelope_body(envelope))
+            with bound_correlation_id(delivery.event.correlation_id):
+                outcome.result = impl.send(envelope, envelope_body(envelope))
         except ConnectorError as error:
             outcome.error = error
         outcome.duration_ms = int((time.perf_counter() - clock) * 1000)
         outcomes.append(outcome)
+        metrics.attempt_recorded(connector.name, delivery, _attempt_row(outcome))
         if outcome.error is None:
             had_success, trailing = True, 0
         elif not outcome.error.permanent:
@@ -526,6 +531,7 @@ def reclaim_expired_leases(*, now: datetime | None = None, limit: int = 1000) ->
             if exhausted:
                 block_followers(delivery=delivery, now=now)
         DeliveryAttempt.objects.bulk_create(attempts)
+        metrics.leases_reclaimed((d.connector, d.attempts) for d in expired)
     return len(expired)
 
 

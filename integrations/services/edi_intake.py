@@ -39,6 +39,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from integrations import metrics
 from integrations.edi import registry
 from integrations.edi.registry import PartnerProfile
 from integrations.errors import DomainError
@@ -424,6 +425,7 @@ def _finish(
         rows = list(record.transaction_sets.all())
         groups = groups_from_rows(record, rows)
         counts = Counter(row.status for row in rows)
+        metrics.edi_sets_counted((row.set_id, row.status) for row in rows)
         record.status = _status(groups, record)
         record.summary = _summary(counts)
         record.processed_at = timezone.now()

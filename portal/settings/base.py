@@ -140,6 +140,8 @@ MIDDLEWARE = [
     "portal.middleware.SecurityHeadersMiddleware",
     "portal.middleware.RejectNulCharactersMiddleware",
     "portal.middleware.CorrelationIdMiddleware",
+    # Inside the correlation id: the request's log line carries it (issue 20).
+    "portal.observability.RequestMetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,6 +152,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After authentication: users whose role needs MFA set it up before anything else.
     "portal.mfa.MfaRequiredMiddleware",
+    # Innermost: in DEBUG (the demo) a view's 404 shows 404.html, not the technical page.
+    "portal.middleware.FriendlyNotFoundMiddleware",
 ]
 
 # Content-Security-Policy of every response (portal.middleware.SecurityHeadersMiddleware):
@@ -266,6 +270,8 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Supplier Portal <portal@localhost>")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = _int("EMAIL_PORT", 25)
+# Where the file-based backend writes mail (`make demo` uses it: var/mail/, README).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -316,7 +322,25 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A worker and beat outlive a broker outage (issue 18; proven by
+# tests/integrations/test_worker_survives_broker_restart.py): reconnect forever (Celery's
+# default gives up after 100 tries and the worker exits), notice a broker that vanished
+# without closing the connection (failover, NAT) through socket timeouts and health checks
+# instead of waiting on it forever, and let a task running at the loss finish: its result is
+# in the database, and the redelivered message finds nothing left to do (tasks take ids and
+# are idempotent). What was queued in a Redis restarted empty is re-sent by the sweeper.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# kombu's Redis transport without the worker's crash on a lost connection (portal/broker.py).
+CELERY_BROKER_TRANSPORT = "portal.broker:Transport" if CELERY_BROKER_URL else None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 5,
+    "socket_timeout": 10,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+}
 CELERY_BEAT_SCHEDULE: dict = {
     # Placeholder: the outbox sweeper, reconciliation and reminders register here.
     "portal-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
@@ -351,11 +375,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "suppliers-tryton-stock": {"task": "suppliers.pull_tryton_stock", "schedule": 3600.0},
 }
-# API idempotency keys past API_IDEMPOTENCY_HOURS are purged hourly.
-CELERY_BEAT_SCHEDULE["integrations-api-idempotency-purge"] = {
-    "task": "integrations.api.purge_idempotency_records",
-    "schedule": 3600.0,
-}
 # Daily purge of rows past their retention (integrations/services/retention.py), in
 # batches of RETENTION_BATCH_SIZE rows. Days (0 keeps forever); the API request log and
 # idempotency records keep API_REQUEST_LOG_DAYS and API_IDEMPOTENCY_HOURS (below).
@@ -381,6 +400,8 @@ CELERY_BEAT_SCHEDULE["suppliers-refresh-inbound-positions"] = {
     "task": "suppliers.refresh_inbound_positions",
     "schedule": 3600.0,
 }
+# Service levels (portal.slos): a fast burn of a workflow's error budget opens an exception.
+CELERY_BEAT_SCHEDULE["portal-check-slos"] = {"task": "portal.check_slos", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["suppliers-stale-availability"] = {
     "task": "suppliers.check_stale_availability",
     "schedule": 24 * 60 * 60.0,
@@ -388,6 +409,7 @@ CELERY_BEAT_SCHEDULE["suppliers-stale-availability"] = {
 
 # Every CSV/XLSX upload is read by integrations.spreadsheets within these limits (issue 18):
 # an XLSX unpacking past the size, or compressed past the ratio, is refused unopened.
+PORTAL_UPLOAD_MAX_MB = _int("PORTAL_UPLOAD_MAX_MB", 5)
 PORTAL_UPLOAD_MAX_ROWS = _int("PORTAL_UPLOAD_MAX_ROWS", 20_000)
 PORTAL_UPLOAD_MAX_COLUMNS = _int("PORTAL_UPLOAD_MAX_COLUMNS", 50)
 PORTAL_UPLOAD_MAX_UNPACKED_MB = _int("PORTAL_UPLOAD_MAX_UNPACKED_MB", 50)
@@ -449,6 +471,9 @@ SPECTACULAR_SETTINGS = {
         "PurchaseOrderStatusEnum": "suppliers.models.PurchaseOrder.Status",
         "AsnStatusEnum": "suppliers.models.Shipment.Status",
         "AcknowledgmentStatusEnum": "suppliers.models.Acknowledgment.Status",
+        "InvoiceStatusEnum": "suppliers.models.Invoice.Status",
+        "InvoiceKindEnum": "suppliers.models.Invoice.Kind",
+        "InvoiceLineKindEnum": "suppliers.models.InvoiceLine.Kind",
     },
     "PREPROCESSING_HOOKS": ["integrations.api.schema.only_api_v1"],
     "POSTPROCESSING_HOOKS": [
@@ -457,11 +482,38 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Observability (issue 20, docs/architecture.md "Observability").
+# /metrics: with PORTAL_METRICS_TOKEN set, only `Authorization: Bearer <token>` reads it;
+# without one, only loopback addresses (a scraper on the same host), unless switched off.
+PORTAL_METRICS_TOKEN = env.str("PORTAL_METRICS_TOKEN", default="")
+PORTAL_METRICS_ALLOW_LOOPBACK = _bool("PORTAL_METRICS_ALLOW_LOOPBACK", True)
+# /readyz: a worker heartbeat older than this is "missing"; beat's heartbeat task runs
+# every 60 s, so three missed ticks. With PORTAL_READYZ_HEARTBEATS on (production), a
+# missing worker or beat makes the answer "degraded"; off, they are only reported.
+PORTAL_WORKER_HEARTBEAT_MAX_AGE = _int("PORTAL_WORKER_HEARTBEAT_MAX_AGE", 60)
+PORTAL_BEAT_HEARTBEAT_MAX_AGE = _int("PORTAL_BEAT_HEARTBEAT_MAX_AGE", 180)
+PORTAL_READYZ_HEARTBEATS = _bool("PORTAL_READYZ_HEARTBEATS", False)
+
+# Logs: one JSON object per line in production (LOG_FORMAT=json), readable lines in
+# development; every line carries the correlation id (portal.logs).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"correlation_id": {"()": "portal.logs.CorrelationIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {"()": "portal.logs.PortalJsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["correlation_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -6,6 +6,9 @@
 import os
 
 os.environ.setdefault("DEBUG", "false")
+# JSON log lines and a readiness that counts the worker's and beat's heartbeats (issue 20).
+os.environ.setdefault("LOG_FORMAT", "json")
+os.environ.setdefault("PORTAL_READYZ_HEARTBEATS", "true")
 
 from .base import *  # noqa: F403
 from .base import _bool, _int, env

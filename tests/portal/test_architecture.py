@@ -32,6 +32,8 @@ APP_ROOT_MODULES = {
         "contracts.py",
         "correlation.py",
         "errors.py",
+        "labels.py",
+        "metrics.py",
         "money.py",
         "spreadsheets.py",
         "worker.py",
