@@ -98,6 +98,9 @@ class PurchaseOrderLine850:
     supplier_item: str = ""
     upc: str = ""
     description: str = ""
+    # The confirmed deliveries (quantity, date), rendered as SCH segments; empty: one
+    # delivery on `requested_date`.
+    schedule: tuple[tuple[Decimal, datetime.date], ...] = ()
 
 
 @dataclass(frozen=True)

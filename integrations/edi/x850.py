@@ -4,7 +4,9 @@ Segments: BEG (00 original / 05 replace for a revision; BEG03 PO number, BEG04 o
 revision, BEG05 order date), CUR (BY, currency), N1 ST (ship-to name, 92 + our warehouse
 code), per line PO1 (line no, quantity, unit, unit price, PE, then buyer item / supplier
 item / UPC with the partner's qualifiers), PID F (description), DTM 002 (requested
-delivery date), and CTT (line count, hash total of quantities).
+delivery date), one SCH per confirmed delivery when the supplier split the line (SCH01
+quantity, SCH02 unit, SCH05 002, SCH06 date: the same layout the inbound 855 reads), and
+CTT (line count, hash total of quantities).
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ def render_850(po: PurchaseOrder850) -> list[Segment]:
         if line.description:
             segments.append(Segment.of("PID", "F", "", "", "", _text(line.description)))
         segments.append(Segment.of("DTM", "002", line.requested_date.strftime("%Y%m%d")))
+        # One delivery is the DTM already; a split names every delivery.
+        if len(line.schedule) > 1:
+            segments.extend(
+                Segment.of("SCH", _number(qty), line.uom, "", "", "002", day.strftime("%Y%m%d"))
+                for qty, day in line.schedule
+            )
         total += line.quantity
     segments.append(Segment.of("CTT", str(len(po.lines)), _number(total)))
     return segments

@@ -2,7 +2,9 @@
 with filters, one case with its notes and actions (htmx fragments), and the dashboard.
 Suppliers see their own receiving variances from the suppliers app instead."""
 
+import contextlib
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from integrations import selectors
@@ -74,6 +77,113 @@ def exception_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# Who said what for each class: the case's expected figure comes from the first source,
+# its actual figure from the second (reconciliation: ERP vs WMS; receiving: the ASN vs
+# what was counted in). Classes not listed compare an expected and an actual figure.
+_SOURCES: dict[str, tuple[str, str]] = {
+    **{
+        kind: ("ERP", "WMS")
+        for kind in (
+            ExceptionClass.MISSING_IN_ERP,
+            ExceptionClass.MISSING_IN_WMS,
+            ExceptionClass.QUANTITY_MISMATCH,
+            ExceptionClass.UOM_MISMATCH,
+            ExceptionClass.IN_FLIGHT,
+            ExceptionClass.NEGATIVE_STOCK,
+        )
+    },
+    ExceptionClass.RECEIVING_VARIANCE: ("ASN", "Received"),
+}
+# Detail keys a class's figures already say (reconciliation's erp/wms), and labels for the
+# keys whose name alone would mislead or repeat another label.
+_SAID_BY_FIGURES = {"erp", "wms"}
+# Detail keys that hold a quantity in the case's unit (shown with it).
+_QUANTITY_KEYS = {"expected", "short", "over", "damaged", "allowance"}
+_DETAIL_LABELS = {
+    "expected": "Expected after receipts and adjustments",
+    "line_no": "ASN line",
+    "asn": "ASN",
+    "as_of": "Feed as of",
+    "age_hours": "Feed age (hours)",
+}
+
+
+def _qty(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _difference(case: ExceptionCase) -> str:
+    """The figures said plainly: "ERP 185 EA, WMS 208 EA (+23)"."""
+    first, second = _SOURCES.get(case.exception_class, ("Expected", "Actual"))
+    unit = f" {case.uom_code}" if case.uom_code else ""
+
+    def said(label: str, value: Decimal | None) -> str:
+        return f"{label} {_qty(value)}{unit}" if value is not None else f"{label} none"
+
+    text = f"{said(first, case.expected_qty)}, {said(second, case.actual_qty)}"
+    if case.expected_qty is not None and case.actual_qty is not None:
+        delta = case.actual_qty - case.expected_qty
+        text += f" ({'+' if delta > 0 else ''}{_qty(delta)})"
+    elif case.delta is not None:
+        text += f" ({'+' if case.delta > 0 else ''}{_qty(case.delta)})"
+    return text
+
+
+def exception_facts(case: ExceptionCase) -> list[tuple[str, str]]:
+    """The case as label → value pairs in reading order, each label once."""
+    facts: list[tuple[str, str]] = [
+        ("About", case.title),
+        (
+            "Subject",
+            f"{case.subject_key} ({case.document_type})"
+            if case.document_type
+            else case.subject_key,
+        ),
+    ]
+    for label, value in (
+        ("SKU", case.sku),
+        ("Warehouse", case.warehouse_code),
+        ("Supplier", case.supplier_code),
+    ):
+        if value:
+            facts.append((label, value))
+    if case.expected_qty is not None or case.actual_qty is not None or case.delta is not None:
+        facts.append(("Difference", _difference(case)))
+    for key, value in (case.detail or {}).items():
+        if key in _SAID_BY_FIGURES:
+            continue
+        label = _DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())
+        if isinstance(value, str):
+            with contextlib.suppress(ArithmeticError, ValueError):  # a number: no padding
+                value = _qty(Decimal(value))
+                if key in _QUANTITY_KEYS and case.uom_code:
+                    value = f"{value} {case.uom_code}"
+        facts.append((label, "—" if value in (None, "") else str(value)))
+    when = "%Y-%m-%d %H:%M"
+    sla = timezone.localtime(case.sla_due_at).strftime(when)
+    if case.escalated_at:
+        sla += f" (escalated {timezone.localtime(case.escalated_at).strftime(when)})"
+    times = case.seen_count
+    facts += [
+        ("Severity", case.get_severity_display()),
+        ("Owner team", case.get_owner_team_display()),
+        ("First seen", timezone.localtime(case.first_seen_at).strftime(when)),
+        (
+            "Last seen",
+            f"{timezone.localtime(case.last_seen_at).strftime(when)} "
+            f"({times} time{'s' if times != 1 else ''})",
+        ),
+        ("SLA due", sla),
+    ]
+    seen: set[str] = set()
+    unique = []
+    for label, value in facts:
+        if label.lower() not in seen:
+            seen.add(label.lower())
+            unique.append((label, value))
+    return unique
+
+
 def _detail_context(case: ExceptionCase, error: DomainError | None = None) -> dict[str, Any]:
     users = (
         get_user_model()
@@ -83,6 +193,7 @@ def _detail_context(case: ExceptionCase, error: DomainError | None = None) -> di
     )
     return {
         "case": case,
+        "facts": exception_facts(case),
         "notes": list(case.notes.select_related("author")),
         "internal_users": users,
         "error": error,

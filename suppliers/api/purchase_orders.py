@@ -11,6 +11,7 @@ from integrations.api.pagination import cursor_pagination
 from integrations.api.problems import UnprocessableReference
 from integrations.api.views import ApiView
 from integrations.models import ApiScope, Channel
+from integrations.money import total_amount
 from inventory.models import UnitOfMeasure
 from suppliers import selectors, services
 from suppliers.api.common import supplier_of
@@ -30,6 +31,7 @@ PO_EXAMPLE = {
     "updated_at": "2026-03-02T09:15:00Z",
     "at_risk": False,
     "line_count": 2,
+    "total_amount": "264.00",
 }
 LINE_EXAMPLE = {
     "line_no": 1,
@@ -45,6 +47,8 @@ LINE_EXAMPLE = {
     "confirmed_price": None,
     "shipped_qty": "0.000000",
     "received_qty": "0.000000",
+    "line_amount": "144.00",
+    "schedule_lines": [],
 }
 
 
@@ -68,6 +72,9 @@ class PurchaseOrderListItemOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     at_risk = serializers.BooleanField()
     line_count = serializers.IntegerField()
+    total_amount = serializers.CharField(
+        help_text="The sum of the line amounts, in the currency's decimals (a string)."
+    )
 
 
 class PurchaseOrderList(ApiView):
@@ -92,11 +99,18 @@ class PurchaseOrderList(ApiView):
         if "warehouse" in filters:
             queryset = queryset.filter(ship_to__code=filters["warehouse"])
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        page = selectors.with_totals(paginator.paginate_queryset(queryset, request, view=self))
         return paginator.get_paginated_response(PurchaseOrderListItemOutput(page, many=True).data)
 
 
 # ---------------------------------------------------------------- retrieve
+
+
+class ScheduleLineOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=6)
+    date = serializers.DateField()
+    shipped_qty = serializers.DecimalField(max_digits=18, decimal_places=6)
 
 
 class PurchaseOrderLineOutput(serializers.Serializer):
@@ -113,6 +127,15 @@ class PurchaseOrderLineOutput(serializers.Serializer):
     confirmed_price = serializers.DecimalField(max_digits=18, decimal_places=4, allow_null=True)
     shipped_qty = serializers.DecimalField(max_digits=18, decimal_places=6)
     received_qty = serializers.DecimalField(max_digits=18, decimal_places=6)
+    line_amount = serializers.CharField(
+        source="amount",
+        help_text="Confirmed (else ordered) quantity × price, in the currency's decimals.",
+    )
+    schedule_lines = ScheduleLineOutput(
+        many=True,
+        source="schedule",
+        help_text="The confirmed deliveries, in date order; empty until the line is confirmed.",
+    )
 
     def get_supplier_sku(self, line) -> str | None:
         supplier_item = getattr(line, "supplier_item", None)
@@ -129,6 +152,9 @@ class PurchaseOrderDetailOutput(serializers.Serializer):
     ack_due_at = serializers.DateTimeField(allow_null=True)
     updated_at = serializers.DateTimeField()
     at_risk = serializers.BooleanField()
+    total_amount = serializers.CharField(
+        help_text="The sum of the line amounts, in the currency's decimals (a string)."
+    )
     lines = PurchaseOrderLineOutput(many=True)
 
 
@@ -144,6 +170,7 @@ class PurchaseOrderDetail(ApiView):
                 "Issued PO",
                 value={
                     **{k: v for k, v in PO_EXAMPLE.items() if k != "line_count"},
+                    "total_amount": "144.00",
                     "lines": [LINE_EXAMPLE],
                 },
                 response_only=True,
@@ -156,7 +183,10 @@ class PurchaseOrderDetail(ApiView):
             supplier=supplier_of(request), number=number
         )
         lines = selectors.purchase_order_lines(purchase_order=purchase_order)
-        data = PurchaseOrderDetailOutput({**_header(purchase_order), "lines": lines}).data
+        total = total_amount((line.amount for line in lines), purchase_order.currency)
+        data = PurchaseOrderDetailOutput(
+            {**_header(purchase_order), "total_amount": total, "lines": lines}
+        ).data
         return Response(data)
 
 

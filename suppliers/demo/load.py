@@ -30,6 +30,7 @@ from suppliers.demo.plan import PurchaseOrderSpec, Scale
 from suppliers.models import (
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderScheduleLine,
     Supplier,
     SupplierItem,
     SupplierMembership,
@@ -401,6 +402,24 @@ def _write_orders(
         for line in spec.lines
     ]
     PurchaseOrderLine.objects.bulk_create(lines, batch_size=BATCH)
+    # A confirmed line's confirmation is its delivery (schedule line), as the services
+    # leave it: one delivery on the confirmed date, with what already shipped.
+    schedule = [
+        PurchaseOrderScheduleLine(
+            line_id=line.pk,
+            position=1,
+            quantity=line.confirmed_qty,
+            date=line.confirmed_date,
+            shipped_qty=min(line.shipped_qty, line.confirmed_qty),
+        )
+        for line in PurchaseOrderLine.objects.filter(
+            purchase_order_id__in=[order.pk for order in orders],
+            confirmed_qty__gt=0,
+            confirmed_date__isnull=False,
+        ).only("pk", "confirmed_qty", "confirmed_date", "shipped_qty")
+        if line.confirmed_qty is not None and line.confirmed_date is not None
+    ]
+    PurchaseOrderScheduleLine.objects.bulk_create(schedule, batch_size=BATCH)
     snapshots = [_snapshot(spec) for spec in specs]
     audits = [
         AuditEntry(
@@ -417,6 +436,7 @@ def _write_orders(
     AuditEntry.objects.bulk_create(audits, batch_size=BATCH)
     report.add(PurchaseOrder, len(orders))
     report.add(PurchaseOrderLine, len(lines))
+    report.add(PurchaseOrderScheduleLine, len(schedule))
     report.add(AuditEntry, len(audits))
     if not with_events:
         return

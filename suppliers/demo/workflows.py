@@ -5,7 +5,7 @@ shows real acknowledgments, timelines, events and deliveries. Idempotent."""
 
 import datetime
 import io
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.core.management import call_command
 from django.utils import timezone
@@ -25,7 +25,7 @@ from suppliers.models import (
     Shipment,
     Supplier,
 )
-from suppliers.services.acknowledgment_proposals import LineProposalInput
+from suppliers.services.acknowledgment_proposals import LineProposalInput, ScheduleLineInput
 from suppliers.services.shipment_rules import AsnHeader
 
 DEMO_ASN_PREFIX = "ASN-DEMO-"
@@ -44,18 +44,36 @@ def _demo_proposals(created: dict[str, int], numbers: list[str]) -> None:
     orders = PurchaseOrder.objects.filter(
         number__in=numbers, status=PurchaseOrder.Status.ISSUED
     ).select_related("supplier")
-    for purchase_order in orders.order_by("number"):
+    for index, purchase_order in enumerate(orders.order_by("number")):
         actor = _supplier_user(purchase_order.supplier)
         first = purchase_order.lines.order_by("line_no").first()
         if actor is None or first is None:
             continue
+        later = max(first.requested_date, timezone.localdate()) + datetime.timedelta(days=9)
         proposal = LineProposalInput(
             line_no=first.line_no,
             action=AcknowledgmentLine.Action.CHANGE,
-            date=max(first.requested_date, timezone.localdate()) + datetime.timedelta(days=9),
+            date=later,
             reason_code="capacity",
             comment="Line fully booked this week; we can ship nine days later.",
         )
+        # Every other one splits the line into two deliveries (schedule lines), two
+        # thirds in nine days and the rest two weeks after, in whole units.
+        part = (first.ordered_qty * 2 / 3).to_integral_value(rounding=ROUND_DOWN)
+        if index % 2 == 0 and 0 < part < first.ordered_qty:
+            proposal = LineProposalInput(
+                line_no=first.line_no,
+                action=AcknowledgmentLine.Action.CHANGE,
+                schedule=(
+                    ScheduleLineInput(quantity=part, date=later),
+                    ScheduleLineInput(
+                        quantity=first.ordered_qty - part,
+                        date=later + datetime.timedelta(days=14),
+                    ),
+                ),
+                reason_code="capacity",
+                comment="Two thirds in nine days, the rest two weeks after.",
+            )
         try:
             services.purchase_order_propose_changes(
                 actor=actor,

@@ -21,7 +21,11 @@ def purchase_order_850(envelope: dict) -> tuple[PartnerProfile, PurchaseOrder850
     )
     if partner is None:
         return None
-    lines = list(purchase_order.lines.select_related("item", "uom").order_by("line_no"))
+    lines = list(
+        purchase_order.lines.select_related("item", "uom")
+        .prefetch_related("schedule_lines")
+        .order_by("line_no")
+    )
     skus = dict(
         SupplierItem.objects.filter(
             supplier_id=purchase_order.supplier_id, item_id__in=[line.item_id for line in lines]
@@ -54,6 +58,11 @@ def purchase_order_850(envelope: dict) -> tuple[PartnerProfile, PurchaseOrder850
                 supplier_item=skus.get(line.item_id, ""),
                 upc=upcs.get(line.item.sku, ""),
                 description=line.item.description,
+                # What the supplier confirmed, delivery by delivery, in date order.
+                schedule=tuple(
+                    (s.quantity, s.date)
+                    for s in sorted(line.schedule_lines.all(), key=lambda s: (s.date, s.position))
+                ),
             )
             for line in lines
         ),

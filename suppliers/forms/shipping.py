@@ -78,6 +78,9 @@ class AsnLineForm(forms.Form):
     serial_numbers = forms.CharField(
         required=False, widget=forms.Textarea({"rows": 1}), help_text="One per line."
     )
+    schedule_line = forms.ChoiceField(
+        required=False, label="Delivery", help_text="Which confirmed delivery this ships."
+    )
 
     def __init__(
         self,
@@ -90,6 +93,18 @@ class AsnLineForm(forms.Form):
         super().__init__(data, prefix=f"line-{po_line.pk}", **kwargs)
         self.po_line = po_line
         self.units = {str(unit.pk): unit for unit in units}
+        # The line's confirmed deliveries (the view prefetches them); blank: oldest first.
+        self.deliveries = {str(s.pk): s for s in po_line.schedule_lines.all()}
+        delivery = self.fields["schedule_line"]
+        assert isinstance(delivery, forms.ChoiceField)  # declared above
+        delivery.choices = [("", "Oldest open first")] + [
+            (
+                key,
+                f"{plain(s.quantity)} {po_line.uom.code} on {s.date:%Y-%m-%d}"
+                f" ({plain(s.open_qty)} open)",
+            )
+            for key, s in self.deliveries.items()
+        ]
         uom = self.fields["uom"]
         assert isinstance(uom, forms.ChoiceField)  # declared above
         uom.choices = [(str(unit.pk), unit.code) for unit in units]
@@ -116,6 +131,7 @@ class AsnLineForm(forms.Form):
             lot=data.get("lot", ""),
             expiry_date=data.get("expiry_date"),
             serial_numbers=serials,
+            schedule_line=self.deliveries.get(data.get("schedule_line") or ""),
         )
 
 

@@ -69,6 +69,10 @@ class PurchaseOrder(models.Model):
             models.CheckConstraint(condition=Q(revision__gte=1), name="po_revision_positive"),
         ]
 
+    # Not a column: the PO's total in its currency, set on list pages by
+    # `selectors.with_totals` (one query for the page).
+    total_amount: Decimal
+
     def __str__(self) -> str:
         return self.number
 
@@ -109,6 +113,10 @@ class PurchaseOrderLine(models.Model):
     # Not a column: the supplier's own item for the line (their SKU and unit), which
     # `selectors.purchase_order_lines` sets on the lines it returns (None: there is none).
     supplier_item: SupplierItem | None
+    # Not a column either: the line's amount in the PO currency, set by the same selector.
+    amount: Decimal
+    # ... and its confirmed deliveries (`selectors.schedule_of`).
+    schedule: list["PurchaseOrderScheduleLine"]
 
     class Meta:
         ordering = ["purchase_order_id", "line_no"]
@@ -141,3 +149,43 @@ class PurchaseOrderLine(models.Model):
         price = self.confirmed_price if self.confirmed_price is not None else self.unit_price
         qty = self.confirmed_qty if self.confirmed_qty is not None else self.ordered_qty
         return qty * price
+
+
+class PurchaseOrderScheduleLine(models.Model):
+    """One confirmed delivery of a PO line: a quantity (in the line's UoM) on a date.
+
+    The supplier's confirmation is a list of these, kept as given through acceptance, so
+    planning, the ERP and shipping see every delivery rather than one sum on the last date.
+    The line's `confirmed_qty` / `confirmed_date` stay as the sum and the earliest open date
+    for readers that know only one figure.
+    """
+
+    line = models.ForeignKey(
+        PurchaseOrderLine, on_delete=models.CASCADE, related_name="schedule_lines"
+    )
+    position = models.PositiveSmallIntegerField()
+    quantity = models.DecimalField(max_digits=18, decimal_places=6)
+    date = models.DateField()
+    # What the line's active ASNs ship against this delivery (PO UoM), recomputed from
+    # them on every ASN change so it never drifts from the shipments.
+    shipped_qty = models.DecimalField(max_digits=18, decimal_places=6, default=Decimal(0))
+
+    class Meta:
+        ordering = ["line_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "position"], name="poschedline_unique_pos"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="poschedline_pos_positive"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="poschedline_qty_positive"),
+            models.CheckConstraint(
+                condition=Q(shipped_qty__gte=0), name="poschedline_shipped_nonneg"
+            ),
+        ]
+        indexes = [models.Index(fields=["date", "line"], name="poschedline_date")]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}#{self.position}: {self.quantity.normalize()} on {self.date}"
+
+    @property
+    def open_qty(self) -> Decimal:
+        """Quantity still to ship on this delivery (never negative)."""
+        return max(self.quantity - self.shipped_qty, Decimal(0))

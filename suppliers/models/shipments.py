@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from integrations.models import Channel
 from inventory.models import UnitOfMeasure, Warehouse
-from suppliers.models.purchase_orders import PurchaseOrderLine
+from suppliers.models.purchase_orders import PurchaseOrderLine, PurchaseOrderScheduleLine
 from suppliers.models.suppliers import Supplier
 
 
@@ -130,6 +130,14 @@ class AsnLine(models.Model):
     uom = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+")
     quantity_po_uom = models.DecimalField(
         max_digits=18, decimal_places=6, help_text="Exactly converted into the PO line's unit."
+    )
+    # The delivery the supplier ships against; empty: the line's oldest open ones first.
+    schedule_line = models.ForeignKey(
+        PurchaseOrderScheduleLine,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="asn_lines",
     )
     lot = models.CharField(max_length=60, blank=True)
     expiry_date = models.DateField(null=True, blank=True)

@@ -8,16 +8,21 @@ and turns each `DomainError` of the service into an error on the row and column 
 """
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from import_export import exceptions, fields, resources
 from import_export.results import Result, RowResult
 
 from integrations.errors import DomainError
 from integrations.models import Channel
+from integrations.money import total_amount
 from inventory.resources.items import (
     CodeLookupWidget,
     ExactDecimalWidget,
@@ -30,8 +35,8 @@ from inventory.resources.items import (
     warehouse_widget,
 )
 from portal.access import Actor
-from suppliers import services
-from suppliers.models import PurchaseOrder
+from suppliers import selectors, services
+from suppliers.models import PurchaseOrder, PurchaseOrderLine
 from suppliers.resources.supplier_items import supplier_widget
 
 
@@ -296,3 +301,78 @@ class PurchaseOrderResource(resources.Resource):
                 row_result.diff = [cell_text(row.values.get(col)) for col in result.diff_headers]
             result.increment_row_result_total(row_result)
             result.append_row_result(row_result)
+
+
+# ---------------------------------------------------------------- export
+
+# The import's columns first (a file exported can be read back by a person or a tool
+# that knows them), then what the supplier confirmed and the money.
+EXPORT_COLUMNS = [
+    "po_number",
+    "supplier",
+    "ship_to",
+    "line_no",
+    "sku",
+    "ordered_qty",
+    "uom",
+    "unit_price",
+    "requested_date",
+    "currency",
+    "status",
+    "revision",
+    "confirmed_qty",
+    "confirmed_price",
+    "schedule_lines",
+    "shipped_qty",
+    "line_amount",
+    "po_total",
+]
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def purchase_order_export_rows(purchase_orders: QuerySet[PurchaseOrder]) -> Iterator[list[str]]:
+    """One row per line of these POs (header first), in list order, streamed in chunks:
+    amounts as plain numbers in the currency's decimals, the deliveries as
+    "quantity@YYYY-MM-DD" joined by "; " (in the line's unit)."""
+    yield EXPORT_COLUMNS
+    lines = (
+        PurchaseOrderLine.objects.filter(purchase_order__in=purchase_orders.values("pk"))
+        .select_related("purchase_order__supplier", "purchase_order__ship_to", "item", "uom")
+        .prefetch_related("schedule_lines")
+        .order_by("-purchase_order__issued_at", "-purchase_order_id", "line_no")
+    )
+    for _po_id, po_lines in groupby(
+        lines.iterator(chunk_size=2000), key=lambda line: line.purchase_order_id
+    ):
+        group = list(po_lines)
+        purchase_order = group[0].purchase_order
+        currency = purchase_order.currency
+        amounts = [selectors.po_line_amount(line, currency) for line in group]
+        total = total_amount(amounts, currency)
+        for line, amount in zip(group, amounts, strict=True):
+            yield [
+                purchase_order.number,
+                purchase_order.supplier.code,
+                purchase_order.ship_to.code,
+                str(line.line_no),
+                line.item.sku,
+                _plain(line.ordered_qty),
+                line.uom.code,
+                _plain(line.unit_price),
+                line.requested_date.isoformat(),
+                currency,
+                purchase_order.status,
+                str(purchase_order.revision),
+                _plain(line.confirmed_qty),
+                _plain(line.confirmed_price),
+                "; ".join(
+                    f"{_plain(s.quantity)}@{s.date.isoformat()}"
+                    for s in selectors.schedule_of(line)
+                ),
+                _plain(line.shipped_qty),
+                f"{amount:f}",
+                f"{total:f}",
+            ]

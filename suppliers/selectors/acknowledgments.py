@@ -4,7 +4,7 @@ overdue list, and a PO's acknowledgment history. Constant query counts whatever 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from suppliers.models import (
@@ -17,58 +17,86 @@ from suppliers.models import (
     Supplier,
 )
 
+# The queues a supplier acts on, in the order their counters show. Each queue is one
+# filter (`_queue_filter`): its counter counts it and its list (`inbox_queue`) applies it,
+# so "Open to ship 9" always opens a list of 9.
+INBOX_QUEUES: dict[str, str] = {
+    "to_acknowledge": "To acknowledge",
+    "change_proposed": "Change proposed",
+    "overdue": "Overdue acknowledgment",
+    "open_to_ship": "Open to ship",
+}
+
+
+def _queue_filter(queue: str, *, now: datetime.datetime) -> Q:
+    if queue == "to_acknowledge":
+        return Q(status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT)
+    if queue == "change_proposed":
+        return Q(status=PurchaseOrder.Status.CHANGE_PROPOSED)
+    if queue == "overdue":
+        return Q(status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT, ack_due_at__lt=now)
+    if queue == "open_to_ship":
+        # Partially shipped POs are still open to ship: they are in the list too.
+        return Q(status__in=PurchaseOrder.OPEN_TO_SHIP)
+    raise ValueError(f"unknown inbox queue {queue!r}")
+
+
+def inbox_queue(
+    queryset: QuerySet[PurchaseOrder], *, queue: str, now: datetime.datetime
+) -> QuerySet[PurchaseOrder]:
+    """The POs of one inbox queue among `queryset`: the list its counter opens."""
+    queryset = queryset.filter(_queue_filter(queue, now=now))
+    if queue == "overdue":
+        return queryset.order_by("ack_due_at", "id")
+    return queryset
+
 
 @dataclass(frozen=True)
 class SupplierInbox:
-    """A supplier's POs counted by status, and how many await an acknowledgment past due."""
+    """A supplier's POs counted by status and by inbox queue."""
 
     by_status: dict[str, int]
-    overdue: int
+    queues: dict[str, int]
 
     @property
     def total(self) -> int:
         return sum(self.by_status.values())
 
     @property
-    def counters(self) -> dict[str, int]:
-        """The four counters a supplier acts on."""
-        return {
-            "to_acknowledge": self._sum(PurchaseOrder.AWAITING_ACKNOWLEDGMENT),
-            "change_proposed": self._sum({PurchaseOrder.Status.CHANGE_PROPOSED}),
-            "overdue": self.overdue,
-            "open_to_ship": self._sum(PurchaseOrder.OPEN_TO_SHIP),
-        }
+    def overdue(self) -> int:
+        return self.queues["overdue"]
 
-    def _sum(self, statuses) -> int:
-        return sum(self.by_status.get(status, 0) for status in statuses)
+    @property
+    def counters(self) -> dict[str, int]:
+        """The four counters a supplier acts on, each the size of its queue's list."""
+        return dict(self.queues)
 
 
 def supplier_inbox(*, supplier: Supplier, now: datetime.datetime) -> SupplierInbox:
-    """The supplier's PO counts by status and overdue, in one query that stays cheap at
-    10,000s of POs: the counts by status come from the (supplier, status, …) index alone
-    (an index-only scan, no table rows), the overdue count (a scalar subquery, run once)
-    reads the table only for the POs awaiting acknowledgment. The total doubles as the
-    list's paginator count, so the list never runs its own COUNT(*) when unfiltered."""
-    overdue = (
-        PurchaseOrder.objects.filter(
-            supplier=supplier,
-            status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT,
-            ack_due_at__lt=now,
-        )
-        .order_by()
-        .values("supplier")
-        .annotate(n=Count("pk"))
-        .values("n")
+    """The supplier's PO counts by status and by queue in one aggregate query over the
+    supplier's POs, which the (supplier, status, ack_due_at) index covers (it counts the
+    non-null status, so no column outside the index is needed and PostgreSQL may answer
+    from the index alone at volume). The counts by status double as the list's paginator
+    count, so the list never runs its own COUNT(*) when unfiltered; the queue counts use
+    the very filters the queue lists apply."""
+    aggregates = {
+        f"status:{status}": Count("status", filter=Q(status=status))
+        for status in PurchaseOrder.Status.values
+    }
+    aggregates.update(
+        {
+            f"queue:{queue}": Count("status", filter=_queue_filter(queue, now=now))
+            for queue in INBOX_QUEUES
+        }
     )
-    rows = list(
-        PurchaseOrder.objects.filter(supplier=supplier)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"), overdue=Subquery(overdue))
-    )
+    row = PurchaseOrder.objects.filter(supplier=supplier).aggregate(**aggregates)
     return SupplierInbox(
-        by_status={row["status"]: row["n"] for row in rows},
-        overdue=(rows[0]["overdue"] or 0) if rows else 0,
+        by_status={
+            status: row[f"status:{status}"]
+            for status in PurchaseOrder.Status.values
+            if row[f"status:{status}"]
+        },
+        queues={queue: row[f"queue:{queue}"] for queue in INBOX_QUEUES},
     )
 
 
@@ -78,9 +106,12 @@ def supplier_inbox_counters(*, supplier: Supplier, now: datetime.datetime) -> di
 
 
 def only_overdue(queryset: QuerySet[PurchaseOrder], *, now: datetime.datetime) -> QuerySet:
-    return queryset.filter(
-        status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT, ack_due_at__lt=now
-    ).order_by("ack_due_at", "id")
+    return inbox_queue(queryset, queue="overdue", now=now)
+
+
+def pending_review_count(*, supplier_code: str = "") -> int:
+    """How many proposals wait for a buyer: the count of `pending_change_proposals`."""
+    return pending_change_proposals(supplier_code=supplier_code).count()
 
 
 def _lines_prefetch() -> Prefetch:

@@ -1,15 +1,26 @@
 """Reads of the suppliers app. Every supplier-facing read takes the supplier it is scoped
 to, so one tenant's object is never reachable from another's page (DESIGN §1.6)."""
 
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from integrations.money import line_amount, total_amount
 from inventory.models import Item
 from portal.access import User, active_membership
-from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from suppliers.models import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderScheduleLine,
+    Supplier,
+    SupplierItem,
+)
 
 
 def supplier_for_user(user: User | AnonymousUser) -> Supplier | None:
@@ -81,9 +92,68 @@ def _detail_queryset() -> QuerySet[PurchaseOrder]:
     return PurchaseOrder.objects.select_related("supplier", "ship_to", "buyer")
 
 
+def schedule_of(po_line: PurchaseOrderLine) -> list[PurchaseOrderScheduleLine]:
+    """The line's schedule lines (prefetched or not); a line confirmed before schedule
+    lines existed, or set up without them, reads as one delivery: confirmed quantity on
+    the confirmed date (unsaved, so nothing is written by a read)."""
+    lines = list(po_line.schedule_lines.all())
+    if lines or not po_line.confirmed_qty or po_line.confirmed_date is None:
+        return lines
+    return [
+        PurchaseOrderScheduleLine(
+            line=po_line,
+            position=1,
+            quantity=po_line.confirmed_qty,
+            date=po_line.confirmed_date,
+            shipped_qty=min(po_line.shipped_qty, po_line.confirmed_qty),
+        )
+    ]
+
+
+def po_line_amount(line: PurchaseOrderLine, currency: str) -> Decimal:
+    """What a line is worth in the PO's currency and its decimals: the confirmed quantity
+    at the confirmed price once the supplier confirmed it (0 for a rejected line), the
+    ordered quantity at the ordered price until then."""
+    quantity = line.confirmed_qty if line.confirmed_qty is not None else line.ordered_qty
+    price = line.confirmed_price if line.confirmed_price is not None else line.unit_price
+    return line_amount(quantity, price, currency)
+
+
+def purchase_order_totals(purchase_orders: Iterable[PurchaseOrder]) -> dict[int, Decimal]:
+    """Each PO's total (the sum of its rounded line amounts, as an invoice adds them), in
+    one query for a whole page of POs."""
+    orders = {po.pk: po for po in purchase_orders}
+    amounts: dict[int, list[Decimal]] = defaultdict(list)
+    rows = PurchaseOrderLine.objects.filter(purchase_order_id__in=orders).only(
+        "purchase_order", "ordered_qty", "unit_price", "confirmed_qty", "confirmed_price"
+    )
+    for line in rows:
+        amounts[line.purchase_order_id].append(
+            po_line_amount(line, orders[line.purchase_order_id].currency)
+        )
+    return {pk: total_amount(amounts.get(pk, []), po.currency) for pk, po in orders.items()}
+
+
+def with_totals(purchase_orders: Iterable[PurchaseOrder]) -> list[PurchaseOrder]:
+    """The POs (a page of a list) with `total_amount` set on each, in one query."""
+    orders = list(purchase_orders)
+    totals = purchase_order_totals(orders)
+    for purchase_order in orders:
+        purchase_order.total_amount = totals[purchase_order.pk]
+    return orders
+
+
 def purchase_order_lines(*, purchase_order: PurchaseOrder) -> list[PurchaseOrderLine]:
-    """The PO's lines with item, unit and the supplier's own SKU, in two queries."""
-    lines = list(purchase_order.lines.select_related("item", "uom", "item__base_uom"))
+    """The PO's lines with item, unit, amount (`line.amount`), confirmed deliveries
+    (`line.schedule`) and the supplier's own SKU, in three queries."""
+    lines = list(
+        purchase_order.lines.select_related("item", "uom", "item__base_uom").prefetch_related(
+            "schedule_lines"
+        )
+    )
+    for line in lines:
+        line.amount = po_line_amount(line, purchase_order.currency)
+        line.schedule = schedule_of(line)
     supplier_items = {
         si.item_id: si
         for si in SupplierItem.objects.filter(
@@ -117,7 +187,18 @@ def suppliers_for_filter() -> QuerySet[Supplier]:
 
 
 def open_value_for_supplier(*, supplier: Supplier) -> dict:
-    return PurchaseOrderLine.objects.filter(
-        purchase_order__supplier=supplier,
-        purchase_order__status__in=PurchaseOrder.OPEN,
-    ).aggregate(lines=Count("pk"), ordered=Sum("ordered_qty"))
+    """Lines of the supplier's open POs: how many, and the ordered quantity per unit of
+    measure ({"EA": …, "CS": …}): quantities in different units are never added."""
+    rows = (
+        PurchaseOrderLine.objects.filter(
+            purchase_order__supplier=supplier, purchase_order__status__in=PurchaseOrder.OPEN
+        )
+        .values("uom__code")
+        .annotate(lines=Count("pk"), ordered=Sum("ordered_qty"))
+        .order_by("uom__code")
+    )
+    per_unit = {row["uom__code"]: (row["lines"], row["ordered"]) for row in rows}
+    return {
+        "lines": sum(lines for lines, _ordered in per_unit.values()),
+        "ordered": {unit: ordered for unit, (_lines, ordered) in per_unit.items()},
+    }

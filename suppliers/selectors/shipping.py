@@ -18,7 +18,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -30,6 +29,7 @@ from suppliers.models import (
     AsnLine,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderScheduleLine,
     Shipment,
     ShipmentMilestone,
     Supplier,
@@ -74,7 +74,7 @@ def get_shipment_for_buyer(*, supplier_code: str, asn_number: str) -> Shipment:
 def shipment_lines(*, shipment: Shipment) -> list[AsnLine]:
     return list(
         shipment.lines.select_related(
-            "po_line__purchase_order", "po_line__item", "po_line__uom", "uom"
+            "po_line__purchase_order", "po_line__item", "po_line__uom", "uom", "schedule_line"
         ).order_by("line_no")
     )
 
@@ -250,28 +250,40 @@ def inbound_schedule(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> QuerySet:
-    """What is expected at our warehouses, one row per line, by warehouse and day:
-    lines of ASNs on their way (day = expected delivery) and the unshipped rest of
-    confirmed PO lines (day = promised date, else requested date). One SQL UNION, so
-    it paginates and counts in the database."""
+    """What is expected at our warehouses, by warehouse and day: one row per line of an
+    ASN on its way (day = expected delivery) and one per confirmed delivery (schedule
+    line) not yet shipped in full (day = its own date), so a split confirmation shows
+    each delivery on its date. A confirmed line without schedule lines (set up before
+    them) shows as one row on its confirmed date. One SQL UNION, so it paginates and
+    counts in the database."""
     asn_rows = AsnLine.objects.filter(shipment__status__in=Shipment.INBOUND)
-    po_rows = PurchaseOrderLine.objects.filter(
+    schedule_rows = PurchaseOrderScheduleLine.objects.filter(
+        line__purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
+        quantity__gt=F("shipped_qty"),
+    )
+    bare_rows = PurchaseOrderLine.objects.filter(
         purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
         confirmed_qty__gt=F("shipped_qty"),
+        schedule_lines__isnull=True,
     )
     if supplier_code:
         asn_rows = asn_rows.filter(shipment__supplier__code=supplier_code)
-        po_rows = po_rows.filter(purchase_order__supplier__code=supplier_code)
+        schedule_rows = schedule_rows.filter(line__purchase_order__supplier__code=supplier_code)
+        bare_rows = bare_rows.filter(purchase_order__supplier__code=supplier_code)
     if warehouse_code:
         asn_rows = asn_rows.filter(shipment__ship_to__code=warehouse_code)
-        po_rows = po_rows.filter(purchase_order__ship_to__code=warehouse_code)
+        schedule_rows = schedule_rows.filter(line__purchase_order__ship_to__code=warehouse_code)
+        bare_rows = bare_rows.filter(purchase_order__ship_to__code=warehouse_code)
     promised = Coalesce("confirmed_date", "requested_date")
     if date_from:
         asn_rows = asn_rows.filter(shipment__expected_delivery__gte=date_from)
-        po_rows = po_rows.alias(promised_on=promised).filter(promised_on__gte=date_from)
+        schedule_rows = schedule_rows.filter(date__gte=date_from)
+        bare_rows = bare_rows.alias(promised_on=promised).filter(promised_on__gte=date_from)
     if date_to:
         asn_rows = asn_rows.filter(shipment__expected_delivery__lte=date_to)
-        po_rows = po_rows.alias(promised_on=promised).filter(promised_on__lte=date_to)
+        schedule_rows = schedule_rows.filter(date__lte=date_to)
+        bare_rows = bare_rows.alias(promised_on=promised).filter(promised_on__lte=date_to)
+    quantity: DecimalField = DecimalField(max_digits=18, decimal_places=6)
     asn_values = (
         asn_rows.annotate(
             warehouse=F("shipment__ship_to__code"),
@@ -286,13 +298,35 @@ def inbound_schedule(
             uom_code=F("po_line__uom__code"),
             state=F("shipment__status"),
             risk=F("shipment__at_risk"),
-            promised=Coalesce("po_line__confirmed_date", "po_line__requested_date"),
+            # The delivery the ASN ships against, when the supplier picked one.
+            promised=Coalesce(
+                "schedule_line__date", "po_line__confirmed_date", "po_line__requested_date"
+            ),
         )
         .values(*INBOUND_COLUMNS)
         .order_by()
     )
-    po_values = (
-        po_rows.annotate(
+    schedule_values = (
+        schedule_rows.annotate(
+            warehouse=F("line__purchase_order__ship_to__code"),
+            day=F("date"),
+            kind=_text("po_line"),
+            supplier_code=F("line__purchase_order__supplier__code"),
+            document=F("line__purchase_order__number"),
+            po_number=F("line__purchase_order__number"),
+            po_line_no=F("line__line_no"),
+            sku=F("line__item__sku"),
+            qty=ExpressionWrapper(F("quantity") - F("shipped_qty"), output_field=quantity),
+            uom_code=F("line__uom__code"),
+            state=F("line__purchase_order__status"),
+            risk=F("line__purchase_order__at_risk"),
+            promised=F("date"),
+        )
+        .values(*INBOUND_COLUMNS)
+        .order_by()
+    )
+    bare_values = (
+        bare_rows.annotate(
             warehouse=F("purchase_order__ship_to__code"),
             day=Coalesce("confirmed_date", "requested_date"),
             kind=_text("po_line"),
@@ -301,10 +335,7 @@ def inbound_schedule(
             po_number=F("purchase_order__number"),
             po_line_no=F("line_no"),
             sku=F("item__sku"),
-            qty=ExpressionWrapper(
-                F("confirmed_qty") - F("shipped_qty"),
-                output_field=DecimalField(max_digits=18, decimal_places=6),
-            ),
+            qty=ExpressionWrapper(F("confirmed_qty") - F("shipped_qty"), output_field=quantity),
             uom_code=F("uom__code"),
             state=F("purchase_order__status"),
             risk=F("purchase_order__at_risk"),
@@ -313,7 +344,7 @@ def inbound_schedule(
         .values(*INBOUND_COLUMNS)
         .order_by()
     )
-    return asn_values.union(po_values, all=True).order_by(
+    return asn_values.union(schedule_values, bare_values, all=True).order_by(
         "warehouse", "day", "supplier_code", "document", "po_line_no"
     )
 
@@ -342,111 +373,3 @@ def decorate_inbound_rows(rows, *, today: datetime.date) -> list[dict]:
 
 def warehouses_for_filter() -> QuerySet[Warehouse]:
     return Warehouse.objects.filter(is_active=True).only("code", "name").order_by("code")
-
-
-def _grouped(queryset: QuerySet, *, count: str, qty, into: dict, measure: str) -> None:
-    """Add one measure, grouped by supplier and by warehouse, to `into` (2 queries)."""
-    for key, path in (("supplier", "supplier_key"), ("warehouse", "warehouse_key")):
-        rows = (
-            queryset.values(path)
-            .annotate(n=Count(count, distinct=True), quantity=Coalesce(Sum(qty), Decimal(0)))
-            .order_by()
-        )
-        for row in rows:
-            cell = into[key][row[path]]
-            cell[f"{measure}_count"] = row["n"]
-            cell[f"{measure}_qty"] = row["quantity"]
-
-
-def inbound_risk(*, today: datetime.date, now: datetime.datetime) -> dict:
-    """Per supplier and per warehouse: late, delayed, unacknowledged and stale-feed
-    counts and quantities (in each line's PO unit, so a sum mixes units the way the ERP's
-    open-order report does).
-
-    - late: ASN lines on their way past their expected delivery or expected after the
-      PO line's promised date (counted per ASN), plus
-      confirmed PO lines with an unshipped quantity past their promised date (per line);
-    - delayed: ASNs with a "delayed" milestone still on their way (per ASN);
-    - unacknowledged: POs awaiting acknowledgment (per PO, ordered quantity);
-    - stale: open PO lines whose supplier item's availability feed is older than the
-      supplier's freshness window (per line, open quantity).
-    """
-    table: dict = {"supplier": defaultdict(dict), "warehouse": defaultdict(dict)}
-    po_keys = {
-        "supplier_key": F("purchase_order__supplier__code"),
-        "warehouse_key": F("purchase_order__ship_to__code"),
-    }
-    asn_keys = {
-        "supplier_key": F("shipment__supplier__code"),
-        "warehouse_key": F("shipment__ship_to__code"),
-    }
-    inbound = AsnLine.objects.filter(shipment__status__in=Shipment.INBOUND).annotate(**asn_keys)
-    late_asn = inbound.filter(
-        Q(shipment__expected_delivery__lt=today)
-        | Q(
-            shipment__expected_delivery__gt=Coalesce(
-                "po_line__confirmed_date", "po_line__requested_date"
-            )
-        )
-    )
-    # Two annotate() calls (the same SQL): the keys come from a dict, and django-stubs
-    # only sees the names of the explicit ones, which the filter below needs.
-    open_lines = (
-        PurchaseOrderLine.objects.filter(
-            purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
-            confirmed_qty__gt=F("shipped_qty"),
-        )
-        .annotate(**po_keys)
-        .annotate(
-            promised=Coalesce("confirmed_date", "requested_date"),
-            open_qty=ExpressionWrapper(
-                F("confirmed_qty") - F("shipped_qty"),
-                output_field=DecimalField(max_digits=18, decimal_places=6),
-            ),
-        )
-    )
-    late_lines = open_lines.filter(promised__lt=today)
-    delayed = inbound.filter(shipment__status=Shipment.Status.DELAYED)
-    unacknowledged = PurchaseOrderLine.objects.filter(
-        purchase_order__status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT
-    ).annotate(**po_keys)
-    stale_feed = SupplierAvailability.objects.filter(
-        _stale_filter(now=now),
-        supplier_item__supplier=OuterRef("purchase_order__supplier"),
-        supplier_item__item=OuterRef("item"),
-    )
-    stale = (
-        PurchaseOrderLine.objects.filter(purchase_order__status__in=PurchaseOrder.OPEN)
-        .annotate(**po_keys)
-        .filter(Exists(stale_feed))
-        .annotate(
-            open_qty=ExpressionWrapper(
-                Coalesce("confirmed_qty", "ordered_qty") - F("shipped_qty"),
-                output_field=DecimalField(max_digits=18, decimal_places=6),
-            )
-        )
-    )
-    _grouped(late_asn, count="shipment", qty="quantity_po_uom", into=table, measure="late_asn")
-    _grouped(late_lines, count="pk", qty="open_qty", into=table, measure="late_line")
-    _grouped(delayed, count="shipment", qty="quantity_po_uom", into=table, measure="delayed")
-    _grouped(
-        unacknowledged,
-        count="purchase_order",
-        qty="ordered_qty",
-        into=table,
-        measure="unacknowledged",
-    )
-    _grouped(stale, count="pk", qty="open_qty", into=table, measure="stale")
-    result = {}
-    for key, cells in table.items():
-        rows = []
-        for name, cell in sorted(cells.items()):
-            row = {"key": name}
-            for measure in ("late_asn", "late_line", "delayed", "unacknowledged", "stale"):
-                row[f"{measure}_count"] = cell.get(f"{measure}_count", 0)
-                row[f"{measure}_qty"] = cell.get(f"{measure}_qty", Decimal(0))
-            row["late_count"] = row["late_asn_count"] + row["late_line_count"]
-            row["late_qty"] = row["late_asn_qty"] + row["late_line_qty"]
-            rows.append(row)
-        result[key] = rows
-    return result

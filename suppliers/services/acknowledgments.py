@@ -24,12 +24,14 @@ from suppliers.models import (
     ReasonCode,
     ScheduleLine,
 )
+from suppliers.selectors.purchase_orders import schedule_of
 from suppliers.services import acknowledgment_emails as emails
 from suppliers.services.inbound_positions import (
     inbound_pairs_for_purchase_orders,
     inbound_positions_refresh_for,
 )
 from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
+from suppliers.services.schedule_lines import decimal_text, schedule_lines_replace
 
 # --- the acknowledgment's life ----------------------------------------------------------
 
@@ -150,6 +152,10 @@ def line_snapshot(line: PurchaseOrderLine) -> dict[str, Any]:
         "confirmed_qty": line.confirmed_qty,
         "confirmed_date": line.confirmed_date,
         "confirmed_price": line.confirmed_price,
+        "schedule_lines": [
+            {"quantity": decimal_text(s.quantity), "date": s.date.isoformat()}
+            for s in schedule_of(line)
+        ],
     }
 
 
@@ -176,8 +182,10 @@ def acknowledgment_data(
                 "uom": ack_line.po_line.uom.code,
                 "date": ack_line.proposed_date,
                 "unit_price": ack_line.proposed_price,
-                "schedule": [
-                    {"quantity": s.quantity, "date": s.date} for s in _schedule_of(ack_line)
+                # The deliveries, in date order: the ERP books one per schedule line.
+                "schedule_lines": [
+                    {"quantity": decimal_text(s.quantity), "date": s.date.isoformat()}
+                    for s in sorted(_schedule_of(ack_line), key=lambda s: (s.date, s.sequence))
                 ],
             }
             for ack_line in lines
@@ -193,19 +201,17 @@ def _schedule_of(ack_line: AcknowledgmentLine) -> list[ScheduleLine]:
 
 
 def _confirm_lines(lines: list[AcknowledgmentLine]) -> list[dict[str, Any]]:
-    """Write the acknowledged quantity, date and price onto the PO lines (ordered values
-    stay as issued); returns the before-snapshots for the audit entry."""
-    before = []
-    po_lines = []
-    for ack_line in lines:
-        po_line = ack_line.po_line
-        before.append(line_snapshot(po_line))
-        po_line.confirmed_qty = ack_line.proposed_qty
-        po_line.confirmed_date = ack_line.proposed_date
-        po_line.confirmed_price = ack_line.proposed_price
-        po_lines.append(po_line)
-    PurchaseOrderLine.objects.bulk_update(
-        po_lines, ["confirmed_qty", "confirmed_date", "confirmed_price"]
+    """Confirm the PO lines as acknowledged: the schedule lines become the line's
+    deliveries (its confirmed quantity their sum), with the acknowledged price; ordered
+    values stay as issued. Returns the before-snapshots for the audit entry."""
+    before = [line_snapshot(ack_line.po_line) for ack_line in lines]
+    schedule_lines_replace(
+        (
+            ack_line.po_line,
+            [(s.quantity, s.date) for s in _schedule_of(ack_line)],
+            ack_line.proposed_price,
+        )
+        for ack_line in lines
     )
     return before
 

@@ -1,7 +1,10 @@
 """The inbound figures of stock positions (open on POs, in transit on ASNs), recomputed
 from the documents, in the item's base unit:
 
-- open PO = confirmed − shipped, on the lines of POs open to ship;
+- open PO = confirmed − shipped, on the lines of POs open to ship: the open rest of the
+  line's confirmed deliveries (schedule lines), which ASNs ship against oldest first or as
+  the supplier picks (`schedule_lines.py`), so a position has no date and the line sum
+  is the same figure without reading the schedule lines;
 - in transit = shipped − arrived, on the lines of ASNs on their way, delivered or
   partially received, where arrived is everything a receipt counted (accepted goods and
   damaged ones: damaged goods are no longer coming either).

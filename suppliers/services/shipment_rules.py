@@ -21,12 +21,14 @@ from suppliers.models import (
     AsnLine,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseOrderScheduleLine,
     Shipment,
     ShipmentPackage,
     Supplier,
     SupplierItem,
 )
 from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
+from suppliers.services.schedule_lines import check_schedule_line_pick, schedule_lines_allocate
 from suppliers.services.sscc import sscc_normalize, sscc_problem
 
 ASN_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -49,6 +51,8 @@ class AsnLineInput:
     lot: str = ""
     expiry_date: datetime.date | None = None
     serial_numbers: tuple[str, ...] = ()
+    # The delivery this ships against; None: the line's oldest open deliveries first.
+    schedule_line: PurchaseOrderScheduleLine | None = None
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,7 @@ def prepare_lines(
                 field="serial_numbers",
                 line=label,
             )
+        check_schedule_line_pick(po_line, line.schedule_line)
         if line.expiry_date is not None and line.expiry_date < ship_date:
             raise DomainError(
                 f"{label}: lot expiry {line.expiry_date} is before the ship date.",
@@ -251,6 +256,7 @@ def prepare_lines(
                 lot=(line.lot or "").strip()[:60],
                 expiry_date=line.expiry_date,
                 serial_numbers=serials,
+                schedule_line=line.schedule_line,
             )
         )
     return prepared
@@ -330,6 +336,7 @@ def refresh_shipped(
     for po_line in lines:
         po_line.shipped_qty = totals.get(po_line.pk, Decimal(0))
     PurchaseOrderLine.objects.bulk_update(lines, ["shipped_qty"])
+    schedule_lines_allocate(po_line_ids)
     po_ids = {line.purchase_order_id for line in lines}
     orders = PurchaseOrder.objects.select_for_update().filter(pk__in=po_ids).order_by("pk")
     for purchase_order in orders:
@@ -430,9 +437,11 @@ def asn_snapshot(shipment: Shipment) -> dict[str, Any]:
                 "lot": line.lot,
                 "expiry_date": line.expiry_date,
                 "serial_numbers": line.serial_numbers,
+                # The delivery picked (its date), or null: oldest open first.
+                "schedule_line_date": line.schedule_line.date if line.schedule_line else None,
             }
             for line in shipment.lines.select_related(
-                "po_line__purchase_order", "po_line__item", "po_line__uom", "uom"
+                "po_line__purchase_order", "po_line__item", "po_line__uom", "uom", "schedule_line"
             ).order_by("line_no")
         ],
     }

@@ -341,6 +341,7 @@ def _edit_signature(header: AsnHeader, prepared: list[AsnLine]) -> _EditSignatur
                 line.lot,
                 line.expiry_date,
                 tuple(line.serial_numbers),
+                line.schedule_line_id,
             )
             for line in prepared
         ),
@@ -365,6 +366,7 @@ def _edit_signature_of(shipment: Shipment) -> _EditSignature:
                 line.lot,
                 line.expiry_date,
                 tuple(line.serial_numbers),
+                line.schedule_line_id,
             )
             for line in shipment.lines.order_by("line_no")
         ),
@@ -392,7 +394,11 @@ def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTA
     lock_po_lines(po_line_ids)
     current = list(
         shipment.lines.select_related(
-            "po_line__purchase_order__ship_to", "po_line__item__base_uom", "po_line__uom", "uom"
+            "po_line__purchase_order__ship_to",
+            "po_line__item__base_uom",
+            "po_line__uom",
+            "uom",
+            "schedule_line",
         )
     )
     # Re-validate against the locked, current PO lines (a line may have been re-confirmed
@@ -405,6 +411,7 @@ def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTA
             lot=line.lot,
             expiry_date=line.expiry_date,
             serial_numbers=tuple(line.serial_numbers),
+            schedule_line=line.schedule_line,
         )
         for line in current
     ]

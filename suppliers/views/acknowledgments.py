@@ -215,8 +215,10 @@ def _page(request: HttpRequest, queryset):
 @require_GET
 def buyer_review_queue(request: HttpRequest) -> HttpResponse:
     supplier_code = request.GET.get("supplier", "").strip()[:20]
+    page = _page(request, selectors.pending_change_proposals(supplier_code=supplier_code))
     context = {
-        "page": _page(request, selectors.pending_change_proposals(supplier_code=supplier_code)),
+        "page": page,
+        "waiting": page.paginator.count,
         "supplier_code": supplier_code,
         "suppliers": selectors.suppliers_for_filter(),
         "rules": selectors.auto_accept_rules(),
@@ -248,7 +250,16 @@ def _decide(request: HtmxHttpRequest, pk: int, *, accept: bool) -> HttpResponse:
             acknowledgment = selectors.get_change_proposal_for_buyer(pk=pk)
     context = {"ack": acknowledgment, "decision_form": form}
     if request.htmx:
-        return render(request, "suppliers/acknowledgments/review_queue.html#card", context)
+        # The card comes back decided (or with the form's errors) and, out of band, the
+        # queue's "N waiting" counted by the selector the queue lists with, so the count
+        # never goes stale after a decision.
+        supplier_code = request.POST.get("supplier", "").strip()[:20]
+        context.update(
+            supplier_code=supplier_code,
+            waiting=selectors.pending_review_count(supplier_code=supplier_code),
+            oob=True,
+        )
+        return render(request, "suppliers/acknowledgments/review_queue.html#decided", context)
     for errors in form.errors.values():
         for message in errors:
             messages.error(request, str(message))

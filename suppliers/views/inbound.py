@@ -1,5 +1,5 @@
 """Buyer pages for what is coming in: the inbound schedule by warehouse and day (with a
-CSV export), the inbound risk summary, ASN details and suppliers' availability feeds."""
+CSV export), ASN details and suppliers' availability feeds (inbound risk: inbound_risk.py)."""
 
 import csv
 import datetime
@@ -106,12 +106,6 @@ def inbound_schedule_csv(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(rows(), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="inbound-{today.isoformat()}.csv"'
     return response
-
-
-@buyer_required
-def inbound_risk(request: HttpRequest) -> HttpResponse:
-    summary = selectors.inbound_risk(today=timezone.localdate(), now=timezone.now())
-    return render(request, "suppliers/inbound/risk.html", {"summary": summary})
 
 
 @buyer_required

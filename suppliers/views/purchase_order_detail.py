@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from integrations.models import AuditEntry
+from integrations.money import total_amount
 from integrations.selectors.deliveries import audit_entries_for
 from suppliers import selectors
 from suppliers.forms.acknowledgments import AcceptForm, RejectForm
@@ -80,9 +81,11 @@ def render_detail(
     extra: dict | None = None,
 ) -> HttpResponse:
     timeline = list(audit_entries_for(purchase_order)[:50])
+    lines = selectors.purchase_order_lines(purchase_order=purchase_order)
     context = {
         "po": purchase_order,
-        "lines": selectors.purchase_order_lines(purchase_order=purchase_order),
+        "lines": lines,
+        "total_amount": total_amount((line.amount for line in lines), purchase_order.currency),
         "timeline": timeline,
         "back_url_name": back_url_name,
         **acknowledgment_context(

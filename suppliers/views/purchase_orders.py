@@ -1,8 +1,10 @@
 """HTMX pages for purchase orders: the supplier's own, and the buyer's across suppliers."""
 
+import csv
+
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +13,7 @@ from django.utils.functional import cached_property
 from portal.access import HtmxHttpRequest, buyer_required, supplier_required
 from suppliers import selectors
 from suppliers.models import PurchaseOrder
+from suppliers.resources.purchase_orders import purchase_order_export_rows
 from suppliers.views.purchase_order_detail import render_detail, render_supplier_detail
 
 
@@ -41,7 +44,15 @@ def _detail_url_prefix(url_name: str) -> str:
 
 
 # What the list's columns show: loading only these halves the cost of building the rows.
-_LIST_COLUMNS = ("number", "status", "issued_at", "ack_due_at", "revision", "ship_to__code")
+_LIST_COLUMNS = (
+    "number",
+    "status",
+    "issued_at",
+    "ack_due_at",
+    "revision",
+    "ship_to__code",
+    "currency",
+)
 
 
 def _list_filters(request: HttpRequest) -> dict:
@@ -58,7 +69,10 @@ def _label_rows(page) -> None:
     """Give each listed PO its status label and dates as text. The busiest page of the
     portal: formatting 25 rows here costs a fraction of `get_status_display` and the
     `date` filter per cell (each re-flattens choices or re-parses its format)."""
+    # Totals in the PO currency for the whole page in one query.
+    totals = selectors.purchase_order_totals(page.object_list)
     for po in page.object_list:
+        po.total_amount = totals[po.pk]
         po.status_label = _STATUS_LABELS.get(po.status, po.status)
         po.issued_on = timezone.localtime(po.issued_at).strftime("%Y-%m-%d")
         po.ack_due_label = (
@@ -84,23 +98,28 @@ def supplier_po_list(request: HtmxHttpRequest) -> HttpResponse:
         *_LIST_COLUMNS
     )
     now = timezone.now()
-    # The inbox: counters of what to act on, and "overdue" as a filter of its own.
-    overdue = request.GET.get("overdue") == "1"
-    if overdue:
-        queryset = selectors.only_overdue(queryset, now=now)
+    # The inbox: a counter per queue, each opening its queue's list (`?queue=`, the same
+    # selector filter the counter counts); `?overdue=1` is the old link to one of them.
+    queue = "overdue" if request.GET.get("overdue") == "1" else request.GET.get("queue", "")
+    if queue not in selectors.INBOX_QUEUES:
+        queue = ""
+    if queue:
+        queryset = selectors.inbox_queue(queryset, queue=queue, now=now)
     inbox = selectors.supplier_inbox(supplier=supplier, now=now)
     # The inbox has counted what the list shows unless a search narrows it: no COUNT(*).
     count = None
     if not filters["q"]:
-        if overdue:
-            count = inbox.overdue if not filters["status"] else None
+        if queue:
+            count = inbox.queues[queue] if not filters["status"] else None
         elif filters["status"]:
             count = inbox.by_status.get(filters["status"], 0)
         else:
             count = inbox.total
     context = {
         "counters": inbox.counters,
-        "overdue": overdue,
+        "queue": queue,
+        "queue_label": selectors.INBOX_QUEUES.get(queue, ""),
+        "overdue": queue == "overdue",
         "page": _page(request, queryset, count=count),
         "filters": filters,
         "statuses": PurchaseOrder.Status.choices,
@@ -127,6 +146,37 @@ def buyer_po_list(request: HtmxHttpRequest) -> HttpResponse:
         "show_supplier": True,
     }
     return _render_list(request, context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(queryset, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow(row) for row in purchase_order_export_rows(queryset))
+    response = StreamingHttpResponse(rows, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@supplier_required
+def supplier_po_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The supplier's PO lines with the list's filters, amounts and deliveries (CSV)."""
+    supplier = selectors.get_supplier_for_user(request.user)
+    queryset = selectors.purchase_orders_for_supplier(supplier=supplier, **_list_filters(request))
+    return _csv_response(queryset, f"purchase-orders-{supplier.code}.csv")
+
+
+@buyer_required
+def buyer_po_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """Every supplier's PO lines with the list's filters, amounts and deliveries (CSV)."""
+    supplier_code = request.GET.get("supplier", "").strip()
+    queryset = selectors.purchase_orders_for_buyer(
+        supplier_code=supplier_code, **_list_filters(request)
+    )
+    return _csv_response(queryset, "purchase-orders.csv")
 
 
 @supplier_required

@@ -100,6 +100,7 @@ def _line_forms(request: HttpRequest, shipment: Shipment) -> list[AsnLineForm]:
     po_lines = list(
         PurchaseOrderLine.objects.filter(purchase_order_id__in=po_ids, confirmed_qty__gt=0)
         .select_related("purchase_order", "item", "uom")
+        .prefetch_related("schedule_lines")
         .order_by("purchase_order__number", "line_no")
     )
     supplier_units = {
@@ -123,6 +124,7 @@ def _line_forms(request: HttpRequest, shipment: Shipment) -> list[AsnLineForm]:
                 "lot": existing.lot,
                 "expiry_date": existing.expiry_date,
                 "serial_numbers": "\n".join(existing.serial_numbers),
+                "schedule_line": str(existing.schedule_line_id or ""),
             }
         forms.append(
             AsnLineForm(

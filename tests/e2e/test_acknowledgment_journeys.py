@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import expect_htmx_loaded, login
+from tests.e2e.helpers import expect_htmx_loaded, login, nav_link
 from tests.suppliers.factories import purchase_order_awaiting_acknowledgment
 
 
@@ -65,11 +65,14 @@ def test_supplier_proposes_a_later_date_and_less_quantity_and_the_buyer_accepts(
     expect(page.locator("h1 .badge")).to_have_text("Change proposed")
 
     _switch_user(page, live_server, buyer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Change reviews").click()
+    nav_link(page, "Change reviews").click()
     expect_htmx_loaded(page)
     card = page.locator(f'article[data-po="{po.number}"]')
     expect(card.locator('tr[data-line="2"]')).to_contain_text("100 → 80 EA")
-    expect(card.locator('tr[data-line="1"]')).to_contain_text(f"→ {_in(21)}")
+    # The ordered delivery beside the proposed one.
+    expect(card.locator('tr[data-line="1"] td.proposed-deliveries')).to_contain_text(
+        f"100 EA on {_in(21)}"
+    )
     card.get_by_label("Comment for the supplier").fill("Thanks, works for us.")
     card.get_by_role("button", name="Accept changes").click()
     expect(card).to_contain_text(f"PO {po.number} is now revision 2")

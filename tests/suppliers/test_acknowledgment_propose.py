@@ -90,7 +90,7 @@ def test_a_proposal_is_audited_published_and_mailed_to_the_buyers(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["bea@distributor.example"]
     assert mail.outbox[0].subject == "PO PO-200: Acme Fasteners proposes changes"
-    assert "quantity 100 → 90 EA" in mail.outbox[0].body
+    assert "Quantity: 100 EA → 90 EA" in mail.outbox[0].body
 
 
 def test_a_line_can_be_split_into_schedule_lines_that_add_up(po, supplier_user):

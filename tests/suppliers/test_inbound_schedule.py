@@ -109,8 +109,10 @@ def test_an_asn_delayed_past_the_promised_date_is_late_before_the_day_comes(
 
     assert on_time == [("DC1", days(4), "asn", "ASN-7", Decimal("100"), False, False)]
     assert schedule(client) == [("DC1", days(6), "asn", "ASN-7", Decimal("100"), True, True)]
-    risk = client.get(reverse("buyer:inbound_risk")).context["summary"]["supplier"]
-    assert [(r["key"], r["late_count"], r["delayed_count"]) for r in risk] == [("ACME", 1, 1)]
+    risk = client.get(reverse("buyer:inbound_risk")).context["summary"].supplier
+    assert [(r.key, r.cells["late"].lines, r.cells["delayed"].lines) for r in risk] == [
+        ("ACME", 1, 1)
+    ]
 
 
 def test_the_csv_export_has_every_row_with_the_filters_applied(client, buyer, inbound):
@@ -166,25 +168,26 @@ def test_the_risk_summary_counts_late_delayed_unacknowledged_and_stale_per_suppl
 
     def cells(rows):
         return {
-            row["key"]: (
-                row["late_count"],
-                row["late_qty"],
-                row["delayed_count"],
-                row["unacknowledged_count"],
-                row["unacknowledged_qty"],
-                row["stale_count"],
-                row["stale_qty"],
+            row.key: (
+                row.cells["late"].lines,
+                row.cells["late"].quantities,
+                row.cells["delayed"].lines,
+                row.cells["unacknowledged"].lines,
+                row.cells["unacknowledged"].quantities,
+                row.cells["stale"].lines,
+                row.cells["stale"].quantities,
             )
             for row in rows
         }
 
-    assert cells(summary["supplier"]) == {
-        "ACME": (1, Decimal("30"), 1, 0, Decimal("0"), 1, Decimal("30")),
-        "GLOBEX": (1, Decimal("8"), 0, 1, Decimal("12"), 0, Decimal("0")),
+    unit = line_of(PurchaseOrder.objects.get(number="PO-G2")).uom.code
+    assert cells(summary.supplier) == {
+        "ACME": (1, {"EA": Decimal("30")}, 1, 0, {}, 1, {"EA": Decimal("30")}),
+        "GLOBEX": (1, {"EA": Decimal("8")}, 0, 1, {unit: Decimal("12")}, 0, {}),
     }
-    assert cells(summary["warehouse"]) == {
-        "DC1": (1, Decimal("8"), 1, 1, Decimal("12"), 0, Decimal("0")),
-        "DC2": (1, Decimal("30"), 0, 0, Decimal("0"), 1, Decimal("30")),
+    assert cells(summary.warehouse) == {
+        "DC1": (1, {"EA": Decimal("8")}, 1, 1, {unit: Decimal("12")}, 0, {}),
+        "DC2": (1, {"EA": Decimal("30")}, 0, 0, {}, 1, {"EA": Decimal("30")}),
     }
 
 

@@ -61,11 +61,16 @@ def test_accepting_a_proposal_makes_a_new_revision_with_the_confirmed_values(po,
     proposal.refresh_from_db()
     first, second = po.lines.order_by("line_no")
     assert (po.status, po.revision) == (PurchaseOrder.Status.CONFIRMED, 2)
+    # The confirmed date is the earliest open delivery; the PO line keeps both.
     assert (first.ordered_qty, first.confirmed_qty, first.confirmed_date) == (
         Decimal("100"),
         Decimal("100"),
-        _in(35),
+        _in(14),
     )
+    assert [(s.position, s.quantity, s.date) for s in first.schedule_lines.all()] == [
+        (1, Decimal("60"), _in(14)),
+        (2, Decimal("40"), _in(35)),
+    ]
     assert (second.ordered_qty, second.confirmed_qty, second.confirmed_price) == (
         Decimal("100"),
         Decimal("80"),

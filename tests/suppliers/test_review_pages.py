@@ -71,10 +71,10 @@ def test_each_change_is_shown_beside_the_original_with_its_value_impact(
     content = client.get(QUEUE).content.decode()
 
     assert '<span class="was">100</span> → <strong>75</strong> EA' in content
-    assert f'<span class="was">{_in(14):%Y-%m-%d}</span> → <strong>{_in(21):%Y-%m-%d}</strong>' in (
-        content
-    )
-    assert "-62.50" in content
+    # The ordered delivery beside the proposed one; money in the PO currency's decimals.
+    assert f'<td class="original-delivery">100 EA on {_in(14):%Y-%m-%d}</td>' in content
+    assert f"<strong>100 EA on {_in(21):%Y-%m-%d}</strong>" in content
+    assert "-62.50 USD" in content
     assert "Lead time" in content
 
 

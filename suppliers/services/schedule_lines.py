@@ -1,0 +1,140 @@
+"""A PO line's confirmed deliveries (schedule lines): written when a confirmation is
+accepted, and shipped against by ASNs.
+
+The schedule lines are the confirmation; `PurchaseOrderLine.confirmed_qty` is their sum
+and `confirmed_date` the date of the earliest delivery still open (the last one once all
+have shipped), kept for readers that know one figure per line.
+
+What has shipped against each delivery is recomputed from the line's ASNs that count as
+shipped, never incremented: first what an ASN line ships against the delivery the
+supplier picked (up to that delivery's quantity), then everything else against the oldest
+open deliveries first; an over-shipment inside the tolerance lands on the last one.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from integrations.errors import DomainError
+from suppliers.models import AsnLine, PurchaseOrderLine, PurchaseOrderScheduleLine, Shipment
+
+# (quantity in the PO line's unit, date): one delivery as a confirmation gives it.
+Delivery = tuple[Decimal, datetime.date]
+
+
+def decimal_text(value: Decimal) -> str:
+    """A quantity as the events carry it: plain digits, no exponent, no trailing zeros
+    ("10", "2.5")."""
+    return f"{value.normalize():f}"
+
+
+def _summary_date(schedule: Sequence[PurchaseOrderScheduleLine]) -> datetime.date | None:
+    if not schedule:
+        return None
+    open_dates = [s.date for s in schedule if s.open_qty > 0]
+    return min(open_dates) if open_dates else max(s.date for s in schedule)
+
+
+def schedule_lines_replace(
+    confirmations: Iterable[tuple[PurchaseOrderLine, Sequence[Delivery], Decimal | None]],
+) -> None:
+    """Make each PO line's confirmation these deliveries (and this confirmed price): the
+    old schedule lines go, the new ones are written in date order (then as given), the
+    line's confirmed quantity and date are set from them and what already shipped is
+    allocated again. An empty list confirms nothing (a rejected line: 0)."""
+    po_lines: list[PurchaseOrderLine] = []
+    new: list[PurchaseOrderScheduleLine] = []
+    for po_line, deliveries, price in confirmations:
+        po_line.confirmed_price = price
+        ordered = sorted(enumerate(deliveries), key=lambda pair: (pair[1][1], pair[0]))
+        schedule = [
+            PurchaseOrderScheduleLine(line=po_line, position=position, quantity=qty, date=date)
+            for position, (_index, (qty, date)) in enumerate(ordered, start=1)
+        ]
+        po_line.confirmed_qty = sum((s.quantity for s in schedule), Decimal(0))
+        po_line.confirmed_date = _summary_date(schedule)
+        po_lines.append(po_line)
+        new.extend(schedule)
+    if not po_lines:
+        return
+    PurchaseOrderScheduleLine.objects.filter(line__in=[line.pk for line in po_lines]).delete()
+    PurchaseOrderScheduleLine.objects.bulk_create(new)
+    PurchaseOrderLine.objects.bulk_update(
+        po_lines, ["confirmed_qty", "confirmed_date", "confirmed_price"]
+    )
+    schedule_lines_allocate({line.pk for line in po_lines})
+
+
+def _ensure_schedule(po_line_ids: set[int]) -> None:
+    """Lines confirmed without schedule lines (older data, direct set-ups) get the one
+    delivery they stand for, so shipping has something to ship against."""
+    bare = PurchaseOrderLine.objects.filter(
+        pk__in=po_line_ids, confirmed_qty__gt=0, confirmed_date__isnull=False
+    ).exclude(schedule_lines__isnull=False)
+    PurchaseOrderScheduleLine.objects.bulk_create(
+        PurchaseOrderScheduleLine(
+            line_id=line.pk, position=1, quantity=line.confirmed_qty, date=line.confirmed_date
+        )
+        for line in bare.only("pk", "confirmed_qty", "confirmed_date")
+        if line.confirmed_qty is not None and line.confirmed_date is not None
+    )
+
+
+def schedule_lines_allocate(po_line_ids: set[int]) -> None:
+    """Recompute what has shipped against each delivery of these lines from their ASNs
+    that count as shipped, and the lines' confirmed date (earliest open delivery). The
+    caller holds the PO line locks (shipping) or the PO lock (acknowledgments)."""
+    if not po_line_ids:
+        return
+    _ensure_schedule(po_line_ids)
+    schedules: dict[int, list[PurchaseOrderScheduleLine]] = defaultdict(list)
+    for schedule_line in PurchaseOrderScheduleLine.objects.filter(line_id__in=po_line_ids):
+        schedule_line.shipped_qty = Decimal(0)
+        schedules[schedule_line.line_id].append(schedule_line)
+    asn_lines = (
+        AsnLine.objects.filter(
+            po_line_id__in=po_line_ids, shipment__status__in=Shipment.COUNTS_AS_SHIPPED
+        )
+        .order_by("shipment__submitted_at", "shipment_id", "line_no")
+        .values_list("po_line_id", "schedule_line_id", "quantity_po_uom")
+    )
+    unpicked: dict[int, list[Decimal]] = defaultdict(list)
+    for po_line_id, picked_id, quantity in asn_lines:
+        schedule = schedules.get(po_line_id, [])
+        picked = next((s for s in schedule if s.pk == picked_id), None)
+        if picked is not None:
+            taken = min(quantity, picked.open_qty)
+            picked.shipped_qty += taken
+            quantity -= taken
+        if quantity > 0:
+            unpicked[po_line_id].append(quantity)
+    changed: list[PurchaseOrderScheduleLine] = []
+    for po_line_id, schedule in schedules.items():
+        oldest_first = sorted(schedule, key=lambda s: (s.date, s.position))
+        for quantity in unpicked.get(po_line_id, []):
+            for schedule_line in oldest_first:
+                taken = min(quantity, schedule_line.open_qty)
+                schedule_line.shipped_qty += taken
+                quantity -= taken
+            if quantity > 0:  # over-shipped inside the tolerance: the last delivery
+                oldest_first[-1].shipped_qty += quantity
+        changed.extend(schedule)
+    PurchaseOrderScheduleLine.objects.bulk_update(changed, ["shipped_qty"])
+    po_lines = list(PurchaseOrderLine.objects.filter(pk__in=schedules))
+    for po_line in po_lines:
+        po_line.confirmed_date = _summary_date(schedules[po_line.pk])
+    PurchaseOrderLine.objects.bulk_update(po_lines, ["confirmed_date"])
+
+
+def check_schedule_line_pick(
+    po_line: PurchaseOrderLine, schedule_line: PurchaseOrderScheduleLine | None
+) -> None:
+    """A picked delivery must be one of the line's own."""
+    if schedule_line is not None and schedule_line.line_id != po_line.pk:
+        label = f"{po_line.purchase_order.number} line {po_line.line_no}"
+        raise DomainError(
+            f"{label}: the delivery chosen is not one of this line's schedule lines.",
+            field="schedule_line",
+            line=label,
+        )
