@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -105,7 +106,23 @@ _DETAIL_LABELS = {
     "asn": "ASN",
     "as_of": "Feed as of",
     "age_hours": "Feed age (hours)",
+    "document": "Document",
 }
+
+
+def document_link(case: ExceptionCase) -> tuple[str, str] | None:
+    """The page of the document a case names in `detail["document"]` ("asn:ACME:ASN-1",
+    "receipt:R-1"), as (text, url), where it has one: reconciliation's in-flight cases say which ASN or receipt
+    explains the difference, and the team should reach it in one click. Reversed by URL
+    name, so integrations still imports no app."""
+    document = str((case.detail or {}).get("document") or "")
+    kind, _, ref = document.partition(":")
+    if kind == "asn" and ":" in ref:
+        supplier_code, _, asn_number = ref.partition(":")
+        url = reverse("buyer:asn_detail", args=[supplier_code, asn_number])
+        return f"ASN {ref}", url
+    # Receipts have no page of their own yet: their reference stays plain text.
+    return None
 
 
 def _qty(value: Decimal) -> str:
@@ -153,6 +170,9 @@ def exception_facts(case: ExceptionCase) -> list[tuple[str, str]]:
         if key in _SAID_BY_FIGURES:
             continue
         label = _DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())
+        if key == "document" and (link := document_link(case)):
+            facts.append((label, link[0]))
+            continue
         if isinstance(value, str):
             with contextlib.suppress(ArithmeticError, ValueError):  # a number: no padding
                 value = _qty(Decimal(value))
@@ -194,6 +214,7 @@ def _detail_context(case: ExceptionCase, error: DomainError | None = None) -> di
     return {
         "case": case,
         "facts": exception_facts(case),
+        "document_link": document_link(case),
         "notes": list(case.notes.select_related("author")),
         "internal_users": users,
         "error": error,

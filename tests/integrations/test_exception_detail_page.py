@@ -97,3 +97,24 @@ def test_a_supplier_user_and_an_outsider_cannot_open_a_case(client, supplier_use
     for user in (supplier_user, outsider):
         client.force_login(user)
         assert client.get(reverse("exceptions:detail", args=[case.pk])).status_code == 403
+
+
+def test_an_in_flight_case_links_the_asn_that_explains_it(client, buyer):
+    case = exception_open_or_update(
+        actor=None,
+        exception_class="in_flight",
+        subject=Subject.position(sku="BOLT-M8", warehouse_code="DC1"),
+        title="BOLT-M8 at DC1: on ASN ACME:ASN-1, counted in WMS, not received in ERP",
+        expected=Decimal("185"),
+        delta=Decimal("23"),
+        actual=Decimal("208"),
+        uom_code="EA",
+        detail={"document": "asn:ACME:ASN-1"},
+    )[0]
+    client.force_login(buyer)
+
+    response = client.get(reverse("exceptions:detail", args=[case.pk]))
+
+    assert '<dd><a href="/buyer/shipments/ACME/ASN-1/">ASN ACME:ASN-1</a></dd>' in (
+        response.content.decode()
+    )
