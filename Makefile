@@ -23,16 +23,29 @@ migrate: setup
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 
-seed: migrate
-	$(PY) manage.py seed_demo --scale $(SCALE)
+## Every e-mail the demo sends (new POs, proposals, reminders, invitations), from the
+## seed, the server and the periodic tasks alike, is written to var/mail/, one file per
+## batch sent; nothing is delivered and no raw e-mail fills the terminal.
+DEMO_MAIL_DIR := var/mail
+DEMO_ENV := EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(CURDIR)/$(DEMO_MAIL_DIR)
 
-## The seeded demo on the embedded default (SQLite in var/, tasks in-process).
-## The periodic tasks (outbox retries, nightly reconciliation, reminders) run beside the
-## server in-process, logging to var/schedule.log: the embedded default has no beat.
-demo: seed
+seed: migrate
+	mkdir -p $(DEMO_MAIL_DIR)
+	$(DEMO_ENV) $(PY) manage.py seed_demo --scale $(SCALE)
+
+## The seeded demo on the embedded default (SQLite in var/, tasks in-process). It prints
+## the logins and where mail goes; the seed's full report is in var/seed.log. The periodic
+## tasks (outbox retries, nightly reconciliation, reminders) run beside the server
+## in-process, logging to var/schedule.log: the embedded default has no beat.
+demo: setup
+	@mkdir -p var $(DEMO_MAIL_DIR)
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(DEMO_ENV) $(PY) manage.py seed_demo --scale $(SCALE) > var/seed.log 2>&1 || (cat var/seed.log; exit 1)
+	@sed -n '/^Demo logins/,$$p' var/seed.log
+	@echo "E-mail (new POs, proposals, reminders, invitations) is written to $(DEMO_MAIL_DIR)/, one file per batch sent."
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C to stop); periodic tasks log to var/schedule.log"
-	$(PY) manage.py run_schedule > var/schedule.log 2>&1 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(DEMO_ENV) $(PY) manage.py run_schedule > var/schedule.log 2>&1 & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## The whole suite: SQLite by default; PostgreSQL and Redis when DATABASE_URL and
 ## CELERY_BROKER_URL are set.
@@ -80,14 +93,20 @@ clean:
 	rm -rf var/portal.sqlite3* .pytest_cache
 
 ## A local Tryton ERP with the demo's suppliers, products, warehouses and confirmed
-## purchases, and the portal's `tryton` connector pointing at it (erp/README.md).
+## purchases, and the portal's `tryton` connector (beside the seeded ones) pointing at it
+## (erp/README.md). On PostgreSQL, as in production, when DATABASE_URL points there
+## (database "tryton" on the same server); SQLite otherwise.
 ERP_VENV := .venv-erp
 ERP_PORT ?= 8069
 TRYTON_PASSWORD ?= admin
+ERP_ON_PG := $(filter postgres://% postgresql://%,$(DATABASE_URL))
+ERP_CONF := $(if $(ERP_ON_PG),var/erp/trytond-postgresql.conf,erp/trytond.conf)
+ERP_DB := $(if $(ERP_ON_PG),var/erp/tryton.pg,var/erp/tryton.sqlite)
 erp: seed
 	test -x $(ERP_VENV)/bin/trytond || ($(PYTHON) -m venv $(ERP_VENV) && $(ERP_VENV)/bin/pip install --quiet --require-hashes -r requirements-erp.lock)
 	$(PY) manage.py configure_tryton_connector --url http://127.0.0.1:$(ERP_PORT) --write-spec var/erp/demo-spec.json
-	test -f var/erp/tryton.sqlite || TRYTON_PASSWORD=$(TRYTON_PASSWORD) $(ERP_VENV)/bin/python erp/build_db.py --spec var/erp/demo-spec.json --output var/erp/tryton.sqlite
+	$(if $(ERP_ON_PG),mkdir -p var/erp && sed "s|^uri = sqlite://|uri = postgresql://$(word 2,$(subst /, ,$(DATABASE_URL)))/|" erp/trytond.conf > $(ERP_CONF))
+	test -f $(ERP_DB) || TRYTON_PASSWORD=$(TRYTON_PASSWORD) $(ERP_VENV)/bin/python erp/build_db.py --spec var/erp/demo-spec.json --config $(ERP_CONF) --output $(ERP_DB)
 	@echo "trytond on http://127.0.0.1:$(ERP_PORT)/ (user admin, password $(TRYTON_PASSWORD)); Ctrl-C to stop."
 	@echo "Run the portal with TRYTON_PASSWORD=$(TRYTON_PASSWORD) in its environment (make demo)."
-	TRYTOND_DATABASE__PATH=$(CURDIR)/var/erp TRYTOND_WEB__LISTEN=127.0.0.1:$(ERP_PORT) $(ERP_VENV)/bin/trytond -c erp/trytond.conf
+	TRYTOND_DATABASE__PATH=$(CURDIR)/var/erp TRYTOND_WEB__LISTEN=127.0.0.1:$(ERP_PORT) $(ERP_VENV)/bin/trytond -c $(ERP_CONF)

@@ -4,7 +4,8 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
 
 from integrations.correlation import acceptable_correlation_id, bound_correlation_id
 
@@ -72,3 +73,26 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Content-Security-Policy", self.content_security_policy)
         response.headers.setdefault("Permissions-Policy", self.permissions_policy)
         return response
+
+
+class FriendlyNotFoundMiddleware:
+    """With DEBUG on (the demo), Django answers a view's Http404 — an unknown PO, another
+    supplier's document — with its technical page listing settings and URL patterns. A
+    person trying the demo should see the page production shows (404.html), so a view's
+    Http404 renders it here too. Without DEBUG, `handler404` does the same and this does
+    nothing. An address that matches no URL pattern still gets Django's technical page
+    in DEBUG (it never reaches a view), which is what a developer wants there; the API
+    answers its own 404s as problem JSON."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not settings.DEBUG or not isinstance(exception, Http404):
+            return None
+        if request.path.startswith("/api/"):
+            return None
+        return render(request, "404.html", status=404)

@@ -18,12 +18,13 @@ LINE_FIELDS = {"action", "reason_code", "quantity", "uom", "date", "unit_price",
 
 
 class AcceptForm(forms.Form):
-    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # Both forms are on the PO page: each hidden revision has an element id of its own.
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput({"id": "accept_revision"}))
     comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea({"rows": 2}))
 
 
 class RejectForm(forms.Form):
-    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput({"id": "reject_revision"}))
     reason_code = forms.ChoiceField(choices=REASON_CHOICES, label="Reason")
     comment = forms.CharField(max_length=2000, widget=forms.Textarea({"rows": 3}))
 

@@ -45,6 +45,11 @@ class ContactForm(forms.ModelForm):
         model = SupplierContact
         fields = ["role", "name", "email", "phone"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        # On the checklist beside the profile and location forms: element ids of its own.
+        kwargs.setdefault("auto_id", "contact_%s")
+        super().__init__(*args, **kwargs)
+
 
 class LocationForm(forms.Form):
     name = forms.CharField(max_length=100)
@@ -53,6 +58,11 @@ class LocationForm(forms.Form):
     region = forms.CharField(label="State / region", max_length=100, required=False)
     postal_code = forms.CharField(max_length=20)
     country = forms.CharField(max_length=2, help_text="Two-letter code, e.g. US.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        # On the checklist beside the profile and contact forms: element ids of its own.
+        kwargs.setdefault("auto_id", "location_%s")
+        super().__init__(*args, **kwargs)
 
 
 class DocumentForm(forms.Form):

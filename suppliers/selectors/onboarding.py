@@ -9,12 +9,13 @@ import statistics
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
 from integrations.models import AuditEntry
 from suppliers.models import (
+    AcknowledgmentLine,
     DocumentType,
     Invitation,
     OnboardingComment,
@@ -340,3 +341,17 @@ def audit_entries_for_object(*, object_type: str, object_id: str) -> QuerySet[Au
     return AuditEntry.objects.filter(object_type=object_type, object_id=object_id).select_related(
         "actor"
     )
+
+
+def audit_proposal_change_counts(*, acknowledgment_ids: list[int]) -> dict[int, int]:
+    """How many lines each change proposal changes or rejects, for the audit trail's
+    sentences ("accepted PO-100044 with 2 changes"): one query for a page of entries."""
+    if not acknowledgment_ids:
+        return {}
+    rows = (
+        AcknowledgmentLine.objects.filter(acknowledgment_id__in=acknowledgment_ids)
+        .exclude(action=AcknowledgmentLine.Action.ACCEPT)
+        .values("acknowledgment_id")
+        .annotate(changes=Count("id"))
+    )
+    return {row["acknowledgment_id"]: row["changes"] for row in rows}

@@ -17,6 +17,20 @@ def login(page: Page, live_server, user) -> None:
     expect(page.get_by_text(user.email)).to_be_visible()
 
 
+def nav_link(page: Page, name: str, *, exact: bool = False):
+    """The link `name` of the main navigation, made clickable: on a phone the "Menu"
+    button is opened, and the task menu (<details>) that holds the link is opened."""
+    toggle = page.locator(".nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    nav = page.get_by_role("navigation", name="Main")
+    hidden = page.get_by_role("link", name=name, exact=exact, include_hidden=True)
+    closed = nav.locator("details.nav-group:not([open])").filter(has=hidden)
+    if closed.count():
+        closed.first.locator("summary").click()
+    return nav.get_by_role("link", name=name, exact=exact)
+
+
 def result_rows(page: Page):
     """The rows of the PO list's results table (the part htmx swaps)."""
     return page.locator("#po-results table tbody tr")

@@ -10,6 +10,7 @@ from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from suppliers.models import Supplier
+from tests.e2e.helpers import nav_link
 from tests.portal.factories import PASSWORD, totp_code
 from tests.suppliers.factories import PurchaseOrderFactory
 from tests.suppliers.onboarding_support import PDF_BYTES
@@ -63,7 +64,7 @@ def test_admin_invites_supplier_onboards_with_mfa_and_sees_purchase_orders(
 
     # 1. The admin creates and invites the supplier.
     _admin_signs_in(page, live_server, portal_admin)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Suppliers").click()
+    nav_link(page, "All suppliers").click()
     page.get_by_role("link", name="Invite a supplier").click()
     page.locator("input[name=code]").fill("NEWCO")
     page.locator("input[name=name]").fill("Newco Metals")

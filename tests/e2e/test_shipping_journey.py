@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from suppliers.models import Shipment
-from tests.e2e.helpers import login
+from tests.e2e.helpers import login, nav_link
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
 from tests.suppliers.factories import SupplierItemFactory
 from tests.suppliers.shipping_helpers import confirmed_po, line_of
@@ -71,9 +71,7 @@ def test_supplier_ships_two_pos_in_cases_reports_a_delay_and_the_buyer_sees_it_l
 
     page.get_by_role("button", name="Log out").click()
     login(page, live_server, buyer)
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="Inbound", exact=True
-    ).click()
+    nav_link(page, "Inbound", exact=True).click()
     expect(page).to_have_url(re.compile(r"/buyer/inbound/$"))
     asn_rows = page.locator('#inbound tbody tr[data-document="ASN-100"]')
     expect(asn_rows).to_have_count(2)

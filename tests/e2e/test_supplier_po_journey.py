@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from suppliers.models import PurchaseOrder
-from tests.e2e.helpers import expect_htmx_loaded, login, result_rows
+from tests.e2e.helpers import expect_htmx_loaded, login, nav_link, result_rows
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, WarehouseFactory
 from tests.suppliers.factories import PurchaseOrderFactory, PurchaseOrderLineFactory
 
@@ -121,9 +121,7 @@ def test_buyer_filters_po_list_by_supplier_and_sees_only_that_suppliers_pos(
 ):
     login(page, live_server, buyer)
 
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name="All purchase orders"
-    ).click()
+    nav_link(page, "All purchase orders").click()
     expect(page).to_have_url(f"{live_server.url}/buyer/orders/")
     expect_htmx_loaded(page)
     expect(result_rows(page)).to_have_count(5)
