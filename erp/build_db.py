@@ -32,9 +32,31 @@ DB_NAME = "tryton"
 PURCHASE_PREFIX = "PO-T"
 
 
+def _postgresql_uri(config: Path) -> str:
+    """The config's PostgreSQL URI, or "" for SQLite (the embedded default)."""
+    for line in config.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "uri" and value.strip().startswith("postgresql://"):
+            return value.strip()
+    return ""
+
+
+def _create_postgresql_database(uri: str, name: str) -> None:
+    """trytond-admin initialises an existing database; on PostgreSQL we create it."""
+    import psycopg  # trytond's own PostgreSQL driver (requirements-erp.txt)
+
+    with psycopg.connect(uri.rstrip("/") + "/postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def _admin(config: Path, directory: Path, password: str) -> None:
     """trytond-admin creates the database and activates the modules (with dependencies)."""
-    # trytond-admin initialises an existing SQLite file; it does not create one.
+    # trytond-admin initialises an existing SQLite file (or PostgreSQL database); it does
+    # not create one.
+    uri = _postgresql_uri(config)
+    if uri:
+        _create_postgresql_database(uri, DB_NAME)
     (directory / f"{DB_NAME}.sqlite").touch()
     passfile = directory / ".passfile"
     passfile.write_text(password + "\n")
@@ -213,6 +235,11 @@ def build(*, spec_path: Path, output: Path, config: Path, password: str) -> dict
 
         Pool.stop(DB_NAME)
         staged = output.with_name(f".{output.name}.tmp")
+        if _postgresql_uri(config):
+            # The database lives in PostgreSQL: --output is the marker that it is built.
+            staged.write_text(json.dumps({"database": DB_NAME, **summary}) + "\n")
+            os.replace(staged, output)
+            return summary
         staged.unlink(missing_ok=True)
         # trytond runs SQLite in WAL mode: copying the main file alone would lose the
         # last transactions. The backup API reads through the log; the copy is then
@@ -234,12 +261,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument(
+        "--database",
+        default="tryton",
+        help="Database name (PostgreSQL: created if missing, when the config's uri is "
+        "postgresql://…; --output is then a marker file).",
+    )
+    parser.add_argument(
         "--password-env",
         default="TRYTON_PASSWORD",
         help="Environment variable with the admin password (default 'admin' when unset).",
     )
     args = parser.parse_args(argv)
     password = os.environ.get(args.password_env) or "admin"
+    globals()["DB_NAME"] = args.database  # every step below names the database
     summary = build(
         spec_path=args.spec, output=args.output.resolve(), config=args.config, password=password
     )

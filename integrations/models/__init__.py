@@ -3,6 +3,13 @@ are referenced by label and id only: `integrations` imports none of them (DESIGN
 
 from integrations.models.api import ApiKey, ApiRequestLog, ApiScope, IdempotencyRecord
 from integrations.models.edi import EdiControlNumber, EdiInterchange, EdiTransactionSet
+from integrations.models.erp_routing import (
+    ErpLineTarget,
+    ErpPullCursor,
+    ErpRoutingRule,
+    ErpShortReceiptRule,
+    ErpTransportHealth,
+)
 from integrations.models.events import AuditEntry, Channel, Event
 from integrations.models.exceptions import (
     ExceptionCase,
@@ -33,6 +40,11 @@ __all__ = [
     "EdiControlNumber",
     "EdiInterchange",
     "EdiTransactionSet",
+    "ErpLineTarget",
+    "ErpPullCursor",
+    "ErpRoutingRule",
+    "ErpShortReceiptRule",
+    "ErpTransportHealth",
     "Event",
     "ExceptionCase",
     "ExceptionClass",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from integrations import selectors, services
 from integrations.contracts import EventContractError, load_schema
 from integrations.errors import DomainError
-from integrations.models import Connector, Delivery
+from integrations.models import Connector, Delivery, ErpTransportHealth
 from portal.access import HtmxHttpRequest, operator_required
 
 
@@ -63,11 +63,12 @@ def _filter_context(request: HttpRequest, filters: selectors.DeliveryFilters) ->
 
 @operator_required
 def connector_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "integrations/connector_list.html",
-        {"connectors": selectors.connectors_with_health()},
-    )
+    rows = selectors.connectors_with_health()
+    # How the ERP answered last (Tryton: 503, refused, session lost), one query for all.
+    transport = {h.connector_id: h for h in ErpTransportHealth.objects.all()}
+    for row in rows:
+        setattr(row.connector, "transport_health", transport.get(row.connector.pk))  # noqa: B010
+    return render(request, "integrations/connector_list.html", {"connectors": rows})
 
 
 @operator_required

@@ -28,14 +28,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.connectors import ConnectorError, connector_for
-from integrations.connectors.tryton import TrytonConnector
+from integrations.connectors.tryton import TrytonConnector, cursors
 from integrations.errors import DomainError
-from integrations.models import Channel, Connector
+from integrations.models import Channel, Connector, ErpShortReceiptRule
 from integrations.services import audit_record, inbound_message, inbound_seen_or_record
 from inventory.models import Item, UnitOfMeasure, Warehouse
 from inventory.services.snapshots import snapshot_ingest
 from suppliers import services
 from suppliers.models import AsnLine, PurchaseOrder, Receipt, Shipment, Supplier
+from suppliers.services import erp_follow
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +58,11 @@ class PullReport:
     cancelled: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    read: int = 0
 
     def as_dict(self) -> dict:
         return {
+            "read": self.read,
             "created": self.created,
             "revised": self.revised,
             "cancelled": self.cancelled,
@@ -180,7 +183,7 @@ def _resolve(purchase: dict) -> tuple[Supplier, Warehouse, list[services.Purchas
                 ordered_qty=line["quantity"],
                 uom=uom,
                 unit_price=line["unit_price"],
-                requested_date=line["delivery_date"] or fallback_date,
+                requested_date=line.get("moved_to") or line["delivery_date"] or fallback_date,
             )
         )
     if not purchase["lines"]:
@@ -190,13 +193,32 @@ def _resolve(purchase: dict) -> tuple[Supplier, Warehouse, list[services.Purchas
     return supplier, warehouse, lines
 
 
+def effective(purchase: dict) -> dict:
+    """The purchase as the supplier should now deliver it: each line less the moves the
+    buyer cancelled in Tryton (a processing purchase cannot be cancelled there; its moves
+    can), a line with nothing left dropped."""
+    lines = []
+    for line in purchase["lines"]:
+        cancelled = line.get("cancelled_qty") or Decimal(0)
+        if not cancelled:
+            lines.append(line)
+        elif line["quantity"] - cancelled > 0:
+            lines.append({**line, "quantity": line["quantity"] - cancelled})
+    return {**purchase, "lines": lines, "all_cancelled": bool(purchase["lines"]) and not lines}
+
+
 def purchase_import(*, connector: Connector, purchase: dict) -> str:
     """Import one canonical Tryton purchase. Returns "created", "revised", "cancelled",
     "unchanged" or "failed" (with a failure row written: unknown master data, or a
     revision/cancellation the portal must refuse because goods already shipped)."""
+    purchase = effective(purchase)
     number = purchase["number"]
     version = _fingerprint(
-        {"state": purchase["state"], "lines": _line_signature(purchase["lines"])}
+        {
+            "state": purchase["state"],
+            "lines": _line_signature(purchase["lines"]),
+            "dates": [line.get("waiting_dates") for line in purchase["lines"]],
+        }
     )
     external_id = f"purchase:{purchase['erp_id']}:{version}"
     try:
@@ -208,30 +230,52 @@ def purchase_import(*, connector: Connector, purchase: dict) -> str:
             existing = (
                 PurchaseOrder.objects.filter(number=number).select_related("supplier").first()
             )
-            if purchase["state"] == "cancelled":
-                if existing is None:
-                    return "unchanged"  # cancelled before we ever saw it: nothing to undo
-                services.purchase_order_cancel(
+            if purchase["state"] == "cancelled" or purchase["all_cancelled"]:
+                if existing is None or existing.status == PurchaseOrder.Status.CANCELLED:
+                    return "unchanged"  # cancelled before we saw it, or already followed
+                if purchase["state"] == "cancelled":
+                    services.purchase_order_cancel(
+                        actor=None,
+                        purchase_order=existing,
+                        reason=f"cancelled in Tryton (purchase {number})",
+                        channel=Channel.CONNECTOR,
+                    )
+                    return "cancelled"
+                return erp_follow.purchase_order_follow_erp(
                     actor=None,
                     purchase_order=existing,
-                    reason=f"cancelled in Tryton (purchase {number})",
-                    channel=Channel.CONNECTOR,
+                    lines=[],
+                    erp_reference=f"Tryton purchase {number}",
                 )
-                return "cancelled"
             if existing is not None:
                 if existing.erp_id != purchase["erp_id"]:
                     raise InboundRejected(
                         [f"PO number {number} already exists in the portal from another source"]
                     )
-                if _portal_signature(existing) != _line_signature(purchase["lines"]):
+                if existing.status == PurchaseOrder.Status.CANCELLED:
+                    return "unchanged"
+                moved = erp_follow.dates_moved_in_erp(
+                    existing,
+                    {
+                        line["line_no"]: line.get("waiting_dates") or []
+                        for line in purchase["lines"]
+                    },
+                )
+                if moved or _portal_signature(existing) != _line_signature(purchase["lines"]):
+                    purchase = {
+                        **purchase,
+                        "lines": [
+                            {**line, "moved_to": moved.get(line["line_no"])}
+                            for line in purchase["lines"]
+                        ],
+                    }
                     _supplier, _warehouse, lines = _resolve(purchase)
-                    services.purchase_order_revise(
+                    return erp_follow.purchase_order_follow_erp(
                         actor=None,
                         purchase_order=existing,
                         lines=lines,
-                        channel=Channel.CONNECTOR,
+                        erp_reference=f"Tryton purchase {number}",
                     )
-                    return "revised"
                 return "unchanged"
             supplier, warehouse, lines = _resolve(purchase)
             services.purchase_order_create(
@@ -263,17 +307,38 @@ def purchase_import(*, connector: Connector, purchase: dict) -> str:
         return "failed"
 
 
-def purchases_pull(*, connector: Connector, since: datetime.datetime | None = None) -> PullReport:
-    """Pull confirmed, processing, done and cancelled purchases and import each in its
-    own transaction (one bad purchase does not hold back the others). Raises
-    ConnectorError when Tryton cannot be reached."""
+def purchases_pull(
+    *, connector: Connector, since: datetime.datetime | None = None, full: bool = False
+) -> PullReport:
+    """Pull the purchases that changed since the connector's cursor (less the overlap),
+    or all of them (`full`, a resync requested, or the first pull), and import each in
+    its own transaction (one bad purchase does not hold back the others). An explicit
+    `since` reads from there and leaves the cursor alone. Raises ConnectorError when
+    Tryton cannot be reached (the cursor does not move)."""
     report = PullReport()
-    for purchase in _tryton(connector).fetch_purchases(since=since):
+    impl = _tryton(connector)
+    cursor = cursors.cursor_for(connector, "purchases")
+    explicit = since is not None
+    if not explicit and not full:
+        since = cursors.since_for(cursor)
+    purchases = impl.fetch_purchases(
+        since=since, also_ids=[int(i) for i in cursor.retry_ids if str(i).isdigit()]
+    )
+    report.read = len(purchases)
+    refused = []
+    for purchase in purchases:
         outcome = purchase_import(connector=connector, purchase=purchase)
         if outcome in ("created", "revised", "cancelled", "unchanged"):
             getattr(report, outcome).append(purchase["number"])
         else:
             report.failed[purchase["number"]] = "see the connector's inbound_rejected entries"
+            refused.append(purchase["erp_id"])
+    # A purchase refused for master data is read again on every pull (however old its
+    # stamp) until it imports; the cursor itself moves on.
+    if not explicit:
+        cursors.cursor_advance(
+            cursor, stamp=impl.last_stamp, read=len(purchases), retry_ids=refused
+        )
     return report
 
 
@@ -329,14 +394,24 @@ class ReceiptsPullReport(TypedDict):
 
 
 def receipts_pull(
-    *, connector: Connector, since: datetime.datetime | None = None
+    *, connector: Connector, since: datetime.datetime | None = None, full: bool = False
 ) -> ReceiptsPullReport:
-    """Pull supplier shipments received in Tryton and map them onto their ASNs.
+    """Pull supplier shipments received in Tryton since the cursor and map them onto
+    their ASNs.
 
     Each received shipment is recorded once (inbound dedupe) through the receiving service,
-    which closes the ASN and raises variances outside tolerance into the exceptions inbox."""
+    which closes the ASN and raises variances outside tolerance into the exceptions inbox;
+    a short receipt then follows the supplier's short-receipt rule (`_settle_short`)."""
     outcome: ReceiptsPullReport = {"mapped": [], "failed": {}}
-    for receipt in _tryton(connector).fetch_receipts(since=since):
+    impl = _tryton(connector)
+    cursor = cursors.cursor_for(connector, "receipts")
+    explicit = since is not None
+    if not explicit and not full:
+        since = cursors.since_for(cursor)
+    receipts = impl.fetch_receipts(
+        since=since, also_ids=[int(i) for i in cursor.retry_ids if str(i).isdigit()]
+    )
+    for receipt in receipts:
         subject = f"receipt {receipt['number']} (ASN {receipt['asn_number']})"
         shipment = (
             Shipment.objects.filter(
@@ -387,13 +462,35 @@ def receipts_pull(
                     closes_asn=True,
                     channel=Channel.CONNECTOR,
                 )
+                _settle_short(connector=connector, impl=impl, shipment=shipment)
         outcome["mapped"].append(
             {
                 "asn": shipment.asn_number,
                 "lines": {line.asn_line.line_no: line.quantity for line in lines},
             }
         )
+    refused = [r["erp_id"] for r in receipts if r["number"] in outcome["failed"]]
+    if not explicit:
+        cursors.cursor_advance(cursor, stamp=impl.last_stamp, read=len(receipts), retry_ids=refused)
     return outcome
+
+
+def _settle_short(*, connector: Connector, impl: TrytonConnector, shipment: Shipment) -> None:
+    """After a short receipt, both systems agree by the buyer's rule for the supplier:
+    keep the remainder open (Tryton's backorder stays, the portal line stays open) or
+    cancel Tryton's backorder and close the portal line."""
+    short = erp_follow.short_lines(shipment)
+    if not short:
+        return
+    rule = erp_follow.short_receipt_rule(connector=connector, supplier_code=shipment.supplier.code)
+    if rule != ErpShortReceiptRule.Rule.CANCEL_BACKORDER:
+        return
+    by_po: dict[str, list[int]] = {}
+    for line in short:
+        by_po.setdefault(line.po_number, []).append(line.line_no)
+    for po_number, line_nos in sorted(by_po.items()):
+        impl.cancel_backorder(po_number, line_nos)
+    erp_follow.short_lines_close(actor=None, shipment=shipment, lines=short)
 
 
 # --- stock ---------------------------------------------------------------------------------
@@ -407,14 +504,20 @@ class ErpStockRow:
     uom: str
 
 
-def stock_pull(*, connector: Connector, on: datetime.date | None = None) -> list[ErpStockRow]:
+def stock_pull(
+    *,
+    connector: Connector,
+    on: datetime.date | None = None,
+    skus: list[str] | None = None,
+) -> list[ErpStockRow]:
     """On-hand quantities per item × warehouse from Tryton, for the portal's items and
-    warehouses (`stock_snapshot_pull` turns them into the ERP side of reconciliation)."""
+    warehouses (`stock_snapshot_pull` turns them into the ERP side of reconciliation);
+    `skus` limits the pull to those items."""
     warehouses = list(Warehouse.objects.order_by("code").values_list("code", flat=True))
     if not warehouses:
         return []
-    rows = _tryton(connector).fetch_stock(warehouses=warehouses, on=on)
-    skus = set(
+    rows = _tryton(connector).fetch_stock(warehouses=warehouses, on=on, products=skus)
+    known = set(
         Item.objects.filter(sku__in={r["product"] for r in rows}).values_list("sku", flat=True)
     )
     return [
@@ -425,16 +528,24 @@ def stock_pull(*, connector: Connector, on: datetime.date | None = None) -> list
             uom=row["uom"] or row["unit"],
         )
         for row in rows
-        if row["product"] in skus
+        if row["product"] in known
     ]
 
 
-def stock_snapshot_pull(*, connector: Connector, on: datetime.date | None = None) -> dict:
+def stock_snapshot_pull(
+    *,
+    connector: Connector,
+    on: datetime.date | None = None,
+    skus: list[str] | None = None,
+) -> dict:
     """Pull Tryton's on-hand stock and ingest it, per warehouse, as an ERP snapshot through
     the same set-based ingest as a CSV file, so the nightly reconciliation compares it with
-    the WMS. Returns {warehouse code: rows loaded, or the reason it was refused}."""
+    the WMS. A pull of some items (`skus`) is a *partial* snapshot: only those items are
+    compared, the last full snapshot still speaks for the others (a 6-item pull must not
+    make every other item "missing in ERP"). Returns {warehouse code: rows loaded, or the
+    reason it was refused}."""
     by_warehouse: dict[str, list[ErpStockRow]] = {}
-    for row in stock_pull(connector=connector, on=on):
+    for row in stock_pull(connector=connector, on=on, skus=skus):
         by_warehouse.setdefault(row.warehouse, []).append(row)
     taken_at = timezone.now()
     outcome: dict[str, int | str] = {}
@@ -452,6 +563,7 @@ def stock_snapshot_pull(*, connector: Connector, on: datetime.date | None = None
                 taken_at=taken_at,
                 file_name=f"tryton-stock-{connector.name}-{taken_at:%Y%m%dT%H%M%S}.csv",
                 channel=Channel.CONNECTOR,
+                partial=skus is not None,
             )
         except DomainError as error:
             outcome[warehouse.code] = error.message

@@ -21,6 +21,8 @@ import http.client
 import itertools
 import json
 import threading
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,6 +109,31 @@ def _tryton_error(error: Any, *, method: str) -> ConnectorError:
     return ConnectorError(f"Tryton error in {method}: {error!r}", permanent=False)
 
 
+def _heals(error: ConnectorError) -> bool:
+    """A 503 (trytond restarting or its database pool not loaded) or no connection at
+    all: worth a fresh connection and login right away."""
+    if error.status_code in (502, 503, 504):
+        return True
+    return error.status_code is None and (
+        "unreachable" in error.message or "connection lost" in error.message
+    )
+
+
+def failure_kind(error: ConnectorError) -> str:
+    """The operator's word for a failure (ErpTransportHealth.State)."""
+    if error.status_code == 503:
+        return "unavailable"
+    if error.status_code in (401, 403) or "refused the login" in error.message:
+        return "refused"
+    if error.status_code is None and (
+        "unreachable" in error.message
+        or "connection lost" in error.message
+        or "did not answer" in error.message
+    ):
+        return "unreachable"
+    return "error"
+
+
 class TrytonClient:
     """One logged-in session against one Tryton database.
 
@@ -122,6 +149,8 @@ class TrytonClient:
         password: str,
         timeout: float = 10.0,
         language: str = "en",
+        retries: int = 2,
+        backoff: float = 0.5,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -137,6 +166,13 @@ class TrytonClient:
         self._session: str | None = None
         self._context: dict[str, Any] = {}
         self._conn: http.client.HTTPConnection | None = None
+        self.retries = retries
+        self.backoff = backoff
+        self.relogins = 0
+        self.sleep: Callable[[float], None] = time.sleep
+        # Called with ("ok" | "retry" | "session" | "failure", error): the connector
+        # keeps the operator's health line from it.
+        self.on_health: Callable[[str, ConnectorError | None], None] | None = None
 
     # --- transport -----------------------------------------------------------------
 
@@ -272,18 +308,49 @@ class TrytonClient:
         return self._answer(method, status, raw)
 
     def call(self, method: str, *args: Any, context: dict[str, Any] | None = None) -> Any:
-        """Call `method` with `args` and the session context (plus `context`)."""
+        """Call `method` with `args` and the session context (plus `context`).
+
+        Heals itself: an expired or lost session (401/403) is reopened once; an HTTP 503
+        or a refused/lost connection (trytond restarting, its pool not loaded yet) is
+        retried `retries` times with a short backoff, each time with a fresh connection
+        and a fresh login (which warms the pool). What still fails is a transient
+        ConnectorError: the outbox backs off and the breaker counts it."""
+        for attempt in range(self.retries + 1):
+            try:
+                return self._call_once(method, list(args), context)
+            except ConnectorError as error:
+                if error.permanent or attempt == self.retries or not _heals(error):
+                    # Tryton refusing a document (a UserError) is Tryton answering:
+                    # only transport failures and a refused login change the health.
+                    if not error.permanent or failure_kind(error) == "refused":
+                        self._report("failure", error)
+                    raise
+                self._report("retry", error)
+                self.close()
+                self._session = None
+                self.sleep(min(self.backoff * (2**attempt), self.timeout))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call_once(self, method: str, args: list[Any], context: dict[str, Any] | None) -> Any:
         if self._session is None:
             self.login()
         params = [*args, {**self._context, **(context or {})}]
         status, raw = self._post(method, params, auth=True)
-        if status == 401:
+        if status in (401, 403):
             # The session expired (or trytond restarted without its session table).
             self._session = None
+            self.relogins += 1
+            self._report("session", None)
             self.login()
             params[-1] = {**self._context, **(context or {})}
             status, raw = self._post(method, params, auth=True)
-        return self._answer(method, status, raw)
+        result = self._answer(method, status, raw)
+        self._report("ok", None)
+        return result
+
+    def _report(self, what: str, error: ConnectorError | None) -> None:
+        if self.on_health is not None:
+            self.on_health(what, error)
 
     # --- model helpers -------------------------------------------------------------
 
@@ -326,6 +393,8 @@ class TrytonClient:
 
 
 _local = threading.local()
+# connector pk → (last health state written, when): spares a database write per call.
+health_seen: dict[int, tuple[str, datetime.datetime]] = {}
 
 
 def for_thread(**settings: Any) -> TrytonClient:
@@ -344,3 +413,4 @@ def forget_thread_clients() -> None:
     for client in getattr(_local, "clients", {}).values():
         client.close()
     _local.clients = {}
+    health_seen.clear()

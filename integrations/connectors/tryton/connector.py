@@ -17,56 +17,59 @@ Identifiers shared by both sides (no mapping table to keep in sync):
 - an ASN = a `stock.shipment.in` of the purchase's supplier whose `reference` starts with
   the ASN number (followed by carrier and tracking number).
 
-Outbound (`send`, called by the outbox with the event envelope):
+Outbound (`send`, called by the outbox with the event envelope) states a *target
+state* and makes only the difference (`effects.py`), so a resent, timed-out or
+half-applied message converges instead of applying twice:
 
-- `purchase_order.acknowledged` / `purchase_order.change_decided` (accepted): the
-  confirmed delivery date goes to the `planned_date` of the line's pending incoming
-  `stock.move`s — Tryton computes `purchase.line.delivery_date` from them once the
-  purchase is processing (its own `delivery_date_store` is read-only by then). A lower
-  confirmed quantity shrinks the pending move and the rest is cancelled and added to the
-  line's `moves_ignored`, which is what Tryton's "handle shipment exception" does, so the
-  purchase does not recreate it; a higher quantity cannot be written to a confirmed
-  Tryton purchase and is noted in the purchase comment for the buyer. The purchase's
-  `reference` (the supplier's reference) becomes "ACK <id>".
-- `asn.submitted` / `asn.updated`: a draft `stock.shipment.in` with the pending incoming
-  moves of the ASN's purchase lines, each set to the shipped quantity (in the PO unit)
-  and the expected delivery date. `asn.cancelled`: the moves go back to the purchase and
-  the draft shipment is cancelled.
+- `purchase_order.acknowledged` / `purchase_order.change_decided` (accepted): each
+  line's waiting moves become one move per confirmed schedule line (its quantity and
+  date; the line's confirmed quantity and date when the event has no schedule lines),
+  and what the supplier will not deliver is one cancelled move in the line's
+  `moves_ignored`, Tryton's own "handle shipment exception" (Tryton computes
+  `purchase.line.delivery_date` from the moves). More than ordered cannot be written to a
+  confirmed purchase: it is a note in the purchase comment for the buyer. The event id
+  is recorded in the purchase comment (`[portal <event id>]`): a replay of an event
+  already there writes nothing. The confirmed schedule is remembered per line
+  (`ErpLineTarget`) for the ASN effects below.
+- `asn.submitted` / `asn.updated`: a draft `stock.shipment.in` holding, per purchase
+  line, moves of exactly the shipped quantity (in the PO unit), carved off the line's
+  waiting moves; the rest keeps waiting on its own date. `asn.cancelled`: the moves leave
+  the shipment, the line's waiting moves go back to the remembered confirmed schedule,
+  and the draft shipment is cancelled.
+- Routing (`routing.py`): a document that did not come from this Tryton, and that no
+  routing rule sends, is delivered as skipped with the reason, never a dead letter.
 
-Inbound (`fetch_purchases`, `fetch_receipts`, `fetch_stock`) returns plain dicts; the
-`suppliers` app maps them to its models (this package imports no domain app).
+Transport: the client re-logs in on a lost session and retries 503 / refused
+connections with a short backoff; what still fails is transient for the outbox (backoff,
+breaker). The last answer is kept in `ErpTransportHealth` for the operator page.
 """
 
 import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from integrations.connectors.base import BaseConnector, ConnectorError, SendResult, register
-from integrations.connectors.tryton.client import TrytonClient, for_thread
+from integrations.connectors.tryton import effects, routing
+from integrations.connectors.tryton.client import (
+    TrytonClient,
+    failure_kind,
+    for_thread,
+    health_seen,
+)
+from integrations.connectors.tryton.inbound import TrytonInbound
+from integrations.models import ErpLineTarget, ErpTransportHealth
 
 DEFAULT_UOM_MAP = {"u": "EA", "kg": "KG", "g": "G", "m": "M", "l": "L"}
-PURCHASE_STATES = ("confirmed", "processing", "done", "cancelled")
 ACK_EVENTS = {"purchase_order.acknowledged", "purchase_order.change_decided"}
 ASN_EVENTS = {"asn.submitted", "asn.updated", "asn.cancelled"}
 ACCEPTED_DECISIONS = {"accepted", "auto_accepted"}
-PENDING_MOVE_STATES = ["draft"]
-
-
-def _decimal(value: Any) -> Decimal:
-    # Tryton quantities are floats; repr() gives the shortest exact decimal form.
-    return value if isinstance(value, Decimal) else Decimal(repr(value))
-
-
-def _date(value: Any) -> datetime.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value)[:10])
+HEALTH_STATES = {"ok": "ok", "session": "session"}
 
 
 @register("tryton")
-class TrytonConnector(BaseConnector):
+class TrytonConnector(TrytonInbound, BaseConnector):
     REQUIRED = ("url", "database", "username", "password_env")
 
     @classmethod
@@ -84,13 +87,36 @@ class TrytonConnector(BaseConnector):
         missing = self.config_errors(self.config)
         if missing:
             raise ConnectorError("; ".join(missing), permanent=True)
-        return for_thread(
+        client = for_thread(
             url=self.config["url"],
             database=self.config["database"],
             username=self.config["username"],
             password=self.secret("password_env"),
             timeout=float(self.connector.timeout_seconds),
         )
+        client.on_health = self._health
+        return client
+
+    def _health(self, what: str, error: ConnectorError | None) -> None:
+        """Keep the operator's health line: written when the state changes (and an "ok"
+        at most once a minute), not once per call."""
+        state = failure_kind(error) if error is not None else HEALTH_STATES.get(what, "ok")
+        now = timezone.now()
+        seen = health_seen.get(self.connector.pk)
+        if state == "ok" and seen and seen[0] == "ok" and (now - seen[1]).total_seconds() < 60:
+            return
+        health_seen[self.connector.pk] = (state, now)
+        health, _ = ErpTransportHealth.objects.get_or_create(connector=self.connector)
+        if state == "ok":
+            health.state, health.detail, health.last_ok_at = "ok", "", now
+        elif state == "session":
+            health.relogins += 1
+            health.detail = "session expired or lost: logged in again"
+        else:
+            health.state = state
+            health.detail = (error.message if error else "")[:300]
+            health.last_failure_at = now
+        health.save()
 
     @property
     def prefix(self) -> str:
@@ -132,41 +158,46 @@ class TrytonConnector(BaseConnector):
         goods = [row for row in rows if row["type"] == "line"]
         return {position: row for position, row in enumerate(goods, 1)}
 
-    def _pending_moves(
-        self, line_id: int, *, shipment_id: int | None = None
-    ) -> list[dict[str, Any]]:
-        domain: list[Any] = [
-            ("origin", "=", f"purchase.line,{line_id}"),
-            ("state", "in", PENDING_MOVE_STATES),
-        ]
-        if shipment_id is None:
-            domain.append(("shipment", "=", None))
-        else:
-            domain.append(
-                [
-                    "OR",
-                    ("shipment", "=", None),
-                    ("shipment", "=", f"stock.shipment.in,{shipment_id}"),
-                ]
-            )
-        return self.client.search_read(
-            "stock.move",
-            domain,
-            ["id", "quantity", "planned_date", "shipment"],
-            order=[["id", "ASC"]],
-        )
-
     # --- outbound ------------------------------------------------------------------
+
+    def _routing(self, event_type: str, data: dict[str, Any]) -> routing.Decision | None:
+        """None: send; a decision not to send, with its reason, otherwise."""
+        if event_type in ACK_EVENTS or event_type == "purchase_order.change_proposed":
+            numbers = [data["number"]]
+        elif event_type in {"asn.submitted", "asn.updated"}:
+            numbers = [line["po_number"] for line in data.get("lines") or []]
+        else:
+            return None
+        facts = routing.po_facts(numbers)
+        for number in sorted(facts):
+            item = facts[number]
+            if not item.warehouse_code and data.get("ship_to"):
+                item = routing.DocumentFacts(
+                    item.number, item.origin, item.supplier_code, data["ship_to"]
+                )
+            decision = routing.decide(self.connector, item)
+            if not decision.send:
+                return decision
+        return None
 
     def send(self, envelope: dict[str, Any], body: bytes) -> SendResult:
         event_type = envelope["type"]
         data = envelope["data"]
-        if event_type in ACK_EVENTS:
+        skipped = self._routing(event_type, data)
+        if skipped is not None:
+            response = f"skipped: {skipped.reason}"
+        elif event_type in ACK_EVENTS:
             response = self.push_acknowledgment(event_type, data, event_id=envelope["id"])
         elif event_type in {"asn.submitted", "asn.updated"}:
             response = self.push_asn(data, aggregate_id=envelope["aggregate"]["id"])
         elif event_type == "asn.cancelled":
             response = self.cancel_asn(data, aggregate_id=envelope["aggregate"]["id"])
+        elif event_type == "purchase_order.change_proposed":
+            response = self.push_note(
+                data["number"],
+                "The supplier proposed changes; the buyer decides in the portal.",
+                event_id=envelope["id"],
+            )
         else:
             response = f"{event_type}: nothing to do in Tryton"
         return SendResult(
@@ -182,18 +213,23 @@ class TrytonConnector(BaseConnector):
         client = self.client
         purchase = self._purchase(data["number"], ["lines", "comment", "reference", "state"])
         marker = f"[portal {event_id}]"
+        comment = purchase.get("comment") or ""
+        if marker in comment:
+            return f"purchase {purchase['number']}: event {event_id} already applied"
         notes: list[str] = []
+        values: dict[str, Any] = {}
+        writes = 0
         if event_type == "purchase_order.change_decided" and data.get("decision") not in (
             ACCEPTED_DECISIONS
         ):
-            notes.append(f"Buyer rejected the supplier's proposed changes. {marker}")
+            notes.append("Buyer rejected the supplier's proposed changes.")
         elif data.get("kind") == "reject":
             notes.append(
                 f"Supplier rejected the order ({data.get('reason_code')}): "
-                f"{data.get('comment', '')} {marker}"
+                f"{data.get('comment', '')}"
             )
         else:
-            lines = self._ordered_lines(purchase["lines"], ["quantity", "unit.symbol"])
+            lines = self._ordered_lines(purchase["lines"], ["quantity"])
             for ack_line in data.get("lines", []):
                 line = lines.get(ack_line["line_no"])
                 if line is None:
@@ -201,58 +237,107 @@ class TrytonConnector(BaseConnector):
                         f"Tryton purchase {purchase['number']} has no line {ack_line['line_no']}.",
                         permanent=True,
                     )
-                notes += self._confirm_line(line, ack_line)
-            client.write(
-                "purchase.purchase",
-                [purchase["id"]],
-                {"reference": f"ACK {data['acknowledgment_id']}"},
-            )
-        if notes and marker not in (purchase.get("comment") or ""):
-            comment = "\n".join(filter(None, [purchase.get("comment") or "", *notes]))
-            client.write("purchase.purchase", [purchase["id"]], {"comment": comment})
-        return f"purchase {purchase['number']} updated" + (
+                schedule = effects.schedule_of(ack_line, ordered=effects.decimal(line["quantity"]))
+                outcome = effects.line_apply(client, line["id"], schedule)
+                writes += outcome.writes
+                notes += [f"Line {ack_line['line_no']}: {note}" for note in outcome.notes]
+                self._remember(
+                    data["number"], ack_line["line_no"], line["id"], schedule, event_id, outcome
+                )
+            values["reference"] = f"ACK {data['acknowledgment_id']}"
+        # The marker goes last: a crash before it leaves a replay to finish the job (the
+        # moves already in place are not written again).
+        values["comment"] = "\n".join(filter(None, [comment, *notes, marker]))
+        client.write("purchase.purchase", [purchase["id"]], values)
+        return f"purchase {purchase['number']} updated ({writes} move change(s))" + (
             f"; {len(notes)} note(s)" if notes else ""
         )
 
-    def _confirm_line(self, line: dict[str, Any], ack_line: dict[str, Any]) -> list[str]:
-        """Write one confirmed line back: the date onto its pending moves, a lower quantity
-        as a shrunk move plus a cancelled, ignored remainder."""
-        client = self.client
-        moves = self._pending_moves(line["id"])
-        confirmed = ack_line.get("quantity")
-        confirmed = Decimal(str(confirmed)) if confirmed is not None else None
-        if ack_line.get("action") == "reject":
-            confirmed = Decimal(0)
-        date = _date(ack_line.get("date"))
-        if date and moves:
-            client.write("stock.move", [m["id"] for m in moves], {"planned_date": date})
-        ordered = _decimal(line["quantity"])
-        if confirmed is None or confirmed == ordered or not moves:
-            return []
-        if confirmed > ordered:
-            return [
-                f"Line {ack_line['line_no']}: supplier confirmed {confirmed} instead of "
-                f"{ordered}; raise the purchase line quantity in Tryton if you agree."
-            ]
-        # Shrink the pending moves by the difference, newest first.
-        cut = ordered - confirmed
-        for move in reversed(moves):
-            if cut <= 0:
-                break
-            quantity = _decimal(move["quantity"])
-            take = min(cut, quantity)
-            if take == quantity:
-                client.model("stock.move", "cancel", [move["id"]])
-                ignored = move["id"]
-            else:
-                client.write("stock.move", [move["id"]], {"quantity": float(quantity - take)})
-                (ignored,) = client.model(
-                    "stock.move", "copy", [move["id"]], {"quantity": float(take), "shipment": None}
+    def push_note(self, po_number: str, note: str, *, event_id: str) -> str:
+        """A note for the buyer in the purchase comment, once per event."""
+        purchase = self._purchase(po_number, ["comment"])
+        marker = f"[portal {event_id}]"
+        comment = purchase.get("comment") or ""
+        if marker in comment:
+            return f"purchase {purchase['number']}: event {event_id} already applied"
+        self.client.write(
+            "purchase.purchase",
+            [purchase["id"]],
+            {"comment": "\n".join(filter(None, [comment, f"{note} {marker}"]))},
+        )
+        return f"purchase {purchase['number']}: note added"
+
+    def _remember(
+        self,
+        po_number: str,
+        line_no: int,
+        line_id: int,
+        schedule: list[effects.Slot],
+        event_id: str,
+        outcome: effects.LineOutcome,
+    ) -> None:
+        ErpLineTarget.objects.update_or_create(
+            connector=self.connector,
+            erp_line_id=str(line_id),
+            defaults={
+                "po_number": po_number,
+                "line_no": line_no,
+                "schedule": [slot.as_json() for slot in schedule],
+                "event_id": event_id,
+                "cut_move_ids": outcome.cut_ids,
+            },
+        )
+
+    def own_cuts(self, line_ids: list[int]) -> set[int]:
+        """The cancelled moves this connector made itself on these lines (a lower
+        confirmed quantity), as opposed to moves the buyer cancelled in Tryton."""
+        rows = ErpLineTarget.objects.filter(
+            connector=self.connector, erp_line_id__in=[str(i) for i in line_ids]
+        ).values_list("cut_move_ids", flat=True)
+        return {move_id for ids in rows for move_id in ids}
+
+    def cancel_backorder(self, po_number: str, line_nos: list[int]) -> dict[int, Decimal]:
+        """After a short receipt, under the supplier's "cancel backorder" rule: what these
+        lines still wait for in Tryton is cancelled and ignored. Returns line no → the
+        quantity cancelled."""
+        purchase = self._purchase(po_number, ["lines"])
+        lines = self._ordered_lines(purchase["lines"], [])
+        cancelled = {}
+        for line_no in line_nos:
+            if line_no not in lines:
+                continue
+            line_id = lines[line_no]["id"]
+            quantity, move_ids = effects.cancel_waiting(self.client, line_id)
+            cancelled[line_no] = quantity
+            if move_ids:
+                # The portal's own doing: not a cancellation by the buyer to follow.
+                target, _ = ErpLineTarget.objects.get_or_create(
+                    connector=self.connector,
+                    erp_line_id=str(line_id),
+                    defaults={"po_number": po_number, "line_no": line_no, "event_id": ""},
                 )
-                client.model("stock.move", "cancel", [ignored])
-            client.write("purchase.line", [line["id"]], {"moves_ignored": [("add", [ignored])]})
-            cut -= take
-        return []
+                target.cut_move_ids = sorted({*target.cut_move_ids, *move_ids})
+                target.save(update_fields=["cut_move_ids", "updated_at"])
+        if any(cancelled.values()):
+            # Tryton recomputes the purchase's shipment state (received) on process.
+            self.client.model("purchase.purchase", "process", [purchase["id"]])
+        return cancelled
+
+    def _restore(self, line_id: int) -> None:
+        """Put a line's waiting moves back to its confirmed schedule (or, with none on
+        record, merge them back per date)."""
+        target = ErpLineTarget.objects.filter(
+            connector=self.connector, erp_line_id=str(line_id)
+        ).first()
+        if target is None:
+            effects.merge_pending(self.client, line_id)
+            return
+        outcome = effects.line_apply(
+            self.client, line_id, [effects.Slot.from_json(row) for row in target.schedule]
+        )
+        if outcome.cut_ids != target.cut_move_ids:
+            target.cut_move_ids = outcome.cut_ids
+            target.save(update_fields=["cut_move_ids", "updated_at"])
 
     def _find_shipment(self, party_id: int, asn_number: str) -> dict[str, Any] | None:
         rows = self.client.search_read(
@@ -262,7 +347,7 @@ class TrytonConnector(BaseConnector):
                 ["OR", ("reference", "=", asn_number), ("reference", "like", f"{asn_number} %")],
                 ("state", "!=", "cancelled"),
             ],
-            ["id", "state", "reference", "incoming_moves", "number"],
+            ["id", "state", "reference", "planned_date", "incoming_moves", "number"],
             order=[["id", "DESC"]],
             limit=1,
         )
@@ -277,7 +362,8 @@ class TrytonConnector(BaseConnector):
         )
 
     def push_asn(self, data: dict[str, Any], *, aggregate_id: str) -> str:
-        """Create or bring up to date the draft supplier shipment of a submitted ASN."""
+        """Create or bring up to date the draft supplier shipment of a submitted ASN:
+        per purchase line, the shipment holds moves of exactly the shipped quantity."""
         client = self.client
         lines = data.get("lines") or []
         if not lines:
@@ -293,7 +379,7 @@ class TrytonConnector(BaseConnector):
                 permanent=True,
             )
         party_id, warehouse_id = parties.pop(), warehouses.pop()
-        expected = _date(data.get("expected_delivery"))
+        expected = effects.to_date(data.get("expected_delivery"))
         shipment = self._find_shipment(party_id, data["asn_number"])
         if shipment and shipment["state"] != "draft":
             raise ConnectorError(
@@ -301,10 +387,30 @@ class TrytonConnector(BaseConnector):
                 f"{shipment['state']}; it cannot be changed any more.",
                 permanent=True,
             )
-        values = {
-            "reference": self.shipment_reference(data),
-            "planned_date": expected,
-        }
+        # What the shipment should hold: purchase line id → (quantity, preferred date).
+        wanted: dict[int, tuple[Decimal, datetime.date | None, str]] = {}
+        for asn_line in lines:
+            purchase = purchases[asn_line["po_number"]]
+            ordered = self._ordered_lines(purchase["lines"], ["product.code"])
+            line = ordered.get(asn_line["po_line_no"])
+            what = (
+                f"ASN {data['asn_number']} line {asn_line['line_no']} "
+                f"({asn_line['po_number']} line {asn_line['po_line_no']})"
+            )
+            if line is None or (line.get("product.") or {}).get("code") != asn_line["sku"]:
+                raise ConnectorError(
+                    f"{what}: Tryton purchase {purchase.get('number')} has no line "
+                    f"{asn_line['po_line_no']} for {asn_line['sku']}.",
+                    permanent=True,
+                )
+            quantity = effects.decimal(asn_line["quantity_po_uom"])
+            before = wanted.get(line["id"], (Decimal(0), None, what))[0]
+            wanted[line["id"]] = (
+                before + quantity,
+                effects.to_date(asn_line.get("schedule_line_date")),
+                what,
+            )
+        values = {"reference": self.shipment_reference(data), "planned_date": expected}
         if shipment is None:
             # The client fills these in from the warehouse by on_change; over RPC we do.
             (warehouse,) = client.read(
@@ -322,50 +428,43 @@ class TrytonConnector(BaseConnector):
                     }
                 ],
             )
+            held: dict[int, list[dict[str, Any]]] = {}
+            changes = 1
         else:
             shipment_id = shipment["id"]
-            client.write("stock.shipment.in", [shipment_id], values)
-        # Match each ASN line to a pending move of its purchase line.
-        wanted: dict[int, dict[str, Any]] = {}
-        for asn_line in lines:
-            purchase = purchases[asn_line["po_number"]]
-            ordered = self._ordered_lines(purchase["lines"], ["product.code"])
-            line = ordered.get(asn_line["po_line_no"])
-            if line is None or (line.get("product.") or {}).get("code") != asn_line["sku"]:
-                raise ConnectorError(
-                    f"ASN {data['asn_number']} line {asn_line['line_no']}: Tryton purchase "
-                    f"{purchase.get('number', asn_line['po_number'])} has no line "
-                    f"{asn_line['po_line_no']} for {asn_line['sku']}.",
-                    permanent=True,
+            changes = 0
+            if (
+                shipment["reference"] != values["reference"]
+                or effects.to_date(shipment["planned_date"]) != expected
+            ):
+                client.write("stock.shipment.in", [shipment_id], values)
+                changes += 1
+            held = effects.shipped_by_line(effects.shipment_moves(client, shipment_id))
+        for line_id in sorted(set(held) | set(wanted)):
+            moves = held.get(line_id, [])
+            quantity, prefer, what = wanted.get(line_id, (Decimal(0), None, ""))
+            if sum((effects.decimal(m["quantity"]) for m in moves), Decimal(0)) == quantity:
+                continue
+            # Not what the ASN says: the line's moves go back to its confirmed schedule,
+            # then the shipped quantity is carved off again.
+            effects.free_moves(client, shipment_id, [m["id"] for m in moves])
+            self._restore(line_id)
+            if quantity > 0:
+                taken = effects.carve(client, line_id, quantity, prefer=prefer, what=what)
+                if expected:
+                    client.write("stock.move", taken, {"planned_date": expected})
+                client.write(
+                    "stock.shipment.in", [shipment_id], {"incoming_moves": [("add", taken)]}
                 )
-            moves = self._pending_moves(line["id"], shipment_id=shipment_id)
-            if not moves:
-                raise ConnectorError(
-                    f"ASN {data['asn_number']} line {asn_line['line_no']}: nothing left to "
-                    f"receive on Tryton purchase line of {asn_line['po_number']} line "
-                    f"{asn_line['po_line_no']}.",
-                    permanent=True,
-                )
-            move = next((m for m in moves if m["shipment"]), moves[0])
-            wanted[move["id"]] = {
-                "quantity": float(Decimal(str(asn_line["quantity_po_uom"]))),
-                "planned_date": expected,
-            }
-        current = set(shipment["incoming_moves"]) if shipment else set()
-        stale = sorted(current - set(wanted))
-        operations: list[Any] = []
-        if stale:
-            operations.append(("remove", stale))
-        for move_id, move_values in wanted.items():
-            client.write("stock.move", [move_id], move_values)
-        new = sorted(set(wanted) - current)
-        if new:
-            operations.append(("add", new))
-        if operations:
-            client.write("stock.shipment.in", [shipment_id], {"incoming_moves": operations})
-        return f"draft shipment {shipment_id} with {len(wanted)} move(s)"
+            changes += 1
+        total = sum(len(v) for v in held.values()) if not changes else len(wanted)
+        return f"draft shipment {shipment_id}: {len(wanted)} line(s), {changes} change(s)" + (
+            "" if changes else f" (already as the ASN says, {total} move(s))"
+        )
 
     def cancel_asn(self, data: dict[str, Any], *, aggregate_id: str) -> str:
+        """Cancel the ASN's draft shipment; its moves wait on their purchase lines again,
+        back at the confirmed quantities and dates."""
         client = self.client
         _supplier_code, _, asn_number = aggregate_id.partition(":")
         asn_number = data.get("asn_number") or asn_number
@@ -386,205 +485,9 @@ class TrytonConnector(BaseConnector):
                     f"{shipment['state']}; cancel it in Tryton if the goods did not arrive.",
                     permanent=True,
                 )
-            if shipment["incoming_moves"]:
-                # The moves go back to the purchase, still waiting to be received.
-                client.write(
-                    "stock.shipment.in",
-                    [shipment["id"]],
-                    {"incoming_moves": [("remove", shipment["incoming_moves"])]},
-                )
+            held = effects.shipped_by_line(effects.shipment_moves(client, shipment["id"]))
+            effects.free_moves(client, shipment["id"], shipment["incoming_moves"])
+            for line_id in sorted(held):
+                self._restore(line_id)
             client.model("stock.shipment.in", "cancel", [shipment["id"]])
         return f"cancelled {len(shipments)} draft shipment(s)"
-
-    # --- inbound -------------------------------------------------------------------
-
-    def map_uom(self, symbol: str) -> str | None:
-        return self.uom_map.get(symbol)
-
-    def fetch_purchases(
-        self, *, states: tuple[str, ...] = PURCHASE_STATES, since: datetime.datetime | None = None
-    ) -> list[dict[str, Any]]:
-        """Confirmed (and later) purchases as canonical dicts, oldest first."""
-        client = self.client
-        domain: list[Any] = [("state", "in", list(states))]
-        if since is not None:
-            domain.append(["OR", ("write_date", ">=", since), ("create_date", ">=", since)])
-        purchases = client.search_read(
-            "purchase.purchase",
-            domain,
-            [
-                "id",
-                "number",
-                "state",
-                "reference",
-                "purchase_date",
-                "party.code",
-                "party.name",
-                "warehouse.code",
-                "currency.code",
-                "lines",
-            ],
-            order=[["id", "ASC"]],
-        )
-        line_ids = [i for p in purchases for i in p["lines"]]
-        line_rows = {
-            row["id"]: row
-            for row in client.read(
-                "purchase.line",
-                line_ids,
-                ["type", "product.code", "quantity", "unit.symbol", "unit_price", "delivery_date"],
-            )
-        }
-        result = []
-        for purchase in purchases:
-            goods = [line_rows[i] for i in purchase["lines"] if line_rows[i]["type"] == "line"]
-            result.append(
-                {
-                    "erp_id": str(purchase["id"]),
-                    "number": self.prefix + (purchase["number"] or ""),
-                    "state": purchase["state"],
-                    "reference": purchase.get("reference") or "",
-                    "purchase_date": _date(purchase.get("purchase_date")),
-                    "supplier": (purchase.get("party.") or {}).get("code") or "",
-                    "supplier_name": (purchase.get("party.") or {}).get("name") or "",
-                    "warehouse": (purchase.get("warehouse.") or {}).get("code") or "",
-                    "currency": (purchase.get("currency.") or {}).get("code") or "",
-                    "lines": [
-                        {
-                            "line_no": position,
-                            "erp_line_id": str(line["id"]),
-                            "product": (line.get("product.") or {}).get("code") or "",
-                            "quantity": _decimal(line["quantity"]),
-                            "unit": (line.get("unit.") or {}).get("symbol") or "",
-                            "uom": self.map_uom((line.get("unit.") or {}).get("symbol") or ""),
-                            "unit_price": _decimal(line["unit_price"] or 0),
-                            "delivery_date": _date(line.get("delivery_date")),
-                        }
-                        for position, line in enumerate(goods, 1)
-                    ],
-                }
-            )
-        return result
-
-    def fetch_receipts(self, *, since: datetime.datetime | None = None) -> list[dict[str, Any]]:
-        """Supplier shipments received (or done) in Tryton, with what arrived per purchase
-        line, as canonical dicts."""
-        client = self.client
-        domain: list[Any] = [("state", "in", ["received", "done"]), ("reference", "!=", None)]
-        if since is not None:
-            domain.append(("write_date", ">=", since))
-        shipments = client.search_read(
-            "stock.shipment.in",
-            domain,
-            [
-                "id",
-                "number",
-                "reference",
-                "state",
-                "effective_date",
-                "supplier.code",
-                "incoming_moves",
-            ],
-            order=[["id", "ASC"]],
-        )
-        moves = {
-            row["id"]: row
-            for row in client.read(
-                "stock.move",
-                [i for s in shipments for i in s["incoming_moves"]],
-                ["origin", "quantity", "unit.symbol", "product.code", "state"],
-            )
-        }
-        # Purchase line id → (portal PO number, line number).
-        line_ids = sorted(
-            {
-                int(m["origin"].split(",")[1])
-                for m in moves.values()
-                if (m.get("origin") or "").startswith("purchase.line,")
-            }
-        )
-        purchase_of = {
-            row["id"]: row["purchase"]
-            for row in client.read("purchase.line", line_ids, ["purchase"])
-        }
-        purchases = client.read(
-            "purchase.purchase", sorted(set(purchase_of.values())), ["number", "lines"]
-        )
-        position: dict[int, tuple[str, int]] = {}
-        for purchase in purchases:
-            for line_no, line in self._ordered_lines(purchase["lines"], []).items():
-                position[line["id"]] = (self.prefix + purchase["number"], line_no)
-        result = []
-        for shipment in shipments:
-            lines = []
-            for move_id in shipment["incoming_moves"]:
-                move = moves[move_id]
-                origin = move.get("origin") or ""
-                if move["state"] != "done" or not origin.startswith("purchase.line,"):
-                    continue
-                po_number, line_no = position[int(origin.split(",")[1])]
-                symbol = (move.get("unit.") or {}).get("symbol") or ""
-                lines.append(
-                    {
-                        "po_number": po_number,
-                        "po_line_no": line_no,
-                        "product": (move.get("product.") or {}).get("code") or "",
-                        "quantity": _decimal(move["quantity"]),
-                        "unit": symbol,
-                        "uom": self.map_uom(symbol),
-                    }
-                )
-            result.append(
-                {
-                    "erp_id": str(shipment["id"]),
-                    "number": shipment["number"],
-                    "asn_number": (shipment["reference"] or "").split(" ")[0],
-                    "state": shipment["state"],
-                    "received_on": _date(shipment.get("effective_date")),
-                    "supplier": (shipment.get("supplier.") or {}).get("code") or "",
-                    "lines": lines,
-                }
-            )
-        return result
-
-    def fetch_stock(
-        self,
-        *,
-        warehouses: list[str],
-        products: list[str] | None = None,
-        on: datetime.date | None = None,
-    ) -> list[dict[str, Any]]:
-        """On-hand quantity per product × warehouse (the warehouse's storage, Tryton's own
-        `product.product.quantity` computed with the `locations` context)."""
-        client = self.client
-        rows = client.search_read(
-            "stock.location",
-            [("type", "=", "warehouse"), ("code", "in", warehouses)],
-            ["id", "code"],
-        )
-        product_domain: list[Any] = [("type", "=", "goods")]
-        if products is not None:
-            product_domain.append(("code", "in", products))
-        result = []
-        for warehouse in rows:
-            context = {"locations": [warehouse["id"]], "with_childs": True}
-            if on is not None:
-                context["stock_date_end"] = on
-            for product in client.search_read(
-                "product.product",
-                product_domain,
-                ["code", "quantity", "forecast_quantity", "default_uom.symbol"],
-                context=context,
-            ):
-                symbol = (product.get("default_uom.") or {}).get("symbol") or ""
-                result.append(
-                    {
-                        "warehouse": warehouse["code"],
-                        "product": product["code"],
-                        "quantity": _decimal(product["quantity"]),
-                        "forecast_quantity": _decimal(product["forecast_quantity"]),
-                        "unit": symbol,
-                        "uom": self.map_uom(symbol),
-                    }
-                )
-        return result

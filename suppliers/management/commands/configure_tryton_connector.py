@@ -1,10 +1,15 @@
 """`manage.py configure_tryton_connector`: point the portal at a Tryton (see erp/README.md).
 
-Creates or updates the `tryton` connector (outbound: acknowledgments and ASNs; the beat
-pulls purchases, receipts and stock through it). With `--write-spec`, also writes the
-Tryton build spec for `erp/build_db.py` from the portal's own demo data, so the ERP has
-the same suppliers (party code = ERP vendor id), products (code = SKU), warehouses and a
-confirmed purchase per supplier.
+Creates or updates the `tryton` connector named `tryton` (outbound: acknowledgments,
+change proposals and decisions, ASNs; the beat pulls purchases, receipts and stock
+through it) *beside* the seeded connectors: the demo's `erp` file drop keeps its history,
+its dead letter and the event kinds Tryton does not take (receipt confirmations,
+supplier changes). A connector of another kind is never converted in place.
+`--full-resync` makes the next pulls read everything again (the cursors restart).
+
+With `--write-spec`, also writes the Tryton build spec for `erp/build_db.py` from the
+portal's own demo data, so the ERP has the same suppliers (party code = ERP vendor id),
+products (code = SKU), warehouses and a confirmed purchase per supplier.
 """
 
 import json
@@ -13,12 +18,20 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from integrations.connectors.tryton import cursors
 from integrations.connectors.tryton.connector import TrytonConnector
 from integrations.models import Connector
 from inventory.models import Warehouse
 from suppliers.models import Supplier, SupplierItem
 
-EVENT_TYPES = ["purchase_order.acknowledged", "purchase_order.change_decided", "asn.*"]
+# Every event kind the ERP acts on (see integrations/connectors/tryton/connector.py); a
+# change proposal becomes a note on the Tryton purchase for the buyer.
+EVENT_TYPES = [
+    "purchase_order.acknowledged",
+    "purchase_order.change_proposed",
+    "purchase_order.change_decided",
+    "asn.*",
+]
 TRYTON_UNITS = {"EA": "u", "KG": "kg"}
 
 
@@ -80,13 +93,18 @@ class Command(BaseCommand):
     help = "Create or update the Tryton ERP connector (and optionally the Tryton demo spec)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--name", default="erp")
+        parser.add_argument("--name", default="tryton")
         parser.add_argument("--url", default="http://127.0.0.1:8069")
         parser.add_argument("--database", default="tryton")
         parser.add_argument("--username", default="admin")
         parser.add_argument("--password-env", default="TRYTON_PASSWORD")
         parser.add_argument("--number-prefix", default="")
         parser.add_argument("--write-spec", type=Path, help="Write the Tryton demo spec here.")
+        parser.add_argument(
+            "--full-resync",
+            action="store_true",
+            help="The next pulls read every purchase and receipt again.",
+        )
 
     def handle(self, *args, **options) -> None:
         config = {
@@ -99,6 +117,12 @@ class Command(BaseCommand):
         errors = TrytonConnector.config_errors(config)
         if errors:
             raise SystemExit("; ".join(errors))
+        existing = Connector.objects.filter(name=options["name"]).first()
+        if existing is not None and existing.kind != "tryton":
+            raise SystemExit(
+                f"Connector {existing.name} is a {existing.kind} connector: choose another "
+                "--name (the Tryton connector goes beside it, with its own history)."
+            )
         connector, created = Connector.objects.update_or_create(
             name=options["name"],
             defaults={
@@ -116,6 +140,9 @@ class Command(BaseCommand):
             f"{config['url']} database {config['database']} (password from "
             f"${config['password_env']})."
         )
+        if options["full_resync"]:
+            cursors.full_resync_request(connector)
+            self.stdout.write("The next pulls read every purchase and receipt again.")
         if options["write_spec"]:
             spec = demo_spec()
             options["write_spec"].parent.mkdir(parents=True, exist_ok=True)
