@@ -1,6 +1,7 @@
 """The one reader of uploaded CSV and XLSX files (ASNs, availability, receipts, the admin's
 imports), so every upload gets the same protection (issue 18):
 
+- a file larger than PORTAL_UPLOAD_MAX_MB, or not named .csv or .xlsx, is refused unread;
 - an XLSX is a zip archive: its declared unpacked size and each member's compression
   ratio are checked before anything is inflated, so a bomb (800 KB that inflates to
   300 MB) is refused in milliseconds with a message that says why;
@@ -210,10 +211,24 @@ def read_csv(content: bytes) -> Sheet:
     return Sheet(headers=headers, rows=data)
 
 
+def check_size(size: int) -> None:
+    """Refuse a file larger than PORTAL_UPLOAD_MAX_MB before anything reads it."""
+    if size > settings.PORTAL_UPLOAD_MAX_MB * MIB:
+        raise DomainError(
+            f"The file is larger than {settings.PORTAL_UPLOAD_MAX_MB} MB; split it.",
+            field="file",
+        )
+
+
 def read_upload(upload: UploadedFile) -> Sheet:
-    """The rows of an uploaded .xlsx or .csv file (chosen by its name)."""
+    """The rows of an uploaded .xlsx or .csv file (chosen by its name), within the size
+    cap whichever page it came through."""
+    name = (upload.name or "").lower()
+    if not name.endswith((".xlsx", ".csv")):
+        raise DomainError("Upload a .csv or .xlsx file.", field="file")
+    check_size(upload.size or 0)
     upload.seek(0)
-    if (upload.name or "").lower().endswith(".xlsx"):
+    if name.endswith(".xlsx"):
         return read_xlsx(upload)
     return read_csv(upload.read())
 
@@ -223,6 +238,7 @@ class SafeCSV(base_formats.CSV):
 
     def create_dataset(self, in_stream: str | bytes) -> tablib.Dataset:
         content = in_stream.encode("utf-8") if isinstance(in_stream, str) else in_stream
+        check_size(len(content))
         return read_csv(content).dataset()
 
 
@@ -230,4 +246,5 @@ class SafeXLSX(base_formats.XLSX):
     """django-import-export's XLSX format, read by `read_xlsx` (for the admin's imports)."""
 
     def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
+        check_size(len(in_stream))
         return read_xlsx(io.BytesIO(in_stream)).dataset()

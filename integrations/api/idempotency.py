@@ -4,7 +4,9 @@
   marked `Idempotent-Replayed: true`;
 - same key, different request (method, path or body) → 422;
 - same key while the first request still runs → 409;
-- keys are scoped per API key and kept `API_IDEMPOTENCY_HOURS` (≥ 24 h).
+- keys are scoped per API key and kept `API_IDEMPOTENCY_HOURS` (≥ 24 h): a key past that
+  is taken over by the next request, and the daily retention purge
+  (integrations/services/retention.py) deletes it.
 
 The claim is committed before the request runs (its own short transaction), so a second
 request sees it at once, on any worker. A 5xx is not stored (the key may be retried), and
@@ -22,7 +24,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from integrations.api.parsers import nesting_depth_exceeds
-from integrations.models import ApiKey, ApiRequestLog, IdempotencyRecord
+from integrations.models import ApiKey, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -156,17 +158,3 @@ def complete(record: IdempotencyRecord, response: Response) -> None:
 def release(record: IdempotencyRecord) -> None:
     """The request crashed (a bug, a 500): the key may be retried."""
     IdempotencyRecord.objects.filter(pk=record.pk).delete()
-
-
-def purge_expired(*, now: datetime.datetime | None = None) -> int:
-    """Delete records past their retention; returns how many."""
-    cutoff = (now or timezone.now()) - retention()
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
-
-
-def purge_request_log(*, now: datetime.datetime | None = None) -> int:
-    """Delete API request log rows older than `API_REQUEST_LOG_DAYS`; returns how many."""
-    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.API_REQUEST_LOG_DAYS)
-    deleted, _ = ApiRequestLog.objects.filter(at__lt=cutoff).delete()
-    return deleted

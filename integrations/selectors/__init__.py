@@ -29,6 +29,7 @@ from integrations.selectors.exceptions import (
     open_by_class_and_age,
     resolution_times,
 )
+from integrations.selectors.retention import PurgeRun, TableSize, last_purge, table_sizes
 
 __all__ = [
     "AGE_BUCKETS",
@@ -36,6 +37,8 @@ __all__ = [
     "CatalogEntry",
     "ConnectorHealth",
     "DeliveryFilters",
+    "PurgeRun",
+    "TableSize",
     "api_keys_for_supplier",
     "audit_entries_for",
     "catalog",
@@ -51,6 +54,8 @@ __all__ = [
     "get_exception_case",
     "get_internal_api_key",
     "internal_api_keys",
+    "last_purge",
     "open_by_class_and_age",
     "resolution_times",
+    "table_sizes",
 ]

@@ -15,6 +15,11 @@ transaction: a purge never holds a lock on a table for long, and one interrupted
 keeps what it has done. The newest event of every document is kept whatever its age:
 the next event's sequence number continues from it (services/events.py), so consumers
 never see a document's sequence start again.
+
+Each run is recorded as one audit entry (object type `PURGE_OBJECT_TYPE`, action
+`purged`, `after` = the rows each rule deleted, when it started and how long it took), so
+the operator page can show the last purge without a table of its own; it is written after
+the deletes, so a purge never removes the record of itself.
 """
 
 import datetime
@@ -28,9 +33,11 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from integrations.correlation import current_correlation_id
 from integrations.models import (
     ApiRequestLog,
     AuditEntry,
+    Channel,
     Delivery,
     DeliveryAttempt,
     EdiInterchange,
@@ -38,8 +45,9 @@ from integrations.models import (
     IdempotencyRecord,
     InboundMessage,
 )
-from integrations.models.edi import EdiFile
-from portal.access import Actor
+from integrations.models.edi import EdiFile, EdiFileChunk
+from integrations.selectors.retention import PURGE_ACTION, PURGE_OBJECT_TYPE
+from portal.access import Actor, actor_user
 
 logger = logging.getLogger("integrations.retention")
 
@@ -47,6 +55,8 @@ logger = logging.getLogger("integrations.retention")
 @dataclass(frozen=True)
 class Rule:
     name: str
+    # The models whose tables the rule empties (what the operator page sizes).
+    tables: tuple[type[models.Model], ...]
     # How long rows are kept (None: forever), read from settings when the purge runs.
     kept_for: Callable[[], datetime.timedelta | None]
     # The rows past `cutoff`, whose primary keys are purged batch by batch.
@@ -98,21 +108,30 @@ def _delete(model: type[models.Model]) -> Callable[[list[Any]], None]:
 
 
 RULES = (
-    Rule("outbox", _days("RETENTION_OUTBOX_DAYS"), _expired_events, _delete_events),
+    Rule(
+        "outbox",
+        (Event, Delivery, DeliveryAttempt),
+        _days("RETENTION_OUTBOX_DAYS"),
+        _expired_events,
+        _delete_events,
+    ),
     Rule(
         "api_request_log",
+        (ApiRequestLog,),
         _days("API_REQUEST_LOG_DAYS"),
         lambda cutoff: ApiRequestLog.objects.filter(at__lt=cutoff),
         _delete(ApiRequestLog),
     ),
     Rule(
         "inbound_dedupe",
+        (InboundMessage,),
         _days("RETENTION_INBOUND_DAYS"),
         lambda cutoff: InboundMessage.objects.filter(received_at__lt=cutoff),
         _delete(InboundMessage),
     ),
     Rule(
         "idempotency",
+        (IdempotencyRecord,),
         _hours("API_IDEMPOTENCY_HOURS"),
         lambda cutoff: IdempotencyRecord.objects.filter(created_at__lt=cutoff),
         _delete(IdempotencyRecord),
@@ -121,18 +140,21 @@ RULES = (
     # traffic has done its job: interchanges first, then the files they pointed into.
     Rule(
         "edi_interchanges",
+        (EdiInterchange,),
         _days("EDI_DUPLICATE_WINDOW_DAYS"),
         lambda cutoff: EdiInterchange.objects.filter(created_at__lt=cutoff),
         _delete(EdiInterchange),
     ),
     Rule(
         "edi_files",
+        (EdiFile, EdiFileChunk),
         _days("EDI_DUPLICATE_WINDOW_DAYS"),
         lambda cutoff: EdiFile.objects.filter(received_at__lt=cutoff),
         _delete(EdiFile),
     ),
     Rule(
         "audit",
+        (AuditEntry,),
         _days("RETENTION_AUDIT_DAYS"),
         lambda cutoff: AuditEntry.objects.filter(occurred_at__lt=cutoff),
         _delete(AuditEntry),
@@ -162,10 +184,29 @@ def retention_purge(
     """Delete every table's rows past its retention, batch by batch; returns how many rows
     each rule deleted (an outbox count is of events; their deliveries and attempts go with
     them). Deliberately not one transaction: see the module docstring. `actor` is None for
-    the scheduled task; the purge writes no audit entry (it removes, it changes nothing)."""
-    now = now or timezone.now()
+    the scheduled task. The run is recorded as one audit entry (PURGE_OBJECT_TYPE)."""
+    started = timezone.now()
+    now = now or started
     size = batch_size or settings.RETENTION_BATCH_SIZE
     counts = {rule.name: _purge_rule(rule, now=now, batch_size=size) for rule in RULES}
+    seconds = (timezone.now() - started).total_seconds()
+    AuditEntry.objects.create(
+        occurred_at=timezone.now(),
+        actor=actor_user(actor),
+        actor_label=str(actor) if actor is not None else "system",
+        channel=Channel.SYSTEM,
+        object_type=PURGE_OBJECT_TYPE,
+        object_id=started.strftime("%Y-%m-%dT%H:%M:%S"),
+        object_repr="Retention purge",
+        action=PURGE_ACTION,
+        after={
+            "rows": counts,
+            "as_of": now.isoformat(),
+            "started_at": started.isoformat(),
+            "seconds": round(seconds, 3),
+        },
+        correlation_id=current_correlation_id(),
+    )
     logger.info(
         "retention purge%s: %s",
         f" by {actor}" if actor is not None else "",

@@ -4,6 +4,7 @@ from django.urls import path
 
 from integrations.views import connectors as views
 from integrations.views import edi as views_edi
+from integrations.views import retention as views_retention
 
 app_name = "integrations"
 
@@ -21,5 +22,6 @@ urlpatterns = [
     path("edi/", views_edi.edi_interchange_list, name="edi_list"),
     path("edi/<int:pk>/", views_edi.edi_interchange_detail, name="edi_detail"),
     path("edi/<int:pk>/reprocess", views_edi.edi_interchange_reprocess_view, name="edi_reprocess"),
+    path("retention/", views_retention.retention, name="retention"),
     path("schemas/<str:event_type>.v<int:version>.json", views.event_schema, name="event_schema"),
 ]

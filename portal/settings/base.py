@@ -304,11 +304,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-# Sessions live in the database only. With cached_db a logout (or any session change)
-# made while Redis is down would miss the cache, and the stale copy would come back to
-# life with Redis; one primary-key read per request is the price of a session that is
-# always what the database says.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database (the record: they survive losing Redis, issue 18) and are
+# read through the cache (issue 24: no session query per signed-in request). A cached
+# copy lives at most SESSION_CACHE_SECONDS, which bounds how long a session ended while
+# Redis was unreachable can come back with it (portal/sessions.py); 0: database only.
+SESSION_ENGINE = "portal.sessions"
+SESSION_CACHE_SECONDS = _int("SESSION_CACHE_SECONDS", 300)
 
 # Celery (DESIGN §5): acks late + reject on worker lost + prefetch 1, so a killed worker's
 # task is redelivered rather than lost. Without a broker, tasks run eagerly in-process.
@@ -400,6 +401,11 @@ CELERY_BEAT_SCHEDULE["suppliers-refresh-inbound-positions"] = {
     "task": "suppliers.refresh_inbound_positions",
     "schedule": 3600.0,
 }
+# Invoices on hold whose PO lines changed (a receipt, a PO revision) are matched again.
+CELERY_BEAT_SCHEDULE["suppliers-rematch-invoices"] = {
+    "task": "suppliers.rematch_invoices",
+    "schedule": 300.0,
+}
 # Service levels (portal.slos): a fast burn of a workflow's error budget opens an exception.
 CELERY_BEAT_SCHEDULE["portal-check-slos"] = {"task": "portal.check_slos", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["suppliers-stale-availability"] = {
@@ -450,6 +456,9 @@ API_THROTTLE_KEY_RATE = env.str("API_THROTTLE_KEY_RATE", default="600/min")
 API_THROTTLE_TENANT_RATE = env.str("API_THROTTLE_TENANT_RATE", default="1200/min")
 API_IDEMPOTENCY_HOURS = _int("API_IDEMPOTENCY_HOURS", 24)
 API_REQUEST_LOG_DAYS = _int("API_REQUEST_LOG_DAYS", 90)
+# Successful API reads keep no request-log row but this share of them (0 to 1), sampled
+# by request id; writes and errors always keep theirs. Every request logs a line (issue 24).
+API_REQUEST_LOG_READ_SAMPLE = float(env.str("API_REQUEST_LOG_READ_SAMPLE", default="0.01"))
 API_MAX_BODY_BYTES = _int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # JSON nested deeper than this is a 400 (ours nest 3 levels; Python's decoder recurses).
 API_MAX_JSON_DEPTH = _int("API_MAX_JSON_DEPTH", 64)

@@ -21,3 +21,7 @@ STORAGES = {
 if not PORTAL_FIELD_ENCRYPTION_KEYS:
     # Unset: a key derived from SECRET_KEY, so the tests need nothing.
     PORTAL_FIELD_ENCRYPTION_KEYS = [field_encryption_key_from_secret(SECRET_KEY)]  # noqa: F405
+
+# No sampled read rows: a test that counts request-log rows gets the same count every run
+# (the sampling tests set their own share).
+API_REQUEST_LOG_READ_SAMPLE = 0.0

@@ -9,21 +9,21 @@ from integrations.api.problems import UnprocessableReference
 from integrations.api.views import ApiView
 from integrations.models import ApiScope, Channel
 from suppliers import services
-from suppliers.api.common import supplier_of
+from suppliers.api.common import StrictInput, supplier_of
 from suppliers.models import SupplierItem
 
 AvailabilityScope = scope_required(ApiScope.AVAILABILITY, supplier_key=True)
 MAX_ITEMS = 10_000
 
 
-class AvailabilityItemInput(serializers.Serializer):
+class AvailabilityItemInput(StrictInput):
     supplier_sku = serializers.CharField(max_length=60)
     qty_available = serializers.DecimalField(max_digits=18, decimal_places=6)
     available_date = serializers.DateField(required=False, allow_null=True)
     as_of = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
 
 
-class AvailabilityUpsertInput(serializers.Serializer):
+class AvailabilityUpsertInput(StrictInput):
     # ListSerializer takes min_length/max_length through many=True; the stubs omit them.
     items = AvailabilityItemInput(  # type: ignore[call-arg]
         many=True, min_length=1, max_length=MAX_ITEMS

@@ -16,6 +16,7 @@ from integrations.models import ApiScope, Channel
 from inventory.models import InventorySnapshot, Warehouse
 from inventory.services.snapshots import snapshot_ingest
 from suppliers import selectors, services
+from suppliers.api.common import StrictInput
 from suppliers.models import Receipt
 
 ReceiptsScope = scope_required(ApiScope.RECEIPTS, internal_key=True)
@@ -25,7 +26,7 @@ SnapshotsScope = scope_required(ApiScope.SNAPSHOTS, internal_key=True)
 # ---------------------------------------------------------------- receipts
 
 
-class ReceiptLineInputSerializer(serializers.Serializer):
+class ReceiptLineInputSerializer(StrictInput):
     line_no = serializers.IntegerField(min_value=1, help_text="The ASN line number.")
     qty_received = serializers.DecimalField(
         max_digits=18, decimal_places=6, help_text="In the PO line's unit, damaged included."
@@ -33,7 +34,7 @@ class ReceiptLineInputSerializer(serializers.Serializer):
     qty_damaged = serializers.DecimalField(max_digits=18, decimal_places=6, default=Decimal(0))
 
 
-class ReceiptInput(serializers.Serializer):
+class ReceiptInput(StrictInput):
     supplier = serializers.CharField(max_length=20, help_text="Supplier code.")
     asn_number = serializers.CharField(max_length=40)
     reference = serializers.CharField(max_length=60, help_text="The receipt's id in the WMS/ERP.")

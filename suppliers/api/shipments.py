@@ -12,7 +12,7 @@ from integrations.api.views import ApiView
 from integrations.models import ApiScope, Channel
 from inventory.models import UnitOfMeasure
 from suppliers import selectors, services
-from suppliers.api.common import supplier_of
+from suppliers.api.common import StrictInput, supplier_of
 from suppliers.models import PurchaseOrderLine, Shipment, ShipmentMilestone
 from suppliers.services.shipments import line_label
 
@@ -87,6 +87,11 @@ class AsnLineOutput(serializers.Serializer):
     expiry_date = serializers.DateField(allow_null=True)
     serial_numbers = serializers.ListField(child=serializers.CharField())
     received_qty = serializers.DecimalField(max_digits=18, decimal_places=6)
+    schedule_line = serializers.IntegerField(
+        source="schedule_line.position",
+        allow_null=True,
+        help_text="The position of the delivery shipped against; null: oldest open first.",
+    )
 
 
 class AsnMilestoneOutput(serializers.Serializer):
@@ -165,14 +170,14 @@ def _detail(
 # ---------------------------------------------------------------- input
 
 
-class AsnPackageInput(serializers.Serializer):
+class AsnPackageInput(StrictInput):
     sscc = serializers.CharField(required=False, allow_blank=True, max_length=18, default="")
     weight_kg = serializers.DecimalField(
         max_digits=12, decimal_places=3, min_value=0, required=False, allow_null=True
     )
 
 
-class AsnLineInput(serializers.Serializer):
+class AsnLineInput(StrictInput):
     po_number = serializers.CharField(max_length=40)
     po_line_no = serializers.IntegerField(min_value=1)
     quantity = serializers.DecimalField(max_digits=18, decimal_places=6)
@@ -182,9 +187,16 @@ class AsnLineInput(serializers.Serializer):
     serial_numbers = serializers.ListField(
         child=serializers.CharField(max_length=80), required=False, default=list
     )
+    schedule_line = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="The position of the PO line's delivery (schedule line) this ships; "
+        "default: the oldest open deliveries first.",
+    )
 
 
-class AsnWriteInput(serializers.Serializer):
+class AsnWriteInput(StrictInput):
     """Shared shape of the create and update bodies; each endpoint subclasses it."""
 
     ship_date = serializers.DateField()
@@ -234,7 +246,9 @@ def _lines(view: ApiView, supplier, lines: list[dict]) -> list[services.AsnLineI
         (po_line.purchase_order.number, po_line.line_no): po_line
         for po_line in PurchaseOrderLine.objects.filter(
             purchase_order__supplier=supplier, purchase_order__number__in=numbers
-        ).select_related("purchase_order__ship_to", "item__base_uom", "uom")
+        )
+        .select_related("purchase_order__ship_to", "item__base_uom", "uom")
+        .prefetch_related("schedule_lines")
     }
     codes = {line["uom"] for line in lines if line.get("uom")}
     units = {u.code: u for u in UnitOfMeasure.objects.filter(code__in=codes)}
@@ -255,6 +269,17 @@ def _lines(view: ApiView, supplier, lines: list[dict]) -> list[services.AsnLineI
         if line.get("uom") and line["uom"] not in units:
             errors[str(index)] = {"uom": [f"Unknown unit {line['uom']!r}."]}
             continue
+        delivery = None
+        if line.get("schedule_line"):
+            deliveries = {s.position: s for s in po_line.schedule_lines.all()}
+            delivery = deliveries.get(line["schedule_line"])
+            if delivery is None:
+                errors[str(index)] = {
+                    "schedule_line": [
+                        f"{line_label(po_line)} has no delivery {line['schedule_line']}."
+                    ]
+                }
+                continue
         view.line_pointers[line_label(po_line)] = f"/lines/{index}"
         resolved.append(
             services.AsnLineInput(
@@ -264,6 +289,7 @@ def _lines(view: ApiView, supplier, lines: list[dict]) -> list[services.AsnLineI
                 lot=line["lot"],
                 expiry_date=line.get("expiry_date"),
                 serial_numbers=tuple(line["serial_numbers"]),
+                schedule_line=delivery,
             )
         )
     if errors:
@@ -421,7 +447,7 @@ class AsnItem(ApiView):
         return _detail(shipment, AsnUpdateOutput)
 
 
-class AsnSubmissionInput(serializers.Serializer):
+class AsnSubmissionInput(StrictInput):
     """Empty: submitting takes no fields."""
 
 
@@ -454,7 +480,7 @@ class AsnSubmit(ApiView):
         return _detail(shipment, AsnSubmitOutput)
 
 
-class AsnCancellationInput(serializers.Serializer):
+class AsnCancellationInput(StrictInput):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
@@ -487,7 +513,7 @@ class AsnCancel(ApiView):
         return _detail(shipment, AsnCancelOutput)
 
 
-class MilestoneInput(serializers.Serializer):
+class MilestoneInput(StrictInput):
     code = serializers.ChoiceField(choices=ShipmentMilestone.Code.choices)
     occurred_at = serializers.DateTimeField(required=False, help_text="Default: now.")
     location = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")

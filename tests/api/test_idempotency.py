@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from integrations.api import idempotency
 from integrations.models import IdempotencyRecord
-from integrations.tasks.idempotency import purge_idempotency_records
+from integrations.services.retention import retention_purge
+from integrations.tasks.retention import retention_purge as retention_task
 from portal.celery import app as celery_app
 from suppliers.models import Shipment
 from tests.api.conftest import client_for, issue_key
@@ -111,8 +112,8 @@ def test_records_are_kept_24_hours_then_purged(api, supplier):
     api.post("/api/v1/asns", asn_body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     now = timezone.now()
 
-    kept = idempotency.purge_expired(now=now + datetime.timedelta(hours=23))
-    purged = idempotency.purge_expired(now=now + datetime.timedelta(hours=25))
+    kept = retention_purge(actor=None, now=now + datetime.timedelta(hours=23))["idempotency"]
+    purged = retention_purge(actor=None, now=now + datetime.timedelta(hours=25))["idempotency"]
 
     assert (kept, purged) == (0, 1)
 
@@ -159,11 +160,19 @@ def test_twenty_concurrent_identical_posts_create_exactly_one_asn(supplier):
 
 
 @pytest.mark.django_db
-def test_the_hourly_task_purges_records_past_retention(api, supplier):
+def test_the_daily_retention_task_purges_records_past_retention_and_no_other_task_does(
+    api, supplier, settings
+):
     confirmed_po(supplier, "PO-1")
     api.post("/api/v1/asns", asn_body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     IdempotencyRecord.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
 
-    assert purge_idempotency_records.apply().get() == 1
+    assert retention_task.apply().get()["idempotency"] == 1
     assert not IdempotencyRecord.objects.exists()
-    assert "integrations.api.purge_idempotency_records" in celery_app.tasks
+    # One purge: the old hourly idempotency task and its schedule are gone.
+    assert "integrations.api.purge_idempotency_records" not in celery_app.tasks
+    assert [
+        entry["task"]
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if "purge" in entry["task"]
+    ] == ["integrations.retention_purge"]

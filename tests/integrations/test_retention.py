@@ -18,6 +18,7 @@ from integrations.models import (
     IdempotencyRecord,
     InboundMessage,
 )
+from integrations.selectors.retention import PURGE_OBJECT_TYPE
 from integrations.services.inbound import inbound_seen_or_record
 from integrations.services.retention import retention_purge
 from integrations.tasks.retention import retention_purge as retention_task
@@ -124,7 +125,12 @@ def test_each_table_keeps_rows_for_its_own_setting(settings):
     assert ApiRequestLog.objects.get().at == days_ago(89)
     assert list(InboundMessage.objects.values_list("external_id", flat=True)) == ["new"]
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-new"]
-    assert sorted(AuditEntry.objects.values_list("action", flat=True)) == ["old", "recent"]
+    # The run's own record (see test_a_purge_run_is_recorded_with_the_rows_removed_per_rule).
+    assert sorted(AuditEntry.objects.values_list("action", flat=True)) == [
+        "old",
+        "purged",
+        "recent",
+    ]
     # A purged dedupe key is a new message again.
     assert inbound_seen_or_record(source="tryton", external_id="old") is False
 
@@ -135,7 +141,7 @@ def test_zero_days_keeps_a_table_forever(settings):
     AuditEntry.objects.update(occurred_at=days_ago(100_000))
 
     assert retention_purge(actor=None, now=NOW)["audit"] == 0
-    assert AuditEntry.objects.count() == 1
+    assert AuditEntry.objects.filter(action="x").count() == 1
 
 
 def test_rows_are_deleted_in_batches_of_the_configured_size(settings):
@@ -167,3 +173,29 @@ def test_the_daily_task_runs_the_purge_and_is_scheduled(settings):
         "schedule": 86400.0,
     }
     assert "integrations.retention_purge" in celery_app.tasks
+
+
+def test_a_purge_run_is_recorded_with_the_rows_removed_per_rule(settings):
+    settings.API_REQUEST_LOG_DAYS = 1
+    ApiRequestLog.objects.bulk_create(
+        ApiRequestLog(at=days_ago(2), method="GET", path="/", status_code=200, request_id="r")
+        for _ in range(3)
+    )
+
+    retention_purge(actor=None, now=NOW)
+
+    entry = AuditEntry.objects.get(object_type=PURGE_OBJECT_TYPE)
+    assert (entry.action, entry.channel, entry.actor_label) == ("purged", "system", "system")
+    assert entry.after["rows"] == {**NOTHING, "api_request_log": 3}
+    assert entry.after["as_of"] == NOW.isoformat()
+    assert entry.after["seconds"] >= 0
+
+
+def test_a_later_purge_never_removes_the_record_of_an_earlier_one_within_the_audit_retention(
+    settings,
+):
+    settings.RETENTION_AUDIT_DAYS = 30
+    retention_purge(actor=None, now=NOW)
+    retention_purge(actor=None, now=NOW + datetime.timedelta(days=1))
+
+    assert AuditEntry.objects.filter(object_type=PURGE_OBJECT_TYPE).count() == 2
