@@ -14,7 +14,7 @@ from integrations.models import ApiScope, Channel
 from integrations.money import total_amount
 from inventory.models import UnitOfMeasure
 from suppliers import selectors, services
-from suppliers.api.common import supplier_of
+from suppliers.api.common import StrictInput, supplier_of
 from suppliers.models import Acknowledgment, AcknowledgmentLine, PurchaseOrder, ReasonCode
 
 ReadScope = scope_required(ApiScope.READ, supplier_key=True)
@@ -210,13 +210,13 @@ def _header(purchase_order: PurchaseOrder) -> dict:
 # ---------------------------------------------------------------- acknowledge
 
 
-class ScheduleLineInputSerializer(serializers.Serializer):
+class ScheduleLineInputSerializer(StrictInput):
     quantity = serializers.DecimalField(max_digits=18, decimal_places=6, min_value=0)
     date = serializers.DateField()
     uom = serializers.CharField(required=False, help_text="Default: the PO line's unit.")
 
 
-class AcknowledgmentLineInput(serializers.Serializer):
+class AcknowledgmentLineInput(StrictInput):
     line_no = serializers.IntegerField(min_value=1)
     action = serializers.ChoiceField(choices=AcknowledgmentLine.Action.choices)
     quantity = serializers.DecimalField(max_digits=18, decimal_places=6, required=False)
@@ -228,7 +228,7 @@ class AcknowledgmentLineInput(serializers.Serializer):
     schedule = ScheduleLineInputSerializer(many=True, required=False)
 
 
-class AcknowledgmentInput(serializers.Serializer):
+class AcknowledgmentInput(StrictInput):
     kind = serializers.ChoiceField(
         choices=["accept", "reject", "changes"],
         help_text="accept as ordered; reject the whole PO; or accept with per-line changes.",

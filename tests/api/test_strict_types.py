@@ -3,8 +3,9 @@ number there is a 400 naming the field, in nested lines and lists too. The schem
 
 import pytest
 
-from suppliers.models import Shipment, SupplierItem
+from suppliers.models import PurchaseOrder, Shipment, SupplierItem
 from tests.api.test_asns_api import asn_body
+from tests.suppliers.factories import purchase_order_awaiting_acknowledgment
 from tests.suppliers.shipping_helpers import confirmed_po
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,17 @@ def test_the_schema_documents_that_text_fields_take_strings_only(client):
     ).json()["info"]["description"]
 
     assert "a text field takes a JSON string only" in description
+
+
+def test_a_number_for_an_acknowledgment_comment_is_a_400_and_the_po_stays_unanswered(api, supplier):
+    purchase_order_awaiting_acknowledgment(supplier=supplier, number="PO-1")
+
+    response = api.post(
+        "/api/v1/purchase-orders/PO-1/acknowledgments",
+        {"kind": "accept", "revision": 1, "comment": 42},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert errors(response) == [("/comment", "invalid")]
+    assert PurchaseOrder.objects.get(number="PO-1").status == PurchaseOrder.Status.ISSUED
