@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from integrations.labels import action_label
 from integrations.models import AuditEntry
 from integrations.money import total_amount
 from integrations.selectors.deliveries import audit_entries_for
@@ -14,21 +15,6 @@ from suppliers.forms.acknowledgments import AcceptForm, RejectForm
 from suppliers.models import PurchaseOrder, ReasonCode
 
 # --- the PO detail page's acknowledgment part (both sides) -----------------------------
-
-TIMELINE_LABELS = {
-    "received": "Received",
-    "acknowledged": "Accepted as ordered",
-    "rejected": "Rejected by the supplier",
-    "change_proposed": "Changes proposed",
-    "change_accepted": "Changes accepted by the buyer",
-    "change_auto_accepted": "Changes auto-accepted",
-    "change_rejected": "Proposal rejected by the buyer",
-    "reminder_sent": "Acknowledgment reminder sent",
-    "asn_submitted": "Shipped on an ASN",
-    "asn_updated": "ASN changed",
-    "asn_cancelled": "ASN cancelled",
-    "goods_received": "All goods received",
-}
 
 
 def timeline_rows(entries: list[AuditEntry]) -> list[dict]:
@@ -45,9 +31,7 @@ def timeline_rows(entries: list[AuditEntry]) -> list[dict]:
         rows.append(
             {
                 "entry": entry,
-                "label": TIMELINE_LABELS.get(
-                    entry.action, entry.action.replace("_", " ").capitalize()
-                ),
+                "label": action_label(entry.action),
                 "details": details,
                 "comment": after.get("comment", ""),
             }
