@@ -278,10 +278,12 @@ class InvoiceLineInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    """Read-only: invoices arrive through `invoice_record` (EDI 810) with audit and event."""
+    """Read-only: invoices arrive through `invoice_submit` (page, API, EDI 810) with audit
+    and events; their status changes only through the INVOICE table."""
 
     list_display = [
         "number",
+        "status",
         "supplier",
         "purchase_order",
         "invoice_date",
@@ -290,7 +292,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         "channel",
         "received_at",
     ]
-    list_filter = ["channel", "currency"]
+    list_filter = ["status", "kind", "channel", "currency"]
     search_fields = ["number", "supplier__code", "purchase_order__number"]
     list_select_related = ["supplier", "purchase_order"]
     date_hierarchy = "received_at"
@@ -305,3 +307,23 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Invoicing terms (issue 19): per supplier, what an invoice is matched against and how far
+# it may differ. Plain configuration rows: no status, no event.
+from suppliers.models import InvoicingTerms  # noqa: E402
+
+
+@admin.register(InvoicingTerms)
+class InvoicingTermsAdmin(admin.ModelAdmin):
+    list_display = [
+        "supplier",
+        "basis",
+        "qty_tolerance_pct",
+        "price_tolerance_pct",
+        "amount_tolerance",
+        "price_editable",
+    ]
+    list_select_related = ["supplier"]
+    search_fields = ["supplier__code", "supplier__name"]
+    autocomplete_fields = ["supplier"]

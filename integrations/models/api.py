@@ -18,11 +18,18 @@ class ApiScope(models.TextChoices):
     ACKNOWLEDGE = "acknowledge", "Acknowledge purchase orders"
     SHIP = "ship", "Create and update ASNs, report milestones"
     AVAILABILITY = "availability", "Post inventory availability"
+    INVOICE = "invoice", "Submit invoices and credit notes"
     RECEIPTS = "receipts", "Post receipts (internal)"
     SNAPSHOTS = "snapshots", "Upload stock snapshots (internal)"
 
 
-SUPPLIER_SCOPES = (ApiScope.READ, ApiScope.ACKNOWLEDGE, ApiScope.SHIP, ApiScope.AVAILABILITY)
+SUPPLIER_SCOPES = (
+    ApiScope.READ,
+    ApiScope.ACKNOWLEDGE,
+    ApiScope.SHIP,
+    ApiScope.AVAILABILITY,
+    ApiScope.INVOICE,
+)
 INTERNAL_SCOPES = (ApiScope.READ, ApiScope.RECEIPTS, ApiScope.SNAPSHOTS)
 
 

@@ -32,6 +32,7 @@ class ExceptionClass(models.TextChoices):
     OVERDUE_ACKNOWLEDGMENT = "overdue_acknowledgment", "Overdue acknowledgment"
     LATE_ASN = "late_asn", "Late ASN"
     STALE_AVAILABILITY = "stale_availability", "Stale supplier availability"
+    INVOICE_DISPUTE = "invoice_dispute", "Invoice or receipt dispute"
     # Integration (integrations app).
     DEAD_DELIVERY = "dead_delivery", "Dead delivery"
     # Service levels (portal observability): a workflow burning its error budget fast.

@@ -49,6 +49,8 @@ DEFAULT_POLICY: dict[str, tuple[str, str, int]] = {
     ExceptionClass.STALE_AVAILABILITY: (OwnerTeam.PURCHASING, Severity.LOW, 72),
     ExceptionClass.INVOICE_DISPUTE: (OwnerTeam.PURCHASING, Severity.MEDIUM, 72),
     ExceptionClass.DEAD_DELIVERY: (OwnerTeam.INTEGRATION, Severity.HIGH, 8),
+    # A source's movement stream skipped a sequence number past the gap timeout.
+    ExceptionClass.SEQUENCE_GAP: (OwnerTeam.INTEGRATION, Severity.MEDIUM, 24),
     # A workflow burning its error budget fast (portal/slos.py names the SLO's own team).
     ExceptionClass.SLO_BURN: (OwnerTeam.INTEGRATION, Severity.HIGH, 4),
 }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from suppliers.api import availability, events, internal, purchase_orders, shipments
+from suppliers.api import availability, events, internal, invoices, purchase_orders, shipments
 
 urlpatterns = [
     path("purchase-orders", purchase_orders.PurchaseOrderList.as_view(), name="api_po_list"),
@@ -26,6 +26,13 @@ urlpatterns = [
         "asns/<str:asn_number>/milestones",
         shipments.AsnMilestones.as_view(),
         name="api_asn_milestones",
+    ),
+    path("invoices", invoices.InvoiceCollection.as_view(), name="api_invoice_collection"),
+    path("invoices/<str:invoice_number>", invoices.InvoiceItem.as_view(), name="api_invoice_item"),
+    path(
+        "invoices/<str:invoice_number>/credit-notes",
+        invoices.InvoiceCreditNotes.as_view(),
+        name="api_invoice_credit_notes",
     ),
     path("availability", availability.AvailabilityUpsert.as_view(), name="api_availability"),
     path("events", events.EventFeed.as_view(), name="api_events"),

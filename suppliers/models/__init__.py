@@ -9,6 +9,7 @@ from suppliers.models.acknowledgments import (
 )
 from suppliers.models.availability import SupplierAvailability
 from suppliers.models.edi import Invoice, InvoiceLine, TradingPartner
+from suppliers.models.invoices import Dispute, DisputeMessage, InvoicingTerms
 from suppliers.models.onboarding import (
     DocumentType,
     Invitation,
@@ -20,7 +21,11 @@ from suppliers.models.onboarding import (
     SupplierDocument,
     SupplierProfile,
 )
-from suppliers.models.purchase_orders import PurchaseOrder, PurchaseOrderLine
+from suppliers.models.purchase_orders import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderScheduleLine,
+)
 from suppliers.models.receipts import Receipt, ReceiptLine
 from suppliers.models.shipments import AsnLine, Shipment, ShipmentMilestone, ShipmentPackage
 from suppliers.models.suppliers import Supplier, SupplierItem, SupplierMembership
@@ -30,15 +35,19 @@ __all__ = [
     "AcknowledgmentLine",
     "AsnLine",
     "AutoAcceptRule",
+    "Dispute",
+    "DisputeMessage",
     "DocumentType",
     "Invitation",
     "Invoice",
     "InvoiceLine",
+    "InvoicingTerms",
     "OnboardingComment",
     "OnboardingSectionReview",
     "ProfileChange",
     "PurchaseOrder",
     "PurchaseOrderLine",
+    "PurchaseOrderScheduleLine",
     "ReasonCode",
     "Receipt",
     "ReceiptLine",

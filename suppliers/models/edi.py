@@ -69,47 +69,123 @@ class TradingPartner(models.Model):
 
 
 class Invoice(models.Model):
-    """A supplier's invoice as received (EDI 810); shown to the buyer and the supplier.
-    Matching against receipts is later work."""
+    """A supplier's invoice or credit note against one of its POs, from the invoice page,
+    the API or an EDI 810. Life cycle (the table is `INVOICE` in
+    suppliers/services/invoices.py): submitted → matching → on hold | approved →
+    scheduled for payment → paid; a credit note of the whole invoice makes it credited."""
 
     class Status(models.TextChoices):
-        # Invoices arrive by EDI 810 and are recorded as received; matching, holds,
-        # approval and payment add their states and moves to the invoice's table.
-        RECEIVED = "received", "Received"
+        SUBMITTED = "submitted", "Submitted"
+        MATCHING = "matching", "Matching"
+        ON_HOLD = "on_hold", "On hold"
+        APPROVED = "approved", "Approved"
+        SCHEDULED = "scheduled", "Scheduled for payment"
+        PAID = "paid", "Paid"
+        CREDITED = "credited", "Credited"
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    # What the AP queue and the supplier's "open" filter count as not settled yet.
+    OPEN = frozenset({Status.SUBMITTED, Status.MATCHING, Status.ON_HOLD, Status.APPROVED})
 
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="invoices")
     purchase_order = models.ForeignKey(
         PurchaseOrder, on_delete=models.PROTECT, related_name="invoices"
     )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    credited_invoice = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
     number = models.CharField(max_length=40)
+    # The number without punctuation or case: "INV-001", "inv 001" and "INV001" are one.
+    number_key = models.CharField(max_length=40, blank=True, db_index=True)
     invoice_date = models.DateField()
     currency = models.CharField(max_length=3, default="USD")
-    total_amount = models.DecimalField(max_digits=18, decimal_places=2)
+    # In the currency's decimals (integrations/money.py): up to 3 for BHD, KWD, ...
+    total_amount = models.DecimalField(max_digits=20, decimal_places=4)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EDI)
     received_at = models.DateTimeField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    # Where the invoice came from when a supplier flipped a receipt or an ASN into it.
+    source_ref = models.CharField(max_length=80, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pdf = models.FileField(upload_to="invoices/%Y/%m/", blank=True)
+    pdf_name = models.CharField(max_length=200, blank=True)
+    matched_at = models.DateTimeField(null=True, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    scheduled_for = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    remittance_reference = models.CharField(max_length=80, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["supplier", "number"], name="invoice_unique_number"),
         ]
-        indexes = [models.Index(fields=["supplier", "-received_at"], name="invoice_supplier")]
+        indexes = [
+            models.Index(fields=["supplier", "-received_at"], name="invoice_supplier"),
+            models.Index(fields=["status", "held_at"], name="invoice_ap_queue"),
+        ]
 
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
+
 
 class InvoiceLine(models.Model):
+    class Kind(models.TextChoices):
+        GOODS = "goods", "Goods"
+        TAX = "tax", "Tax"
+        CHARGE = "charge", "Charge"
+
+    class Result(models.TextChoices):
+        PENDING = "pending", "Not matched yet"
+        MATCHED = "matched", "Matched"
+        PRICE_VARIANCE = "price_variance", "Price variance"
+        QUANTITY_VARIANCE = "quantity_variance", "Quantity variance"
+        NOT_RECEIVED = "not_received", "Not yet received"
+        DUPLICATE = "duplicate", "Duplicate invoice suspected"
+        ACCEPTED = "accepted", "Variance accepted"
+
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GOODS)
+    description = models.CharField(max_length=200, blank=True)
     po_line = models.ForeignKey(
         PurchaseOrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     supplier_sku = models.CharField(max_length=60, blank=True)
+    # Negative on a credit note: a credit note line reverses the invoice line it names.
     quantity = models.DecimalField(max_digits=18, decimal_places=6)
     uom_code = models.CharField(max_length=10)
     unit_price = models.DecimalField(max_digits=18, decimal_places=4)
+    amount = models.DecimalField(
+        max_digits=20, decimal_places=4, default=Decimal(0), help_text="In the currency's decimals."
+    )
+    # The three-way match (suppliers/services/invoice_matching.py), per line.
+    result = models.CharField(max_length=20, choices=Result.choices, default=Result.PENDING)
+    hold_reason = models.CharField(max_length=300, blank=True)
+    po_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    basis_qty = models.DecimalField(
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Received (or shipped) quantity, in the PO line's unit, when matched.",
+    )
+    qty_po_uom = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    variance_amount = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
+    # A dispute's resolution accepted this line's variance: the match lets it through.
+    variance_accepted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["invoice_id", "line_no"]
@@ -121,5 +197,5 @@ class InvoiceLine(models.Model):
         return f"{self.invoice_id}/{self.line_no}"
 
     @property
-    def amount(self) -> Decimal:
-        return self.quantity * self.unit_price
+    def is_held(self) -> bool:
+        return self.result not in (self.Result.MATCHED, self.Result.ACCEPTED, self.Result.PENDING)

@@ -18,7 +18,27 @@ from suppliers.services.acknowledgments import (
     purchase_order_reject,
 )
 from suppliers.services.availability import AvailabilityInput, supplier_availability_post
-from suppliers.services.invoices import InvoiceLineInput, invoice_record
+from suppliers.services.disputes import (
+    DISPUTE,
+    dispute_add_message,
+    dispute_mark_read,
+    dispute_open,
+    dispute_resolve,
+)
+from suppliers.services.invoice_matching import invoices_match, invoices_rematch_stale
+from suppliers.services.invoice_submission import (
+    credit_note_create,
+    invoice_record,
+    invoice_submit,
+)
+from suppliers.services.invoices import (
+    INVOICE,
+    InvoiceHeader,
+    InvoiceLineInput,
+    invoice_mark_paid,
+    invoice_release_hold,
+    invoice_schedule_payment,
+)
 from suppliers.services.onboarding import (
     document_types_ensure_defaults,
     ship_from_location_add,
@@ -82,6 +102,8 @@ from suppliers.services.supplier_users import (
 
 __all__ = [
     "ACKNOWLEDGMENT_LIFECYCLE",
+    "DISPUTE",
+    "INVOICE",
     "PURCHASE_ORDER_LIFECYCLE",
     "PURCHASE_ORDER_LINE_LIFECYCLE",
     "RECEIPT_LIFECYCLE",
@@ -90,6 +112,7 @@ __all__ = [
     "AsnLineInput",
     "AvailabilityInput",
     "InvitationError",
+    "InvoiceHeader",
     "InvoiceLineInput",
     "IssuedInvitation",
     "LineProposalInput",
@@ -105,13 +128,24 @@ __all__ = [
     "auto_accept_verdict",
     "change_proposal_accept",
     "change_proposal_reject",
+    "credit_note_create",
+    "dispute_add_message",
+    "dispute_mark_read",
+    "dispute_open",
+    "dispute_resolve",
     "document_types_ensure_defaults",
     "invitation_accept",
     "invitation_check",
     "invitation_create",
     "invitation_resend",
     "invitation_revoke",
+    "invoice_mark_paid",
     "invoice_record",
+    "invoice_release_hold",
+    "invoice_schedule_payment",
+    "invoice_submit",
+    "invoices_match",
+    "invoices_rematch_stale",
     "onboarding_review",
     "onboarding_start",
     "onboarding_submit",

@@ -2,6 +2,6 @@
 each calls a service. Celery's autodiscovery imports this package, so every module is
 imported here for its tasks to be registered."""
 
-from suppliers.tasks import acknowledgments, availability, edi, erp, onboarding
+from suppliers.tasks import acknowledgments, availability, edi, erp, invoices, onboarding
 
-__all__ = ["acknowledgments", "availability", "edi", "erp", "onboarding"]
+__all__ = ["acknowledgments", "availability", "edi", "erp", "invoices", "onboarding"]

@@ -6,6 +6,8 @@ from django.urls import path
 from suppliers.views import acknowledgments as ack_views
 from suppliers.views import api_keys as api_key_views
 from suppliers.views import availability as availability_views
+from suppliers.views import disputes as dispute_views
+from suppliers.views import invoice_create as invoice_create_views
 from suppliers.views import invoices as invoice_views
 from suppliers.views import purchase_orders as po_views
 from suppliers.views import receipts as receipt_views
@@ -15,6 +17,7 @@ app_name = "suppliers"
 
 urlpatterns = [
     path("", po_views.supplier_po_list, name="po_list"),
+    path("export.csv", po_views.supplier_po_csv, name="po_csv"),
     # Before "<str:number>/" so that "receiving" is not read as a PO number.
     path("receiving/", receipt_views.supplier_receiving_variances, name="receiving_variances"),
     # Shipping pages come before "<str:number>/" so that "shipments" is not read as a PO.
@@ -42,6 +45,53 @@ urlpatterns = [
         name="availability_row",
     ),
     path("invoices/", invoice_views.supplier_invoice_list, name="invoice_list"),
+    # "Create invoice" and disputes come before "invoices/<str:invoice_number>/".
+    path(
+        "invoices/new/po/<str:number>/",
+        invoice_create_views.invoice_new_from_po,
+        name="invoice_new_po",
+    ),
+    path(
+        "invoices/new/asn/<str:asn_number>/",
+        invoice_create_views.invoice_new_from_asn,
+        name="invoice_new_asn",
+    ),
+    path(
+        "invoices/new/receipt/<int:receipt_id>/",
+        invoice_create_views.invoice_new_from_receipt,
+        name="invoice_new_receipt",
+    ),
+    path("invoices/disputes/", dispute_views.supplier_dispute_list, name="dispute_list"),
+    path(
+        "invoices/disputes/<int:dispute_id>/",
+        dispute_views.supplier_dispute_detail,
+        name="dispute_detail",
+    ),
+    path(
+        "invoices/disputes/<int:dispute_id>/messages/",
+        dispute_views.supplier_dispute_message,
+        name="dispute_message",
+    ),
+    path(
+        "invoices/disputes/attachments/<int:message_id>/",
+        dispute_views.supplier_dispute_attachment,
+        name="dispute_attachment",
+    ),
+    path(
+        "invoices/<str:invoice_number>/pdf/",
+        invoice_views.supplier_invoice_pdf,
+        name="invoice_pdf",
+    ),
+    path(
+        "invoices/<str:invoice_number>/credit-note/",
+        invoice_views.supplier_credit_note,
+        name="invoice_credit_note",
+    ),
+    path(
+        "invoices/<str:invoice_number>/dispute/",
+        dispute_views.supplier_dispute_open,
+        name="invoice_dispute",
+    ),
     path(
         "invoices/<str:invoice_number>/",
         invoice_views.supplier_invoice_detail,

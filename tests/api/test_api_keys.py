@@ -81,7 +81,8 @@ def test_a_supplier_key_cannot_carry_internal_scopes(supplier):
         api_key_create(actor=None, name="x", scopes=["receipts"], supplier_id=supplier.pk)
 
     assert error.value.message == (
-        "receipts cannot be granted to a supplier key; use read, acknowledge, ship, availability."
+        "receipts cannot be granted to a supplier key; use read, acknowledge, ship, "
+        "availability, invoice."
     )
 
 

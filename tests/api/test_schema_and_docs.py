@@ -62,6 +62,10 @@ def test_the_schema_covers_the_v1_operations():
         ("/api/v1/asns/{asn_number}/milestones", "post"),
         ("/api/v1/availability", "put"),
         ("/api/v1/events", "get"),
+        ("/api/v1/invoices", "get"),
+        ("/api/v1/invoices", "post"),
+        ("/api/v1/invoices/{invoice_number}", "get"),
+        ("/api/v1/invoices/{invoice_number}/credit-notes", "post"),
     } | {op for op in ops if op[0].startswith(("/api/v1/receipts", "/api/v1/stock-snapshots"))}
 
 

@@ -165,8 +165,8 @@ def test_every_onboarding_table_names_who_may_move_and_why_there_is_no_event():
             assert move.who, (table.document, move)
             assert move.event or move.note, (table.document, move)
     assert [m.event for m in SUPPLIER_CASE.moves if m.event] == ["supplier.onboarded"]
-    assert [(m.source, m.target, m.event) for m in INVOICE.moves] == [
-        (CREATED, "received", "invoice.received")
+    assert [(m.source, m.target, m.event) for m in INVOICE.moves if m.source == CREATED] == [
+        (CREATED, "submitted", "invoice.submitted")
     ]
 
 
@@ -360,11 +360,13 @@ def test_a_received_invoice_is_created_by_its_table_with_its_event(supplier):
         ],
     )
 
-    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.RECEIVED
-    assert AuditEntry.objects.get(object_type="suppliers.invoice").action == "received"
-    event = Event.objects.get()
+    # Created submitted by its table, then matched at once (nothing received: on hold).
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.ON_HOLD
+    entries = AuditEntry.objects.filter(object_type="suppliers.invoice").order_by("id")
+    assert list(entries.values_list("action", flat=True)) == ["submitted", "match_started", "held"]
+    event = Event.objects.get(type="invoice.submitted")
     assert (event.type, event.aggregate_type, event.aggregate_id) == (
-        "invoice.received",
+        "invoice.submitted",
         "invoice",
         "ACME:INV-9",
     )

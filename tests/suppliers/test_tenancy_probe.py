@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from integrations.services import api_key_create
-from suppliers.models import Invoice
+from suppliers.models import Dispute, DisputeMessage, Invoice, Receipt
 from tests.suppliers.factories import (
     PurchaseOrderFactory,
     PurchaseOrderLineFactory,
@@ -60,7 +60,21 @@ def owned_objects(supplier):
         total_amount=Decimal("10.00"),
         received_at=timezone.now(),
     )
+    receipt = Receipt.objects.create(
+        shipment=shipment, reference="R-OWNED-1", received_at=timezone.now()
+    )
+    dispute = Dispute.objects.create(
+        supplier=supplier,
+        invoice=invoice,
+        reason=Dispute.Reason.PRICE,
+        amount=Decimal("1.00"),
+        opened_by_side=Dispute.Side.SUPPLIER,
+    )
+    message = DisputeMessage.objects.create(dispute=dispute, side="supplier", body="Why?")
     return {
+        "receipt_id": receipt.pk,
+        "dispute_id": dispute.pk,
+        "message_id": message.pk,
         "key_id": api_key.api_key.pk,
         "number": purchase_order.number,
         "asn_number": shipment.asn_number,
