@@ -55,6 +55,7 @@ INVOICES = "Invoices"
 SUPPLIER_ADMIN = "Suppliers"
 COMPANY = "Your company"
 INTEGRATIONS = "Integrations"
+MEASURES = "Measures"
 
 # In menu order; the groups appear in the order of their first item.
 NAV_ITEMS = (
@@ -74,6 +75,8 @@ NAV_ITEMS = (
     NavItem("Inventory", "inventory:dashboard", INTERNAL_NAV, STOCK),
     NavItem("Exceptions", "exceptions:list", INTERNAL_NAV, STOCK),
     NavItem("Invoices", "buyer:invoice_list", BUYERS, INVOICES),
+    NavItem("Invoice holds", "buyer:ap_queue", BUYERS, INVOICES),
+    NavItem("Disputes", "buyer:dispute_list", BUYERS, INVOICES),
     NavItem("All suppliers", "supplier_admin:supplier_list", (Role.PORTAL_ADMIN,), SUPPLIER_ADMIN),
     NavItem(
         "Onboarding reviews", "supplier_admin:review_queue", (Role.PORTAL_ADMIN,), SUPPLIER_ADMIN
@@ -85,6 +88,9 @@ NAV_ITEMS = (
     NavItem("Connectors", "integrations:connector_list", OPERATORS, INTEGRATIONS),
     NavItem("Internal API keys", "api_keys:list", OPERATORS, INTEGRATIONS),
     NavItem("Admin", "admin:index", OPERATORS, INTEGRATIONS),
+    NavItem("KPIs", "kpis", INTERNAL_NAV, MEASURES),
+    NavItem("Supplier scorecards", "scorecards", INTERNAL_NAV, MEASURES),
+    NavItem("Service levels", "slos", INTERNAL_NAV, MEASURES),
 )
 
 

@@ -113,7 +113,9 @@ def test_on_a_phone_the_menu_opens_groups_pages_by_task_and_log_out_stays_on_scr
     menu.click()
     expect(menu).to_have_attribute("aria-expanded", "true")
     expect(nav).to_be_visible()
-    expect(nav.locator("summary")).to_have_text(["Orders", "Shipping", "Stock"])
+    expect(nav.locator("summary")).to_have_text(
+        ["Orders", "Shipping", "Stock", "Invoices", "Measures"]
+    )
     nav.locator("summary", has_text="Orders").click()
     change_reviews = nav.get_by_role("link", name="Change reviews")
     expect(change_reviews).to_be_visible()

@@ -40,8 +40,9 @@ def test_the_buyers_pages_are_grouped_into_a_few_menus_by_task(client, buyer):
         ("Orders", ["All purchase orders", "Change reviews", "Overdue acknowledgments"]),
         ("Shipping", ["Inbound", "Inbound risk", "Receiving"]),
         ("Stock", ["Inventory", "Exceptions"]),
-        ("", ["Invoices"]),
+        ("Invoices", ["Invoices", "Invoice holds", "Disputes"]),
         ("", ["Compliance"]),
+        ("Measures", ["KPIs", "Supplier scorecards", "Service levels"]),
     ]
 
 
