@@ -112,9 +112,9 @@ _DETAIL_LABELS = {
 
 def document_link(case: ExceptionCase) -> tuple[str, str] | None:
     """The page of the document a case names in `detail["document"]` ("asn:ACME:ASN-1",
-    "receipt:R-1"), as (text, url), where it has one: reconciliation's in-flight cases say which ASN or receipt
-    explains the difference, and the team should reach it in one click. Reversed by URL
-    name, so integrations still imports no app."""
+    "receipt:R-1"), as (text, url), where it has one: reconciliation's in-flight cases say
+    which ASN or receipt explains the difference, and the team should reach it in one
+    click. Reversed by URL name, so integrations still imports no app."""
     document = str((case.detail or {}).get("document") or "")
     kind, _, ref = document.partition(":")
     if kind == "asn" and ":" in ref:
