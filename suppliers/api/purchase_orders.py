@@ -99,7 +99,9 @@ class PurchaseOrderList(ApiView):
         if "warehouse" in filters:
             queryset = queryset.filter(ship_to__code=filters["warehouse"])
         paginator = self.pagination_class()
-        page = selectors.with_totals(paginator.paginate_queryset(queryset, request, view=self))
+        page = selectors.with_totals(
+            paginator.paginate_queryset(queryset, request, view=self) or []
+        )
         return paginator.get_paginated_response(PurchaseOrderListItemOutput(page, many=True).data)
 
 
