@@ -53,15 +53,17 @@ def sku(n: int) -> str:
 
 
 def ensure_world(per_warehouse: int) -> None:
-    """Items TRUTH-… of class TRUTH (tolerance ±1 EA), units EA, CS (1 CS = 12 EA) and PK
-    (1 EA = 6 PK: 4 PK is no whole EA), the two warehouses with a 24 h window."""
+    """Items TRUTH-… of class TRUTH (tolerance ±1 EA), units EA, CS (1 CS = 12 EA) and TPK
+    (1 EA = 6 TPK: 4 TPK is no whole EA; its own code, because the demo's PK, which other
+    benches seed into the same database, is 6 EA and would convert 4 PK exactly), the two
+    warehouses with a 24 h window."""
     from django.db import connection
 
     from inventory.models import Item, ItemClassTolerance, UnitOfMeasure, UomConversion, Warehouse
 
     each, _ = UnitOfMeasure.objects.get_or_create(code="EA", defaults={"name": "Each"})
     case, _ = UnitOfMeasure.objects.get_or_create(code="CS", defaults={"name": "Case"})
-    pack, _ = UnitOfMeasure.objects.get_or_create(code="PK", defaults={"name": "Pack"})
+    pack, _ = UnitOfMeasure.objects.get_or_create(code="TPK", defaults={"name": "Truth pack"})
     UomConversion.objects.get_or_create(
         item=None, from_uom=case, to_uom=each, defaults={"factor": 12}
     )
@@ -152,7 +154,7 @@ def files(per_warehouse: int, night: int) -> tuple[list[tuple], list[tuple]]:
         elif kind == UNKNOWN_UNIT:
             w = [(s, "BOX", q)]
         elif kind == INEXACT:
-            e = [(s, "PK", 4)]
+            e = [(s, "TPK", 4)]
         elif kind == UNKNOWN_SKU:
             w.append((f"TRUTH-GHOST-{n:07d}", "EA", q))
         erp += e
