@@ -52,3 +52,70 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Notification(models.Model):
+    """Something a user should know about a document, shown in the portal's list and
+    e-mailed at once or in the daily digest, as the user's preference for its kind says
+    (portal/notifications.py)."""
+
+    class Kind(models.TextChoices):
+        PO_NEW = "po_new", "New purchase order"
+        PO_REVISED = "po_revised", "Purchase order revised"
+        PO_CANCELLED = "po_cancelled", "Purchase order cancelled"
+        PROPOSAL_DECIDED = "proposal_decided", "Proposed changes decided"
+        ACK_REMINDER = "ack_reminder", "Acknowledgment reminder"
+        INVOICE_HOLD = "invoice_hold", "Invoice on hold"
+        DISPUTE_REPLY = "dispute_reply", "Dispute reply"
+
+    class Delivery(models.TextChoices):
+        IMMEDIATE = "immediate", "Immediately"
+        DIGEST = "digest", "In a daily digest"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    # A path inside the portal (reverse()), made absolute for e-mail with PORTAL_SITE_URL.
+    url = models.CharField(max_length=300)
+    # The user's preference when it was created: a later change does not re-route it.
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            models.Index(
+                fields=["delivery", "created_at"],
+                condition=models.Q(emailed_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """How one user wants one kind of notification by e-mail; no row means immediately."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    delivery = models.CharField(
+        max_length=10,
+        choices=Notification.Delivery.choices,
+        default=Notification.Delivery.IMMEDIATE,
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_kind_display()} {self.get_delivery_display().lower()}"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import kpi_views, slo_views, views
+from portal import kpi_views, notification_views, slo_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,22 @@ urlpatterns = [
     path("scorecards/", kpi_views.scorecards, name="scorecards"),
     path("scorecards.csv", kpi_views.scorecards_csv, name="scorecards_csv"),
     path("slos/", slo_views.slos, name="slos"),
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/preferences/",
+        notification_views.notification_preferences,
+        name="notification_preferences",
+    ),
+    path(
+        "notifications/read-all/",
+        notification_views.notification_mark_all_read,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/",
+        notification_views.notification_open,
+        name="notification_open",
+    ),
     path("accounts/", include("allauth.urls")),
     path("orders/", include("suppliers.urls.supplier")),
     path("buyer/", include("suppliers.urls.buyer")),

@@ -20,6 +20,7 @@ from integrations.contracts import validate_envelope
 from integrations.correlation import current_correlation_id
 from integrations.models import Channel, Connector, Delivery, Event
 from integrations.services.events import _enqueue_on_commit, new_correlation_id
+from integrations.services.notices import announce
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ def publish_many(
         validate_envelope(event.envelope())
         rows_out.append(event)
     Event.objects.bulk_create(rows_out, batch_size=1000)
+    for event in rows_out:
+        announce(event.type, event.aggregate_type, event.aggregate_id, event.data)
     _deliver(rows_out, now)
     return rows_out
 

@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError
 from integrations.contracts import validate_envelope
 from integrations.correlation import current_correlation_id
 from integrations.models import AuditEntry, Channel, Connector, Delivery, Event
+from integrations.services.notices import announce
 from integrations.worker import task_named
 from portal.access import Actor, actor_user
 
@@ -135,6 +136,7 @@ def publish(
     )
     validate_envelope(event.envelope())
     event.save(force_insert=True)
+    announce(event.type, event.aggregate_type, event.aggregate_id, event.data)
     deliveries = _create_deliveries(event)
     pending = [d for d in deliveries if d.status == Delivery.Status.PENDING]
     if pending:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.services import audit_record
+from integrations.services.notices import announce
 from portal.access import Actor, actor_user
 from suppliers.models import Acknowledgment, AcknowledgmentLine, PurchaseOrder
 from suppliers.services import acknowledgment_emails as emails
@@ -173,4 +174,5 @@ def purchase_order_send_reminder(
         action="reminder_sent",
         after={"recipients": len(recipients), "ack_due_at": purchase_order.ack_due_at},
     )
+    announce("purchase_order.reminder_sent", "purchase_order", purchase_order.number)
     return purchase_order

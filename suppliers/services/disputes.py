@@ -26,6 +26,7 @@ from integrations.models import Channel, ExceptionClass
 from integrations.money import round_money
 from integrations.services import Subject, exception_auto_resolve, exception_open_or_update
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
+from integrations.services.notices import announce
 from portal.access import Actor, actor_user
 from suppliers.models import Dispute, DisputeMessage, Invoice, InvoiceLine, Receipt, Supplier
 from suppliers.services.invoice_matching import invoices_match
@@ -225,6 +226,7 @@ def dispute_add_message(
     _attachment(attachment)
     message = _message(dispute, actor=actor, side=side, body=body, attachment=attachment)
     transaction.on_commit(lambda: _notify(dispute, to_side=_other(side), text="New message."))
+    announce("dispute.message_added", "dispute", dispute.pk, {"side": side})
     return message
 
 

@@ -1,0 +1,46 @@
+"""In-process subscribers to what the services announce: every published event, and the
+few things worth telling people that are not events for other systems (a reminder sent,
+a dispute message). The outbox carries events to connectors; this carries them to code in
+the same process — the portal's notifications — without the services knowing who listens.
+
+Subscribers run in the announcing transaction, so what they write rolls back with the
+change; anything slow (e-mail) they must leave to after commit. They are registered at
+start-up (an `AppConfig.ready()`), which keeps `integrations` free of imports of the apps.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Notice:
+    type: str
+    aggregate_type: str
+    aggregate_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+Subscriber = Callable[[Notice], None]
+
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(handler: Subscriber) -> None:
+    """Call `handler` with every notice from now on (once, however often registered)."""
+    if handler not in _subscribers:
+        _subscribers.append(handler)
+
+
+def unsubscribe(handler: Subscriber) -> None:
+    if handler in _subscribers:
+        _subscribers.remove(handler)
+
+
+def announce(
+    type: str, aggregate_type: str, aggregate_id: str | int, data: Mapping[str, Any] | None = None
+) -> None:
+    """Tell every subscriber, in the caller's transaction."""
+    notice = Notice(type, aggregate_type, str(aggregate_id), data or {})
+    for handler in tuple(_subscribers):
+        handler(notice)
