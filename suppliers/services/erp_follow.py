@@ -4,7 +4,8 @@
   the buyer cancels its moves. What the buyer cancelled comes off the line (the pull
   computes the line's quantity less the buyer's cancelled moves); a line with nothing
   left goes, a purchase with no line left is cancelled. Both through the PO's own
-  revise and cancel services (`purchase_orders.py`), and the supplier is told by email.
+  revise and cancel services (`purchase_orders.py`); the supplier's users are told by the
+  portal's notifications of the events those publish.
   A waiting delivery the buyer moved to another date in Tryton comes back the same way,
   as a revision with the new requested date.
 - **Short receipts.** When Tryton received less than was shipped and closed the ASN,
@@ -24,8 +25,6 @@ from django.utils import timezone
 from integrations.models import Channel, Connector, ErpShortReceiptRule
 from portal.access import Actor
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment
-from suppliers.services.acknowledgment_emails import supplier_recipients
-from suppliers.services.onboarding import notify_after_commit
 from suppliers.services.purchase_orders import (
     PURCHASE_ORDER_LIFECYCLE,
     PURCHASE_ORDER_LINE_LIFECYCLE,
@@ -33,10 +32,6 @@ from suppliers.services.purchase_orders import (
     purchase_order_cancel,
     purchase_order_revise,
 )
-
-
-def _tell_supplier(purchase_order: PurchaseOrder, subject: str, body: str) -> None:
-    notify_after_commit(supplier_recipients(purchase_order), subject, body)
 
 
 @transaction.atomic
@@ -59,23 +54,11 @@ def purchase_order_follow_erp(
             reason=f"every delivery of {erp_reference} was cancelled in the ERP",
             channel=channel,
         )
-        _tell_supplier(
-            purchase_order,
-            f"Purchase order {purchase_order.number} cancelled",
-            f"The buyer cancelled purchase order {purchase_order.number} in the ERP. "
-            "Do not ship against it.",
-        )
+        # The supplier's users are told by the portal's notifications (purchase_order.cancelled),
+        # by e-mail or digest as each chose: one message, never a second one from here.
         return "cancelled"
-    before = {line.line_no for line in purchase_order.lines.all()}
     purchase_order_revise(actor=actor, purchase_order=purchase_order, lines=lines, channel=channel)
-    gone = sorted(before - {line.line_no for line in lines})
-    _tell_supplier(
-        purchase_order,
-        f"Purchase order {purchase_order.number} revised",
-        f"The buyer changed purchase order {purchase_order.number} in the ERP"
-        + (f" (line(s) {', '.join(map(str, gone))} cancelled)" if gone else "")
-        + ". Please acknowledge the new revision.",
-    )
+    # Told by the notifications of purchase_order.revised, as for a cancellation.
     return "revised"
 
 
