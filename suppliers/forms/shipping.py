@@ -7,20 +7,45 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from integrations.errors import DomainError
 from inventory.models import UnitOfMeasure
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, ShipmentMilestone
 from suppliers.services import AsnHeader, AsnLineInput, PackageInput
+from suppliers.services.carriers import CARRIERS, carrier_name
 
 DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class CarrierInput(forms.TextInput):
+    """A text box offering the listed carriers (an HTML datalist): pick one, or type any
+    other carrier's name."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"list": "carrier-options", "autocomplete": "off", **(attrs or {})})
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        options = "".join(
+            format_html('<option value="{}"></option>', carrier.name) for carrier in CARRIERS
+        )
+        datalist = format_html(
+            '<datalist id="{}">{}</datalist>', self.attrs["list"], mark_safe(options)
+        )
+        return format_html("{}{}", super().render(name, value, attrs, renderer), datalist)
 
 
 class AsnHeaderForm(forms.Form):
     asn_number = forms.CharField(label="ASN number", max_length=40)
     ship_date = forms.DateField(widget=DATE)
     expected_delivery = forms.DateField(widget=DATE)
-    carrier = forms.CharField(required=False, max_length=80)
+    carrier = forms.CharField(
+        required=False,
+        max_length=80,
+        widget=CarrierInput(),
+        help_text="Choose from the list, or type another carrier.",
+    )
     tracking_number = forms.CharField(required=False, max_length=80)
     package_count = forms.IntegerField(min_value=1, initial=1, label="Packages")
     gross_weight_kg = forms.DecimalField(
@@ -40,7 +65,7 @@ class AsnHeaderForm(forms.Form):
             asn_number=data["asn_number"].strip(),
             ship_date=data["ship_date"],
             expected_delivery=data["expected_delivery"],
-            carrier=data.get("carrier", ""),
+            carrier=carrier_name(data.get("carrier", "")),
             tracking_number=data.get("tracking_number", ""),
             package_count=data["package_count"],
             gross_weight_kg=data.get("gross_weight_kg"),

@@ -9,9 +9,11 @@ from suppliers.views import availability as availability_views
 from suppliers.views import disputes as dispute_views
 from suppliers.views import invoice_create as invoice_create_views
 from suppliers.views import invoices as invoice_views
+from suppliers.views import purchase_order_print as po_print_views
 from suppliers.views import purchase_orders as po_views
 from suppliers.views import receipts as receipt_views
 from suppliers.views import shipments as asn_views
+from suppliers.views import shipping_documents as ship_views
 
 app_name = "suppliers"
 
@@ -24,11 +26,19 @@ urlpatterns = [
     path("shipments/", asn_views.asn_list, name="asn_list"),
     path("shipments/new/", asn_views.asn_new, name="asn_new"),
     path("shipments/upload/", asn_views.asn_upload, name="asn_upload"),
+    # "Ship these POs" from the PO list ("new" is never read as an ASN number).
+    path("shipments/new/from-orders/", ship_views.ship_purchase_orders, name="po_ship_many"),
     path("shipments/<str:asn_number>/", asn_views.asn_detail, name="asn_detail"),
     path("shipments/<str:asn_number>/edit/", asn_views.asn_edit, name="asn_edit"),
     path("shipments/<str:asn_number>/submit/", asn_views.asn_submit, name="asn_submit"),
     path("shipments/<str:asn_number>/cancel/", asn_views.asn_cancel, name="asn_cancel"),
     path("shipments/<str:asn_number>/milestones/", asn_views.asn_milestone, name="asn_milestone"),
+    path(
+        "shipments/<str:asn_number>/packing-slip.pdf",
+        ship_views.asn_packing_slip,
+        name="asn_packing_slip",
+    ),
+    path("shipments/<str:asn_number>/labels.pdf", ship_views.asn_sscc_labels, name="asn_labels"),
     path("api-keys/", api_key_views.api_key_list, name="api_keys"),
     path(
         "api-keys/<int:key_id>/revoke/",
@@ -100,6 +110,8 @@ urlpatterns = [
     path("<str:number>/", po_views.supplier_po_detail, name="po_detail"),
     path("<str:number>/accept/", ack_views.supplier_po_accept, name="po_accept"),
     path("<str:number>/reject/", ack_views.supplier_po_reject, name="po_reject"),
+    path("<str:number>/ship/", ship_views.ship_purchase_order, name="po_ship"),
+    path("<str:number>/print/", po_print_views.supplier_po_print, name="po_print"),
     path("<str:number>/propose/", ack_views.supplier_po_propose, name="po_propose"),
     path(
         "<str:number>/propose/schedule-line/",

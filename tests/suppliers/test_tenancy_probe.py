@@ -109,6 +109,13 @@ def test_every_supplier_facing_url_is_a_404_for_another_suppliers_user(
         probed.append(url)
 
     assert "/orders/PO-OWNED-1/" in probed
+    # One-click shipping, the PO's print view and the ASN's papers (issue 21).
+    assert {
+        "/orders/PO-OWNED-1/ship/",
+        "/orders/PO-OWNED-1/print/",
+        "/orders/shipments/ASN-OWNED-1/packing-slip.pdf",
+        "/orders/shipments/ASN-OWNED-1/labels.pdf",
+    } <= set(probed)
 
 
 def test_the_owner_sees_the_same_purchase_order(client, supplier_user, owned_objects):
