@@ -202,6 +202,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.navigation.navigation",
+                "portal.notification_views.notification_badge",
             ],
         },
     }
@@ -393,6 +394,11 @@ CELERY_BEAT_SCHEDULE["inventory-reconcile-nightly"] = {
     "task": "inventory.reconcile_nightly_if_due",
     "schedule": 300.0,
 }
+# Movement streams whose sequence gap has waited past the timeout (issue 22).
+CELERY_BEAT_SCHEDULE["inventory-movements-release-gaps"] = {
+    "task": "inventory.movements_release_gaps",
+    "schedule": 300.0,
+}
 CELERY_BEAT_SCHEDULE["integrations-escalate-exceptions"] = {
     "task": "integrations.escalate_exceptions",
     "schedule": 3600.0,
@@ -411,6 +417,16 @@ CELERY_BEAT_SCHEDULE["portal-check-slos"] = {"task": "portal.check_slos", "sched
 CELERY_BEAT_SCHEDULE["suppliers-stale-availability"] = {
     "task": "suppliers.check_stale_availability",
     "schedule": 24 * 60 * 60.0,
+}
+# Notifications (portal.notifications): the daily digest, and every 5 minutes the e-mails
+# due at once that a broker outage kept from their after-commit task.
+CELERY_BEAT_SCHEDULE["portal-notification-digest"] = {
+    "task": "portal.notification_digest",
+    "schedule": 24 * 60 * 60.0,
+}
+CELERY_BEAT_SCHEDULE["portal-send-notifications"] = {
+    "task": "portal.send_notifications",
+    "schedule": 300.0,
 }
 
 # Every CSV/XLSX upload is read by integrations.spreadsheets within these limits (issue 18):

@@ -26,6 +26,7 @@ from integrations.models import AuditEntry, Channel, Event
 from inventory.models import Item, UnitOfMeasure, UomConversion, Warehouse
 from portal.access import INTERNAL_ROLES, Role
 from suppliers.demo import catalog, plan
+from suppliers.demo.bulk import insert_rows
 from suppliers.demo.plan import PurchaseOrderSpec, Scale
 from suppliers.models import (
     PurchaseOrder,
@@ -360,84 +361,124 @@ def _write_orders(
         report.to_propose.extend(
             spec.number for spec in specs if spec.status == PurchaseOrder.Status.CHANGE_PROPOSED
         )
-    orders = [
-        PurchaseOrder(
-            number=spec.number,
-            supplier_id=ids.suppliers[spec.supplier_code],
-            ship_to_id=ids.warehouses[spec.warehouse_code],
-            status=_created_status(spec),
-            issued_at=spec.issued_at,
-            ack_due_at=spec.ack_due_at,
-            source_channel=Channel.CONNECTOR,
-            erp_id=f"P{spec.number[3:]}",
-            buyer_id=ids.buyer,
-        )
-        for spec in specs
-    ]
-    PurchaseOrder.objects.bulk_create(orders, batch_size=BATCH)
-    if any(order.pk is None for order in orders):  # a backend that cannot return ids
-        pks = dict(
-            PurchaseOrder.objects.filter(number__in=[s.number for s in specs]).values_list(
-                "number", "pk"
+    # COPY of plain tuples (suppliers/demo/bulk.py): bulk_create's Python-side adaptation
+    # was most of the large seed's time. Ids are read back by natural key.
+    insert_rows(
+        PurchaseOrder,
+        (
+            "number",
+            "supplier_id",
+            "ship_to_id",
+            "status",
+            "issued_at",
+            "ack_due_at",
+            "source_channel",
+            "erp_id",
+            "buyer_id",
+        ),
+        (
+            (
+                spec.number,
+                ids.suppliers[spec.supplier_code],
+                ids.warehouses[spec.warehouse_code],
+                _created_status(spec),
+                spec.issued_at,
+                spec.ack_due_at,
+                Channel.CONNECTOR,
+                f"P{spec.number[3:]}",
+                ids.buyer,
             )
+            for spec in specs
+        ),
+    )
+    pks = dict(
+        PurchaseOrder.objects.filter(number__in=[s.number for s in specs]).values_list(
+            "number", "pk"
         )
-        for order in orders:
-            order.pk = pks[order.number]
-    lines = [
-        PurchaseOrderLine(
-            purchase_order_id=order.pk,
-            line_no=line.line_no,
-            item_id=ids.items[line.sku],
-            ordered_qty=line.ordered_qty,
-            uom_id=ids.units[line.uom],
-            unit_price=line.unit_price,
-            requested_date=line.requested_date,
-            confirmed_qty=line.confirmed_qty,
-            confirmed_date=line.confirmed_date,
-            confirmed_price=line.confirmed_price,
-            shipped_qty=line.shipped_qty,
-            received_qty=line.received_qty,
-        )
-        for order, spec in zip(orders, specs, strict=True)
-        for line in spec.lines
-    ]
-    PurchaseOrderLine.objects.bulk_create(lines, batch_size=BATCH)
+    )
+    orders = [(pks[spec.number], spec) for spec in specs]
+    line_count = insert_rows(
+        PurchaseOrderLine,
+        (
+            "purchase_order_id",
+            "line_no",
+            "item_id",
+            "ordered_qty",
+            "uom_id",
+            "unit_price",
+            "requested_date",
+            "confirmed_qty",
+            "confirmed_date",
+            "confirmed_price",
+            "shipped_qty",
+            "received_qty",
+        ),
+        (
+            (
+                order_pk,
+                line.line_no,
+                ids.items[line.sku],
+                line.ordered_qty,
+                ids.units[line.uom],
+                line.unit_price,
+                line.requested_date,
+                line.confirmed_qty,
+                line.confirmed_date,
+                line.confirmed_price,
+                line.shipped_qty,
+                line.received_qty,
+            )
+            for order_pk, spec in orders
+            for line in spec.lines
+        ),
+    )
     # A confirmed line's confirmation is its delivery (schedule line), as the services
     # leave it: one delivery on the confirmed date, with what already shipped.
-    schedule = [
-        PurchaseOrderScheduleLine(
-            line_id=line.pk,
-            position=1,
-            quantity=line.confirmed_qty,
-            date=line.confirmed_date,
-            shipped_qty=min(line.shipped_qty, line.confirmed_qty),
-        )
-        for line in PurchaseOrderLine.objects.filter(
-            purchase_order_id__in=[order.pk for order in orders],
-            confirmed_qty__gt=0,
-            confirmed_date__isnull=False,
-        ).only("pk", "confirmed_qty", "confirmed_date", "shipped_qty")
-        if line.confirmed_qty is not None and line.confirmed_date is not None
-    ]
-    PurchaseOrderScheduleLine.objects.bulk_create(schedule, batch_size=BATCH)
+    confirmed = PurchaseOrderLine.objects.filter(
+        purchase_order_id__in=list(pks.values()),
+        confirmed_qty__gt=0,
+        confirmed_date__isnull=False,
+    ).values_list("pk", "confirmed_qty", "confirmed_date", "shipped_qty")
+    schedule_count = insert_rows(
+        PurchaseOrderScheduleLine,
+        ("line_id", "position", "quantity", "date", "shipped_qty"),
+        (
+            (line_pk, 1, confirmed_qty, confirmed_date, min(shipped_qty, confirmed_qty))
+            for line_pk, confirmed_qty, confirmed_date, shipped_qty in confirmed
+            if confirmed_qty is not None
+        ),
+    )
     snapshots = [_snapshot(spec) for spec in specs]
-    audits = [
-        AuditEntry(
-            actor_label=SEED_ACTOR,
-            channel=Channel.CONNECTOR,
-            object_type=PurchaseOrder._meta.label_lower,
-            object_id=str(order.pk),
-            object_repr=order.number,
-            action="received",
-            after=snapshot,
-        )
-        for order, snapshot in zip(orders, snapshots, strict=True)
-    ]
-    AuditEntry.objects.bulk_create(audits, batch_size=BATCH)
+    audit_count = insert_rows(
+        AuditEntry,
+        (
+            "occurred_at",
+            "actor_label",
+            "channel",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "action",
+            "after",
+        ),
+        (
+            (
+                spec.issued_at,
+                SEED_ACTOR,
+                Channel.CONNECTOR,
+                PurchaseOrder._meta.label_lower,
+                str(order_pk),
+                spec.number,
+                "received",
+                snapshot,
+            )
+            for (order_pk, spec), snapshot in zip(orders, snapshots, strict=True)
+        ),
+    )
     report.add(PurchaseOrder, len(orders))
-    report.add(PurchaseOrderLine, len(lines))
-    report.add(PurchaseOrderScheduleLine, len(schedule))
-    report.add(AuditEntry, len(audits))
+    report.add(PurchaseOrderLine, line_count)
+    report.add(PurchaseOrderScheduleLine, schedule_count)
+    report.add(AuditEntry, audit_count)
     if not with_events:
         return
     events = [

@@ -83,7 +83,7 @@ def test_with_redis_stopped_the_api_and_pages_keep_answering_and_nothing_is_lost
     assert list(Event.objects.values_list("type", "aggregate_id")) == [
         ("asn.submitted", "ACME:ASN-2")
     ]
-    assert ApiRequestLog.objects.count() == 4
+    assert ApiRequestLog.objects.count() == 3  # the three writes; a read keeps no row
     assert portal_cache.counters()["errors"] > errors_before
     warnings = [r.getMessage() for r in caplog.records if r.name == "portal.cache"]
     assert len(warnings) == 1

@@ -2,10 +2,14 @@
 membership and supplier in one query, roles need no group query for supplier users, the
 authenticator table is read once per session; nothing of it goes stale."""
 
+import time
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -57,7 +61,20 @@ def test_a_supplier_user_is_loaded_with_membership_and_supplier_in_one_query(cli
     reading_membership = [sql for sql in sqls if '"suppliers_suppliermembership"' in sql]
     assert len(reading_membership) == 1
     assert '"portal_user"' in reading_membership[0]
-    assert [sql for sql in sqls if 'FROM "auth_group"' in sql] == []
+    # On PostgreSQL the group names come in that same query; nowhere else a group query.
+    assert [sql for sql in sqls if '"auth_group"' in sql and sql not in reading_membership] == []
+
+
+def test_a_buyers_user_and_group_names_are_one_query_on_postgresql(client, buyer):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads the group names when first needed")
+    client.force_login(buyer)
+    client.get(reverse("buyer:po_list"))
+
+    sqls = _tables_read(client, reverse("buyer:po_list"))
+
+    assert len([sql for sql in sqls if '"auth_group"' in sql]) == 1
+    assert [sql for sql in sqls if '"auth_group"' in sql and '"portal_user"' in sql]
 
 
 def test_group_changes_take_effect_on_the_next_request(client, buyer):
@@ -103,3 +120,51 @@ def test_a_session_taken_over_by_another_user_is_checked_for_mfa_again(
 
     response = client.get("/")
     assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
+
+
+def test_a_signed_in_request_reads_its_session_from_the_cache_not_the_database(
+    client, supplier_user
+):
+    client.force_login(supplier_user)
+    client.get(reverse("suppliers:po_list"))
+
+    sqls = _tables_read(client, reverse("suppliers:po_list"))
+
+    assert [sql for sql in sqls if '"django_session"' in sql] == []
+
+
+def test_with_the_session_cache_off_every_request_reads_the_session_row(
+    settings, client, supplier_user
+):
+    settings.SESSION_CACHE_SECONDS = 0
+    client.force_login(supplier_user)
+
+    sqls = _tables_read(client, reverse("suppliers:po_list"))
+
+    assert len([sql for sql in sqls if 'FROM "django_session"' in sql]) == 1
+
+
+def test_a_logout_ends_the_session_for_a_copy_of_its_cookie_at_once(client, supplier_user):
+    client.post(reverse("account_login"), {"login": supplier_user.email, "password": PASSWORD})
+    copy = Client()
+    copy.cookies = client.cookies.__class__(client.cookies)
+    assert copy.get(reverse("suppliers:po_list")).status_code == 200
+
+    client.post(reverse("account_logout"))
+
+    assert copy.get(reverse("suppliers:po_list")).status_code == 302
+
+
+def test_a_session_ended_behind_the_caches_back_lasts_at_most_session_cache_seconds(
+    settings, client, supplier_user
+):
+    # What a logout while Redis is unreachable leaves: the row gone, the cached copy kept.
+    settings.SESSION_CACHE_SECONDS = 1
+    client.force_login(supplier_user)
+    assert client.get(reverse("suppliers:po_list")).status_code == 200
+    Session.objects.all().delete()
+    assert client.get(reverse("suppliers:po_list")).status_code == 200
+
+    time.sleep(1.1)
+
+    assert client.get(reverse("suppliers:po_list")).status_code == 302
