@@ -110,8 +110,10 @@ class IdempotencyRecord(models.Model):
 
 
 class ApiRequestLog(models.Model):
-    """Every API request, reads included: which key, what, the answer and the correlation id
-    (writes also leave their AuditEntry with before/after). Kept `API_REQUEST_LOG_DAYS`."""
+    """API requests worth keeping: every write and every error, and a sample of successful
+    reads (`API_REQUEST_LOG_READ_SAMPLE`), so a read costs no database write; every request
+    still logs a line and moves the metrics. Which key, what, the answer and the correlation
+    id (writes also leave their AuditEntry with before/after). Kept `API_REQUEST_LOG_DAYS`."""
 
     at = models.DateTimeField(db_index=True)
     api_key = models.ForeignKey(
