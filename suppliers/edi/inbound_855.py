@@ -6,8 +6,10 @@ partner's PO qualifier — and BAK05 our revision as sent in 850 BEG04), PO1 (PO
 line number; else the line is found by its item qualifiers PO106/107…; PO103 unit, PO104
 price), ACK (ACK01 line status, ACK02 quantity, ACK03 unit, ACK04 date qualifier 067/068/
 017/002/069/010 with ACK05 the date), SCH (SCH01 quantity, SCH02 unit, SCH06 date: the
-line's schedule). Line status: IA accepted; IR and R1–R8 rejected; IC, IQ, DR, IP, IB, IS,
-IH and any other code are a change (quantity, date, price or schedule).
+line's schedule). Several ACKs on one line are its schedule too, one delivery each (ACK02
+quantity on ACK05 date), as many partners send a split; SCH segments, when present, win.
+Line status: IA accepted; IR and R1–R8 rejected; IC, IQ, DR, IP, IB, IS, IH and any other
+code are a change (quantity, date, price or schedule), as is a split.
 Whole PO: BAK02 RJ/RD with every line rejected (or no detail) → reject; everything
 accepted (or BAK02 AK/AT with no detail) → accept; otherwise propose changes.
 """
@@ -35,6 +37,8 @@ from suppliers.models import AcknowledgmentLine, ReasonCode
 
 ACCEPT_STATUSES = {"IA"}
 REJECT_STATUSES = {"IR", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"}
+# Not an X12 code: the status of a line whose ACKs (all "IA") split it into deliveries.
+SPLIT = "split"
 DATE_QUALIFIERS = {"067", "068", "017", "002", "069", "010"}
 REASONS = {
     "IP": ReasonCode.PRICE_CHANGE,
@@ -49,8 +53,23 @@ REASONS = {
 @dataclass
 class _Line:
     po1: Segment
-    ack: Segment | None = None
+    # Every ACK of the line: a partner that splits a line into deliveries sends one ACK per
+    # delivery (ACK02 quantity, ACK05 date) instead of SCH segments; none may be dropped.
+    acks: list[Segment] = field(default_factory=list)
     schedule: list[Segment] = field(default_factory=list)
+
+    @property
+    def ack(self) -> Segment | None:
+        return self.acks[0] if self.acks else None
+
+    @property
+    def status(self) -> str:
+        """ACK01 of the line; a line answered with several ACKs that do not all reject is
+        a split into deliveries, which is a change whatever each ACK01 says."""
+        statuses = [ack.value(1) for ack in self.acks] or ["IA"]
+        if len(self.acks) > 1 and not set(statuses) <= REJECT_STATUSES:
+            return next((s for s in statuses if s not in ACCEPT_STATUSES), SPLIT)
+        return statuses[0]
 
 
 def _lines(ts: TransactionSet) -> list[_Line]:
@@ -58,8 +77,8 @@ def _lines(ts: TransactionSet) -> list[_Line]:
     for segment in ts.segments:
         if segment.id == "PO1":
             lines.append(_Line(po1=segment))
-        elif lines and segment.id == "ACK" and lines[-1].ack is None:
-            lines[-1].ack = segment
+        elif lines and segment.id == "ACK":
+            lines[-1].acks.append(segment)
         elif lines and segment.id == "SCH":
             lines[-1].schedule.append(segment)
     return lines
@@ -99,6 +118,16 @@ def _proposal(partner, po_line, line: _Line, status: str) -> services.LinePropos
             date = edi_date(ack, 5)
     price = quantity(line.po1, 4, required=False)
     schedule = []
+    if len(line.acks) > 1 and not line.schedule:
+        for each in line.acks:
+            schedule.append(
+                services.ScheduleLineInput(
+                    quantity=quantity(each, 2),
+                    uom=unit_for(partner, each.value(3), each, 3) if each.value(3) else None,
+                    date=edi_date(each, 5),
+                )
+            )
+        qty = uom = date = None
     for sch in line.schedule:
         schedule.append(
             services.ScheduleLineInput(
@@ -119,7 +148,11 @@ def _proposal(partner, po_line, line: _Line, status: str) -> services.LinePropos
         unit_price=price if price is not None and price != po_line.unit_price else None,
         schedule=tuple(schedule),
         reason_code=REASONS.get(status, ReasonCode.OTHER),
-        comment=f"Changed by EDI 855 (ACK01 {status}).",
+        comment=(
+            f"Split into {len(schedule)} deliveries by EDI 855."
+            if status == SPLIT
+            else f"Changed by EDI 855 (ACK01 {status})."
+        ),
     )
 
 
@@ -141,7 +174,7 @@ def map_855(
     answered = {}
     for line in _lines(ts):
         po_line = _po_line(partner, purchase_order, po_lines, line)
-        status = line.ack.value(1) if line.ack is not None else "IA"
+        status = line.status
         answered[po_line.line_no] = (po_line, line, status)
     kind = bak.value(2)
     statuses = {status for _, _, status in answered.values()}

@@ -174,3 +174,27 @@ def test_an_810_whose_total_disagrees_with_its_lines_is_rejected(supplier, edi_p
         "total_amount: The invoice total 13.00 does not match its lines (12.00)."
     )
     assert not Invoice.objects.exists()
+
+
+def test_an_855_with_one_ack_per_delivery_keeps_every_delivery_as_a_schedule_line(
+    supplier, edi_partner
+):
+    purchase_order_awaiting_acknowledgment(supplier=supplier, number="PO-SPLIT", lines=1)
+    body = [
+        "855", "BAK*00*AC*PO-SPLIT*20240305*1", "PO1*1*100*EA*2.5*PE*BP*SKU-PO-SPLIT-1",
+        f"ACK*IA*60*EA*068*{day(10)}", f"ACK*IA*40*EA*068*{day(24)}",
+    ]  # fmt: skip
+
+    record = _import([body])
+
+    assert record.transaction_sets.get().rejection == ""
+    [line] = Acknowledgment.objects.get().lines.all()
+    assert (line.action, line.proposed_qty, line.comment) == (
+        "change",
+        Decimal("100"),
+        "Split into 2 deliveries by EDI 855.",
+    )
+    assert [(s.quantity, s.date) for s in line.schedule_lines.order_by("sequence")] == [
+        (Decimal("60"), datetime.date.today() + datetime.timedelta(days=10)),
+        (Decimal("40"), datetime.date.today() + datetime.timedelta(days=24)),
+    ]
