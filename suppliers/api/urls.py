@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from inventory.api import movements as inventory_movements
 from suppliers.api import availability, events, internal, invoices, purchase_orders, shipments
 
 urlpatterns = [
@@ -38,4 +39,14 @@ urlpatterns = [
     path("events", events.EventFeed.as_view(), name="api_events"),
     path("receipts", internal.ReceiptCreate.as_view(), name="api_receipts"),
     path("stock-snapshots", internal.SnapshotUpload.as_view(), name="api_stock_snapshots"),
+    path(
+        "inventory/movements",
+        inventory_movements.MovementBatch.as_view(),
+        name="api_inventory_movements",
+    ),
+    path(
+        "inventory/positions",
+        inventory_movements.PositionList.as_view(),
+        name="api_inventory_positions",
+    ),
 ]
