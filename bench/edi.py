@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_bench_edi \\
         .venv/bin/python bench/edi.py --sets 15500 --items 34
     .venv/bin/python bench/edi.py --smoke          # CI: tiny sizes, the figures, no verdict
+    .venv/bin/python bench/edi.py --documents 10 --breakdown   # + database time by statement
 
 1. Set-up, once per database: a supplier that trades by EDI, sets × items supplier items
    (one SQL statement each) and yesterday's availability for every one of them, so that
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import resource
 import sys
 import tempfile
@@ -190,11 +192,31 @@ def vacuum() -> None:
         cursor.execute(f"VACUUM (ANALYZE) {SupplierAvailability._meta.db_table}")
 
 
-def import_file(path: Path) -> tuple[float, object]:
+_TABLE = re.compile(r'(?:INSERT INTO|UPDATE|FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+def import_file(path: Path, spent: dict[str, float] | None = None) -> tuple[float, object]:
+    """Import `path` through the product's path; with `spent`, also the seconds spent in
+    the database driver per statement kind (its first table), added into `spent`."""
+    from django.db import connection
+
     from integrations.services.edi_intake import edi_file_import
 
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            found = _TABLE.search(sql)
+            kind = f"{sql.split(None, 1)[0].upper()} {found.group(1) if found else '?'}"
+            spent[kind] = spent.get(kind, 0.0) + time.perf_counter() - started
+
     started = time.perf_counter()
-    report = edi_file_import(path=path, file_name=path.name, partner_code=PARTNER)
+    if spent is None:
+        report = edi_file_import(path=path, file_name=path.name, partner_code=PARTNER)
+    else:
+        with connection.execute_wrapper(timed):
+            report = edi_file_import(path=path, file_name=path.name, partner_code=PARTNER)
     return time.perf_counter() - started, report
 
 
@@ -360,6 +382,12 @@ def main() -> None:
     parser.add_argument("--sets", type=int, default=15_500)
     parser.add_argument("--items", type=int, default=34)
     parser.add_argument("--documents", type=int, default=5_000, help="sets of 855/856/810")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also print the 846 import's time in the database per statement kind "
+        "(times each statement: a little slower)",
+    )
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
     if args.smoke:
@@ -382,7 +410,8 @@ def main() -> None:
         import_file(small)
         peak_small = peak_mib()
         vacuum()
-        seconds, report = import_file(big)
+        spent: dict[str, float] | None = {} if args.breakdown else None
+        seconds, report = import_file(big, spent)
         peak_big = peak_mib()
         lines = report.applied * args.items
         vacuum()
@@ -400,6 +429,15 @@ def main() -> None:
         print(f"bare set-based upsert of the same rows: {bare:.2f} s: {lines / bare:,.0f} rows/s")
         ratio = seconds / bare
         print(f"ratio: {ratio:.2f}x the bare upsert (budget ≤ {RATIO_BUDGET:g}x)")
+        if spent is not None:
+            in_database = sum(spent.values())
+            print(
+                f"  in the database driver: {in_database:.2f} s "
+                f"({in_database / bare:.2f}x the bare upsert); in Python: "
+                f"{seconds - in_database:.2f} s"
+            )
+            for kind, spent_on in sorted(spent.items(), key=lambda kv: -kv[1])[:10]:
+                print(f"    {spent_on:6.2f} s  {kind}")
         print(
             f"peak memory of this process: {peak_small:.0f} MiB after a file of "
             f"{small.stat().st_size / (1 << 20):.1f} MiB, {peak_big:.0f} MiB after "

@@ -71,7 +71,10 @@ def _first(element: str, component: str) -> str:
 
 
 def _value(row: list[str], position: int, component: str) -> str:
-    return _first(row[position], component) if position < len(row) else ""
+    if position >= len(row):
+        return ""
+    value = row[position]
+    return value.split(component, 1)[0] if component in value else value
 
 
 def _date(loaded: LoadedSet, n: int, position: int) -> datetime.date:
@@ -101,7 +104,10 @@ def _parse(loaded: LoadedSet) -> _Parsed:
             current = _Entry(lin=n, pairs=pairs)
             parsed.entries.append(current)
         elif segment_id == "QTY" and current is not None:
-            code = _value(row, 1, component)
+            # The qualifier inline (a feed has a QTY per item): _value's rules, no call.
+            code = row[1] if len(row) > 1 else ""
+            if component in code:
+                code = code.split(component, 1)[0]
             if (code == "33" or code == "17") and (current.qty is None or code == "33"):
                 current.qty, current.qty_code = n, code
         elif segment_id == "DTM" and current is not None:
