@@ -50,6 +50,8 @@ from inventory.models import ReconciliationRun
 from suppliers.models import (
     Acknowledgment,
     AsnLine,
+    Dispute,
+    Invoice,
     PurchaseOrder,
     PurchaseOrderLine,
     Receipt,
@@ -304,6 +306,69 @@ def _deliveries_delivered() -> QuerySet[Any]:
     )
 
 
+def _invoices_paid() -> QuerySet[Any]:
+    # `paid_on` is the payment date (the buyer's or the ERP's), not when it was recorded;
+    # the submission counts from its day so a same-day payment is 0 days, never negative.
+    return (
+        Invoice.objects.filter(
+            kind=Invoice.Kind.INVOICE, status=Invoice.Status.PAID, paid_on__isnull=False
+        )
+        .annotate(
+            at=F("paid_on"),
+            supplier_ref=F("supplier_id"),
+            group=Value(""),
+            document=F("number"),
+            value=_seconds(F("paid_on"), TruncDate("received_at")),
+        )
+        .order_by()
+    )
+
+
+def _invoices_first_matched() -> QuerySet[Any]:
+    # The first match's outcome is on the invoice itself: `held_at` is set by the first
+    # hold and never cleared, and an approved invoice is never matched again (only
+    # submitted and held ones are), so "never held" is "approved on the first match".
+    first_outcome = Coalesce(F("held_at"), F("approved_at"))
+    return (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE)
+        .filter(Q(held_at__isnull=False) | Q(approved_at__isnull=False))
+        .annotate(
+            at=first_outcome,
+            supplier_ref=F("supplier_id"),
+            group=Value(""),
+            document=F("number"),
+            num=Case(
+                When(held_at__isnull=True, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            den=Value(1, output_field=IntegerField()),
+        )
+        .order_by()
+    )
+
+
+def _disputes_resolved() -> QuerySet[Any]:
+    subject = Case(
+        When(invoice__isnull=False, then=Concat(Value("Invoice "), F("invoice__number"))),
+        default=Concat(Value("Receipt "), F("receipt__reference")),
+        output_field=CharField(),
+    )
+    return (
+        Dispute.objects.filter(status=Dispute.Status.RESOLVED, resolved_at__isnull=False)
+        .annotate(
+            at=F("resolved_at"),
+            supplier_ref=F("supplier_id"),
+            group=F("reason"),
+            document=Concat(
+                subject, Value(" (dispute #"), F("id"), Value(")"), output_field=CharField()
+            ),
+            value=_seconds(F("resolved_at"), F("created_at")),
+        )
+        .order_by()
+    )
+
+
 KPIS: dict[str, Kpi] = {
     kpi.key: kpi
     for kpi in (
@@ -381,6 +446,30 @@ KPIS: dict[str, Kpi] = {
             _deliveries_delivered,
             "From an event to its delivery to a connector, by workflow (event type).",
             per_supplier=False,
+        ),
+        Kpi(
+            "invoice_cycle",
+            "Invoice cycle time",
+            "duration",
+            "days",
+            _invoices_paid,
+            "From an invoice's submission to its payment date (paid invoices).",
+        ),
+        Kpi(
+            "invoice_first_pass",
+            "Invoice first-pass match",
+            "ratio",
+            "percent",
+            _invoices_first_matched,
+            "Invoices approved by their first three-way match, with no hold.",
+        ),
+        Kpi(
+            "dispute_resolution",
+            "Dispute resolution time",
+            "duration",
+            "hours",
+            _disputes_resolved,
+            "From a dispute's opening to its resolution, by reason.",
         ),
     )
 }

@@ -1,10 +1,8 @@
 """Supplier scorecards (issue 20): each supplier's acknowledgment time, on-time in-full,
-ASN accuracy and receiving variance over a period, ranked, with the previous period beside
-it for the trend. Built from the KPI facts (`selectors.kpis`) grouped by supplier, so a
-scorecard of every supplier costs the same few queries as one supplier's.
-
-Invoice first-pass match joins the card once invoices are matched against receipts; the
-portal only records invoices as received today.
+ASN accuracy, receiving variance and invoice first-pass match over a period, ranked, with
+the previous period beside it for the trend. Built from the KPI facts (`selectors.kpis`)
+grouped by supplier, so a scorecard of every supplier costs the same few queries as one
+supplier's.
 """
 
 import datetime
@@ -13,7 +11,8 @@ from dataclasses import dataclass
 from suppliers.models import Supplier
 from suppliers.selectors.kpis import KPIS, KpiValue, Window, kpi_values
 
-CARD_KPIS = ("ack_time", "otif", "asn_accuracy", "receiving_variance")
+# Invoice first-pass match is last so the monthly CSV's earlier columns keep their place.
+CARD_KPIS = ("ack_time", "otif", "asn_accuracy", "receiving_variance", "invoice_first_pass")
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def month_window(month: datetime.date) -> Window:
 def supplier_scorecards(*, window: Window, supplier_id: int | None = None) -> list[Scorecard]:
     """Scorecards ranked best first (OTIF, then ASN accuracy, high first; then
     acknowledgment time, short first); `supplier_id` limits them to one supplier (a
-    supplier's own card keeps its rank among all). 1 + 2 × 4 queries."""
+    supplier's own card keeps its rank among all). 1 + 2 × 5 queries."""
     previous = _previous(window)
     current_values = {key: kpi_values(KPIS[key], window=window, by="supplier") for key in CARD_KPIS}
     previous_values = {

@@ -11,7 +11,15 @@ import pytest
 
 from integrations.models import Delivery, ExceptionCase
 from inventory.models import ReconciliationRun
-from suppliers.models import Acknowledgment, AsnLine, Receipt, ReceiptLine, Shipment
+from suppliers.models import (
+    Acknowledgment,
+    AsnLine,
+    Dispute,
+    Invoice,
+    Receipt,
+    ReceiptLine,
+    Shipment,
+)
 from suppliers.selectors.kpis import KPIS, Window, kpi_facts, kpi_values, percentile
 from tests.integrations.factories import ConnectorFactory
 from tests.integrations.helpers import publish_po_event
@@ -279,3 +287,151 @@ def test_event_delivery_latency_is_per_workflow_from_event_to_delivery(monkeypat
         "purchase_order.acknowledged": (1, pytest.approx(1, abs=0.01), pytest.approx(1, abs=0.01)),
         "purchase_order.received": (3, pytest.approx(4, abs=0.01), pytest.approx(24.8, abs=0.01)),
     }
+
+
+def _invoice(supplier, number: str, *, received: datetime.datetime, **fields) -> Invoice:
+    """An invoice as the services leave it: `fields` set its status and match dates."""
+    fields.setdefault("status", Invoice.Status.SUBMITTED)
+    return Invoice.objects.create(
+        supplier=supplier,
+        purchase_order=PurchaseOrderFactory(supplier=supplier),
+        number=number,
+        invoice_date=received.date(),
+        total_amount=Decimal("100.00"),
+        received_at=received,
+        **fields,
+    )
+
+
+def test_invoice_cycle_time_runs_from_submission_to_the_payment_date_in_whole_days():
+    acme, globex = SupplierFactory(code="ACME"), SupplierFactory(code="GLOBEX")
+    paid = Invoice.Status.PAID
+    _invoice(acme, "A-3", received=at(0, hours=15), status=paid, paid_on=at(3).date())
+    _invoice(acme, "A-5", received=at(0), status=paid, paid_on=at(5).date())
+    # Paid the day it came in: 0 days, not the negative hours since midnight.
+    _invoice(acme, "A-0", received=at(1, hours=23), status=paid, paid_on=at(1).date())
+    _invoice(globex, "G-10", received=at(-2), status=paid, paid_on=at(8).date())
+    # Not counted: approved but not paid, a credit note, paid before the window.
+    _invoice(acme, "A-OPEN", received=at(1), status=Invoice.Status.APPROVED, approved_at=at(1))
+    _invoice(
+        acme,
+        "A-CN",
+        received=at(1),
+        status=paid,
+        paid_on=at(2).date(),
+        kind=Invoice.Kind.CREDIT_NOTE,
+    )
+    _invoice(acme, "A-OLD", received=at(-20), status=paid, paid_on=at(-10).date())
+
+    kpi = KPIS["invoice_cycle"]
+    [overall] = kpi_values(kpi, window=WINDOW).values()
+    by_supplier = kpi_values(kpi, window=WINDOW, by="supplier")
+    weekly = kpi_values(kpi, window=WINDOW, by="week")
+
+    assert (overall.count, overall.median / DAY, overall.p90 / DAY) == (
+        4,
+        pytest.approx(4),  # 0, 3, 5, 10
+        pytest.approx(8.5),
+    )
+    assert {key: (v.count, v.median / DAY) for key, v in by_supplier.items()} == {
+        acme.pk: (3, pytest.approx(3)),
+        globex.pk: (1, pytest.approx(10)),
+    }
+    assert {str(week): v.count for week, v in weekly.items()} == {
+        "2026-03-02": 3,
+        "2026-03-09": 1,
+    }
+
+
+def test_invoice_first_pass_match_is_the_share_approved_by_their_first_match():
+    acme, globex = SupplierFactory(code="ACME"), SupplierFactory(code="GLOBEX")
+    approved, held = Invoice.Status.APPROVED, Invoice.Status.ON_HOLD
+    _invoice(acme, "A-OK-1", received=at(1), status=approved, approved_at=at(1))
+    _invoice(
+        acme,
+        "A-OK-2",
+        received=at(2),
+        status=Invoice.Status.PAID,
+        approved_at=at(2),
+        paid_on=at(6).date(),
+    )
+    # Held first, released later: not a first pass, counted when it was held.
+    _invoice(acme, "A-HELD-1", received=at(2), status=approved, held_at=at(2), approved_at=at(9))
+    _invoice(acme, "A-HELD-2", received=at(4), status=held, held_at=at(4))
+    _invoice(globex, "G-OK", received=at(9), status=approved, approved_at=at(9))
+    # Not counted: never matched, a credit note, held before the window and released in it.
+    _invoice(acme, "A-NEW", received=at(3))
+    _invoice(
+        acme,
+        "A-CN",
+        received=at(3),
+        status=approved,
+        approved_at=at(3),
+        kind=Invoice.Kind.CREDIT_NOTE,
+    )
+    _invoice(acme, "A-OLD", received=at(-3), status=approved, held_at=at(-3), approved_at=at(2))
+
+    kpi = KPIS["invoice_first_pass"]
+    [overall] = kpi_values(kpi, window=WINDOW).values()
+    by_supplier = kpi_values(kpi, window=WINDOW, by="supplier")
+    weekly = kpi_values(kpi, window=WINDOW, by="week")
+    facts = dict(kpi_facts(kpi, window=WINDOW).values_list("document", "num"))
+
+    assert (overall.count, overall.num, overall.den, overall.ratio) == (5, 3, 5, 0.6)
+    assert {key: v.ratio for key, v in by_supplier.items()} == {acme.pk: 0.5, globex.pk: 1.0}
+    assert {str(week): (v.num, v.den) for week, v in weekly.items()} == {
+        "2026-03-02": (2, 4),
+        "2026-03-09": (1, 1),
+    }
+    assert facts == {"A-OK-1": 1, "A-OK-2": 1, "A-HELD-1": 0, "A-HELD-2": 0, "G-OK": 1}
+
+
+def _dispute(supplier, *, opened: datetime.datetime, hours: float | None, **subject) -> Dispute:
+    """A dispute opened at `opened` and resolved `hours` later (None: still open)."""
+    dispute = Dispute.objects.create(
+        supplier=supplier,
+        reason=subject.pop("reason", Dispute.Reason.PRICE),
+        amount=Decimal("5.00"),
+        opened_by_side=Dispute.Side.SUPPLIER,
+        status=Dispute.Status.OPEN if hours is None else Dispute.Status.RESOLVED,
+        resolution="" if hours is None else Dispute.Resolution.ACCEPT_VARIANCE,
+        resolved_at=None if hours is None else opened + datetime.timedelta(hours=hours),
+        **subject,
+    )
+    Dispute.objects.filter(pk=dispute.pk).update(created_at=opened)  # auto_now_add
+    return dispute
+
+
+def test_dispute_resolution_time_runs_from_opening_to_resolution_by_reason_and_supplier():
+    acme, globex = SupplierFactory(code="ACME"), SupplierFactory(code="GLOBEX")
+    invoice = _invoice(acme, "A-1", received=at(0), status=Invoice.Status.ON_HOLD, held_at=at(0))
+    receipt = Receipt.objects.create(
+        shipment=ShipmentFactory(supplier=acme), reference="R-1", received_at=at(0)
+    )
+    _dispute(acme, opened=at(1), hours=2, invoice=invoice)
+    _dispute(acme, opened=at(1), hours=6, invoice=invoice)
+    quantity = _dispute(
+        acme, opened=at(2), hours=30, receipt=receipt, reason=Dispute.Reason.QUANTITY
+    )
+    _dispute(acme, opened=at(2), hours=None, invoice=invoice)  # still open: not counted
+    globex_invoice = _invoice(globex, "G-1", received=at(0))
+    _dispute(globex, opened=at(3), hours=10, invoice=globex_invoice)
+
+    kpi = KPIS["dispute_resolution"]
+    by_reason = kpi_values(kpi, window=WINDOW, by="group")
+    by_supplier = kpi_values(kpi, window=WINDOW, by="supplier")
+    documents = {
+        row["document"]
+        for row in kpi_facts(kpi, window=WINDOW, supplier_id=acme.pk).values("document")
+    }
+
+    assert {key: (v.count, v.median / HOUR) for key, v in by_reason.items()} == {
+        "price": (3, pytest.approx(6)),
+        "quantity": (1, pytest.approx(30)),
+    }
+    assert {key: (v.count, v.median / HOUR) for key, v in by_supplier.items()} == {
+        acme.pk: (3, pytest.approx(6)),
+        globex.pk: (1, pytest.approx(10)),
+    }
+    assert f"Receipt R-1 (dispute #{quantity.pk})" in documents
+    assert {d.split(" (")[0] for d in documents} == {"Invoice A-1", "Receipt R-1"}
