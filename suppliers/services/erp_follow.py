@@ -25,6 +25,10 @@ from django.utils import timezone
 from integrations.models import Channel, Connector, ErpShortReceiptRule
 from portal.access import Actor
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment
+from suppliers.services.inbound_positions import (
+    inbound_pairs_for_purchase_orders,
+    inbound_positions_refresh_for,
+)
 from suppliers.services.purchase_orders import (
     PURCHASE_ORDER_LIFECYCLE,
     PURCHASE_ORDER_LINE_LIFECYCLE,
@@ -32,6 +36,7 @@ from suppliers.services.purchase_orders import (
     purchase_order_cancel,
     purchase_order_revise,
 )
+from suppliers.services.shipment_rules import refresh_shipped_after_receipt
 
 
 @transaction.atomic
@@ -183,4 +188,15 @@ def short_lines_close(
                 ],
             },
         )
+    # Closed lines count their ASNs' full quantity again: nothing is open to ship on them.
+    refresh_shipped_after_receipt(
+        {line.pk for line in po_lines},
+        actor=actor,
+        channel=channel,
+        asn=shipment.asn_number,
+        receipt="ERP backorder cancelled",
+    )
+    inbound_positions_refresh_for(
+        pairs=inbound_pairs_for_purchase_orders(line.purchase_order for line in po_lines)
+    )
     return len(po_lines)

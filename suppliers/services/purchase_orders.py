@@ -76,6 +76,19 @@ PURCHASE_ORDER_MOVES = [
     Move(PO.PARTIALLY_SHIPPED, PO.CONFIRMED, "asn_cancelled", SHIPPING, note=SHIPPING_NOTE),
     Move(PO.SHIPPED, PO.PARTIALLY_SHIPPED, "asn_cancelled", SHIPPING, note=SHIPPING_NOTE),
     Move(PO.SHIPPED, PO.CONFIRMED, "asn_cancelled", SHIPPING, note=SHIPPING_NOTE),
+    # A short receipt's rest open to ship again, or counted again once its line closes.
+    *(
+        Move(
+            source,
+            target,
+            "short_received",
+            RECEIVING,
+            note="recounted after a short receipt or the ERP's cancelled backorder",
+        )
+        for source in (PO.CONFIRMED, PO.PARTIALLY_SHIPPED, PO.SHIPPED)
+        for target in (PO.CONFIRMED, PO.PARTIALLY_SHIPPED, PO.SHIPPED)
+        if source != target
+    ),
     # The last open quantity received (an over-receipt can finish a partially shipped PO).
     *(
         Move(source, PO.RECEIVED, "goods_received", RECEIVING, "purchase_order.goods_received")

@@ -5,9 +5,10 @@ that is damaged, in the PO line's unit. It records the stock movements through
 `inventory` (accepted goods in, damaged ones on record), updates the received quantities
 of the ASN and PO lines, closes the ASN partially or completely, moves PO lines whose
 confirmed quantity has arrived to received (and the PO with its last one, publishing
-`purchase_order.goods_received`), and recomputes the in-transit figure of the positions
-from the documents (received goods, damaged included, are no longer in transit; a closed
-ASN has nothing left in transit).
+`purchase_order.goods_received`), counts what a closed ASN did not bring as open to ship
+again on lines still open (`refresh_shipped_after_receipt`), and recomputes the
+in-transit figure of the positions from the documents (received goods, damaged
+included, are no longer in transit; a closed ASN has nothing left in transit).
 
 Variance is measured per ASN line across *all* its receipts, with the supplier's
 tolerance (`over_ship_tolerance_pct` of the shipped quantity) for each kind:
@@ -55,6 +56,7 @@ from suppliers.services.purchase_orders import (
     PURCHASE_ORDER_LIFECYCLE,
     PURCHASE_ORDER_LINE_LIFECYCLE,
 )
+from suppliers.services.shipment_rules import refresh_shipped_after_receipt
 from suppliers.services.shipments import RECEIVABLE, SHIPMENT_LIFECYCLE
 
 ZERO = Decimal(0)
@@ -300,6 +302,15 @@ def receipt_record(
     )
     _sync_exceptions(actor, shipment, asn_lines, variances, channel)
     _close_received(po_line_ids, receipt=receipt, actor=actor, channel=channel)
+    if closed:
+        # Closed short: the rest is open to ship again on lines still open (issue 23).
+        refresh_shipped_after_receipt(
+            set(po_line_ids),
+            actor=actor,
+            channel=channel,
+            asn=shipment.asn_number,
+            receipt=f"{source}:{reference}",
+        )
     # The one writer of in transit on a receipt: recomputed from the ASNs just updated.
     inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
     return receipt

@@ -6,9 +6,16 @@ and `confirmed_date` the date of the earliest delivery still open (the last one 
 have shipped), kept for readers that know one figure per line.
 
 What has shipped against each delivery is recomputed from the line's ASNs that count as
-shipped, never incremented: first what an ASN line ships against the delivery the
-supplier picked (up to that delivery's quantity), then everything else against the oldest
-open deliveries first; an over-shipment inside the tolerance lands on the last one.
+shipped (`counted_shipments`), never incremented: first what an ASN line ships against
+the delivery the supplier picked (up to that delivery's quantity), then everything else
+against the oldest open deliveries first; an over-shipment inside the tolerance lands on
+the last one.
+
+A short receipt kept open (issue 23): once an ASN is received (closed) with less than it
+carried, only what arrived (damaged goods included: they did arrive) counts as shipped on
+a PO line that is still open, so the rest is open to ship again, as Tryton's backorder
+is. A line closed (received, e.g. because the ERP cancelled its backorder, or cancelled)
+counts the ASN's full quantity: nothing is open to ship on it.
 """
 
 import datetime
@@ -16,8 +23,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
 from integrations.errors import DomainError
-from suppliers.models import AsnLine, PurchaseOrderLine, PurchaseOrderScheduleLine, Shipment
+from suppliers.models import (
+    AsnLine,
+    PurchaseOrderLine,
+    PurchaseOrderScheduleLine,
+    ReceiptLine,
+    Shipment,
+)
 
 # (quantity in the PO line's unit, date): one delivery as a confirmation gives it.
 Delivery = tuple[Decimal, datetime.date]
@@ -81,10 +97,48 @@ def _ensure_schedule(po_line_ids: set[int]) -> None:
     )
 
 
+def counted_shipments(
+    po_line_ids: set[int], *, excluding_shipment_id: int | None = None
+) -> list[tuple[int, int | None, Decimal]]:
+    """(PO line, picked schedule line, quantity in the PO unit that counts as shipped) of
+    every ASN line of these PO lines on an ASN that counts as shipped, in submission
+    order. A received (closed) ASN counts no more than arrived on a line still open."""
+    arrived = Subquery(
+        ReceiptLine.objects.filter(asn_line=OuterRef("pk"))
+        .values("asn_line")
+        .annotate(total=Sum("qty_received"))
+        .values("total")
+    )
+    rows = AsnLine.objects.filter(
+        po_line_id__in=po_line_ids, shipment__status__in=Shipment.COUNTS_AS_SHIPPED
+    )
+    if excluding_shipment_id is not None:
+        rows = rows.exclude(shipment_id=excluding_shipment_id)
+    rows = rows.annotate(
+        arrived=Coalesce(
+            arrived, Value(Decimal(0)), output_field=DecimalField(max_digits=18, decimal_places=6)
+        )
+    ).order_by("shipment__submitted_at", "shipment_id", "line_no")
+    counted: list[tuple[int, int | None, Decimal]] = []
+    for po_line_id, picked_id, quantity, asn_status, line_status, got in rows.values_list(
+        "po_line_id",
+        "schedule_line_id",
+        "quantity_po_uom",
+        "shipment__status",
+        "po_line__status",
+        "arrived",
+    ):
+        if asn_status == Shipment.Status.RECEIVED and line_status == PurchaseOrderLine.Status.OPEN:
+            quantity = min(quantity, got)
+        counted.append((po_line_id, picked_id, quantity))
+    return counted
+
+
 def schedule_lines_allocate(po_line_ids: set[int]) -> None:
     """Recompute what has shipped against each delivery of these lines from their ASNs
-    that count as shipped, and the lines' confirmed date (earliest open delivery). The
-    caller holds the PO line locks (shipping) or the PO lock (acknowledgments)."""
+    that count as shipped (`counted_shipments`), and the lines' confirmed date (earliest
+    open delivery). The caller holds the PO line locks (shipping) or the PO lock
+    (acknowledgments)."""
     if not po_line_ids:
         return
     _ensure_schedule(po_line_ids)
@@ -92,15 +146,8 @@ def schedule_lines_allocate(po_line_ids: set[int]) -> None:
     for schedule_line in PurchaseOrderScheduleLine.objects.filter(line_id__in=po_line_ids):
         schedule_line.shipped_qty = Decimal(0)
         schedules[schedule_line.line_id].append(schedule_line)
-    asn_lines = (
-        AsnLine.objects.filter(
-            po_line_id__in=po_line_ids, shipment__status__in=Shipment.COUNTS_AS_SHIPPED
-        )
-        .order_by("shipment__submitted_at", "shipment_id", "line_no")
-        .values_list("po_line_id", "schedule_line_id", "quantity_po_uom")
-    )
     unpicked: dict[int, list[Decimal]] = defaultdict(list)
-    for po_line_id, picked_id, quantity in asn_lines:
+    for po_line_id, picked_id, quantity in counted_shipments(po_line_ids):
         schedule = schedules.get(po_line_id, [])
         picked = next((s for s in schedule if s.pk == picked_id), None)
         if picked is not None:

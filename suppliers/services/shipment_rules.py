@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef
 
 from integrations.errors import DomainError
 from integrations.services import audit_record, publish
@@ -28,7 +28,11 @@ from suppliers.models import (
     SupplierItem,
 )
 from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
-from suppliers.services.schedule_lines import check_schedule_line_pick, schedule_lines_allocate
+from suppliers.services.schedule_lines import (
+    check_schedule_line_pick,
+    counted_shipments,
+    schedule_lines_allocate,
+)
 from suppliers.services.sscc import sscc_normalize, sscc_problem
 
 ASN_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -188,6 +192,14 @@ def prepare_lines(
                 field="po_line",
                 line=label,
             )
+        if po_line.status != PurchaseOrderLine.Status.OPEN:
+            # E.g. received short with the ERP's backorder cancelled: nothing is owed.
+            raise DomainError(
+                f"{label} is {po_line.get_status_display().lower()}; nothing is open to "
+                "ship on it.",
+                field="po_line",
+                line=label,
+            )
         if line.quantity is None or line.quantity <= 0:
             raise DomainError(
                 f"{label}: the quantity shipped must be greater than zero.",
@@ -263,14 +275,15 @@ def prepare_lines(
 
 
 def shipped_elsewhere(po_line_ids: set[int], *, excluding: Shipment | None) -> dict[int, Decimal]:
-    """Quantity (PO unit) per PO line on every other ASN that counts as shipped."""
-    rows = AsnLine.objects.filter(
-        po_line_id__in=po_line_ids, shipment__status__in=Shipment.COUNTS_AS_SHIPPED
-    )
-    if excluding is not None and excluding.pk:
-        rows = rows.exclude(shipment=excluding)
-    totals = rows.values("po_line_id").annotate(total=Sum("quantity_po_uom")).order_by()
-    return {row["po_line_id"]: row["total"] for row in totals}
+    """Quantity (PO unit) per PO line on every other ASN that counts as shipped; a short
+    receipt's rest on an open line does not count (`counted_shipments`)."""
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    excluding_id = excluding.pk if excluding is not None and excluding.pk else None
+    for po_line_id, _picked, quantity in counted_shipments(
+        po_line_ids, excluding_shipment_id=excluding_id
+    ):
+        totals[po_line_id] += quantity
+    return dict(totals)
 
 
 def tolerance_allowance(po_line: PurchaseOrderLine, tolerance_pct: Decimal) -> Decimal:
@@ -323,6 +336,31 @@ def lock_po_lines(po_line_ids: set[int]) -> None:
     )
 
 
+def _recount_shipped(po_line_ids: set[int]) -> set[int]:
+    """Recompute shipped_qty of these lines and their deliveries; returns their POs."""
+    totals = shipped_elsewhere(po_line_ids, excluding=None)
+    lines = list(PurchaseOrderLine.objects.filter(pk__in=po_line_ids))
+    for po_line in lines:
+        po_line.shipped_qty = totals.get(po_line.pk, Decimal(0))
+    PurchaseOrderLine.objects.bulk_update(lines, ["shipped_qty"])
+    schedule_lines_allocate(po_line_ids)
+    return {line.purchase_order_id for line in lines}
+
+
+def _shipping_status(purchase_order: PurchaseOrder) -> str:
+    # (shipped, confirmed) of the lines confirmed above zero; NULL never passes `gt`.
+    confirmed = [
+        (line.shipped_qty, line.confirmed_qty)
+        for line in purchase_order.lines.filter(confirmed_qty__gt=0)
+        if line.confirmed_qty is not None
+    ]
+    if confirmed and all(shipped >= qty for shipped, qty in confirmed):
+        return PurchaseOrder.Status.SHIPPED
+    if any(shipped > 0 for shipped, _qty in confirmed):
+        return PurchaseOrder.Status.PARTIALLY_SHIPPED
+    return PurchaseOrder.Status.CONFIRMED
+
+
 def refresh_shipped(
     po_line_ids: set[int], *, actor: Actor, channel: str, action: str, asn: str
 ) -> None:
@@ -331,29 +369,12 @@ def refresh_shipped(
     gets even when its status stays: its timeline shows every ASN that ships against it."""
     if not po_line_ids:
         return
-    totals = shipped_elsewhere(po_line_ids, excluding=None)
-    lines = list(PurchaseOrderLine.objects.filter(pk__in=po_line_ids))
-    for po_line in lines:
-        po_line.shipped_qty = totals.get(po_line.pk, Decimal(0))
-    PurchaseOrderLine.objects.bulk_update(lines, ["shipped_qty"])
-    schedule_lines_allocate(po_line_ids)
-    po_ids = {line.purchase_order_id for line in lines}
+    po_ids = _recount_shipped(po_line_ids)
     orders = PurchaseOrder.objects.select_for_update().filter(pk__in=po_ids).order_by("pk")
     for purchase_order in orders:
         if purchase_order.status not in SHIPPABLE_PO_STATUSES:
             continue
-        # (shipped, confirmed) of the lines confirmed above zero; NULL never passes `gt`.
-        confirmed = [
-            (line.shipped_qty, line.confirmed_qty)
-            for line in purchase_order.lines.filter(confirmed_qty__gt=0)
-            if line.confirmed_qty is not None
-        ]
-        if confirmed and all(shipped >= qty for shipped, qty in confirmed):
-            status = PurchaseOrder.Status.SHIPPED
-        elif any(shipped > 0 for shipped, _qty in confirmed):
-            status = PurchaseOrder.Status.PARTIALLY_SHIPPED
-        else:
-            status = PurchaseOrder.Status.CONFIRMED
+        status = _shipping_status(purchase_order)
         if status != purchase_order.status:
             PURCHASE_ORDER_LIFECYCLE.move(
                 purchase_order,
@@ -371,6 +392,32 @@ def refresh_shipped(
                 action=action,
                 before={"status": status},
                 after={"status": status, "asn": asn},
+            )
+
+
+def refresh_shipped_after_receipt(
+    po_line_ids: set[int], *, actor: Actor, channel: str, asn: str, receipt: str
+) -> None:
+    """After an ASN is closed short, or a short line is closed: recount what is shipped
+    (`counted_shipments`: the rest of a closed ASN is open to ship again while its line
+    is open) and move a PO whose shipping status changes (action `short_received`). A PO
+    whose status stays gets no entry: the receipt has its own."""
+    if not po_line_ids:
+        return
+    po_ids = _recount_shipped(po_line_ids)
+    orders = PurchaseOrder.objects.select_for_update(of=("self",)).filter(pk__in=po_ids)
+    for purchase_order in orders.order_by("pk"):
+        if purchase_order.status not in SHIPPABLE_PO_STATUSES:
+            continue
+        status = _shipping_status(purchase_order)
+        if status != purchase_order.status:
+            PURCHASE_ORDER_LIFECYCLE.move(
+                purchase_order,
+                to=status,
+                action="short_received",
+                actor=actor,
+                channel=channel,
+                after={"asn": asn, "receipt": receipt},
             )
 
 

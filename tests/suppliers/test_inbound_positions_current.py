@@ -201,7 +201,8 @@ def test_a_receipt_that_closes_the_asn_short_leaves_nothing_in_transit(supplier,
 
     receive(asn, "R-1", "30", closes_asn=True)
 
-    assert figures()["BOLT"] == (Decimal(60), Decimal(0))
+    # The 10 not brought are open to ship again (a short receipt kept open, issue 23).
+    assert figures()["BOLT"] == (Decimal(70), Decimal(0))
 
 
 def test_a_delivered_shipment_stays_in_transit_until_it_is_received(supplier, supplier_user):
