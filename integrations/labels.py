@@ -42,6 +42,7 @@ ACTION_SENTENCES: dict[str, str] = {
     "suppliers.purchaseorder:asn_updated": "changed an ASN of {object}",
     "suppliers.purchaseorder:asn_cancelled": "cancelled an ASN of {object}",
     "suppliers.purchaseorder:goods_received": "received all goods of {object}",
+    "suppliers.purchaseorder:short_received": "received {object} short; the rest is open to ship",
     "suppliers.purchaseorderline:received": "issued {object}",
     "suppliers.purchaseorderline:goods_received": "received all goods of {object}",
     # shipping and receiving
@@ -143,6 +144,7 @@ ACTION_LABELS: dict[str, str] = {
     "asn_updated": "ASN changed",
     "asn_cancelled": "ASN cancelled",
     "goods_received": "All goods received",
+    "short_received": "Received short: the rest is open to ship again",
 }
 
 # The noun before a document's own name, when its name does not already say what it is.
