@@ -16,7 +16,8 @@ from integrations.models import Channel
 from inventory.models import InventorySnapshot
 from portal.access import User
 from suppliers import services
-from suppliers.demo import catalog
+from suppliers.demo import catalog, plan
+from suppliers.demo.documents import seed_supplier_documents
 from suppliers.demo.edi import seed_edi_demo
 from suppliers.demo.onboarding import seed_onboarding_demo
 from suppliers.models import (
@@ -156,6 +157,10 @@ def seed_demo_workflows(*, to_propose: list[str] | None = None) -> dict[str, int
         seed_edi_demo()
     _demo_proposals(created, to_propose or [])
     _demo_shipments(created)
+    # About 1.3 s of real services per supplier: the large demo (timed at ~30 s) gives
+    # them only to the suppliers of the demo logins, Anna's and Ben's.
+    large = Supplier.objects.count() > plan.SMALL.suppliers
+    seed_supplier_documents(created, first=2 if large else None)
     _demo_inventory(created)
     return created
 

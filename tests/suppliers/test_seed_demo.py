@@ -43,7 +43,8 @@ def test_seeding_twice_leaves_every_table_with_the_same_count(db):
     after_first = _counts()
     second_output = _seed("--scale", "small")
     assert _counts() == after_first
-    assert after_first["suppliers.PurchaseOrder"] == 150
+    # The plan's 150 and, per named active supplier, 3 to acknowledge and 1 shipped.
+    assert after_first["suppliers.PurchaseOrder"] == 150 + 12 * 4
     assert "150  suppliers.PurchaseOrder" in first_output
     assert "nothing (everything already exists)" in second_output
 
@@ -167,7 +168,10 @@ def test_every_order_has_its_received_timeline_entry_at_its_issue_time(seeded):
     entries = AuditEntry.objects.filter(object_type="suppliers.purchaseorder", action="received")
     issued_at = dict(PurchaseOrder.objects.values_list("number", "issued_at"))
     assert {entry.object_repr: entry.occurred_at for entry in entries} == issued_at
-    assert Event.objects.filter(type="purchase_order.received").count() == 150
+    planned = Event.objects.filter(type="purchase_order.received").exclude(
+        aggregate_id__startswith="PO-9"
+    )
+    assert planned.count() == 150
 
 
 def test_the_large_plan_starts_with_the_small_plan():
@@ -204,8 +208,9 @@ def test_the_demo_has_asns_in_transit_and_one_delayed(seeded):
 
     statuses = sorted(Shipment.objects.values_list("status", flat=True))
 
-    assert statuses.count("delayed") == 1
-    assert statuses.count("in_transit") >= 1
+    # One delayed per named supplier (its try-everything ASNs) and NWF's planned one.
+    assert statuses.count("delayed") == 12 + 1
+    assert statuses.count("in_transit") >= 12
 
 
 def test_the_demo_has_connectors_and_a_dead_letter_to_replay(seeded):
@@ -221,3 +226,48 @@ def test_the_demo_has_reconciled_warehouses_with_open_inventory_exceptions(seede
 
     assert InventorySnapshot.objects.count() == 2 * Warehouse.objects.count()
     assert ExceptionCase.objects.filter(status=ExceptionCase.Status.OPEN).count() > 10
+
+
+def test_every_demo_supplier_has_three_orders_to_acknowledge_one_of_them_overdue(seeded):
+    from suppliers.demo.documents import demo_suppliers, po_number
+
+    now = timezone.now()
+    suppliers = demo_suppliers()
+    assert len(suppliers) == 12
+    for index, supplier in suppliers:
+        numbers = [po_number(index, n) for n in (1, 2, 3)]
+        orders = PurchaseOrder.objects.filter(number__in=numbers, supplier=supplier)
+        assert sorted(orders.values_list("status", flat=True)) == ["issued"] * 3
+        assert orders.filter(ack_due_at__lt=now).count() == 1
+        awaiting = PurchaseOrder.objects.filter(supplier=supplier, status="issued")
+        assert awaiting.count() >= 3
+        assert awaiting.filter(ack_due_at__lt=now).exists()
+
+
+def test_every_demo_supplier_has_an_asn_in_each_state_a_short_receipt_and_two_invoices(seeded):
+    from suppliers.demo.documents import demo_suppliers, po_number
+    from suppliers.models import Invoice, ReceiptLine, Shipment
+
+    for index, supplier in demo_suppliers():
+        asns = Shipment.objects.filter(supplier=supplier, asn_number__startswith="ASN-")
+        asns = asns.exclude(asn_number__startswith="ASN-DEMO-")
+        statuses = dict(asns.values_list("status").annotate(n=Count("pk")).order_by())
+        assert statuses == {
+            "draft": 1,
+            "submitted": 1,
+            "in_transit": 1,
+            "delayed": 1,
+            "delivered": 1,
+            "received": 2,
+            "cancelled": 1,
+        }
+        variances = ReceiptLine.objects.filter(receipt__shipment__in=asns).exclude(variance="none")
+        assert [(line.variance, line.variance_qty) for line in variances] == [
+            ("short", Decimal(-2))
+        ]
+        invoices = Invoice.objects.filter(supplier=supplier).order_by("number")
+        assert [(i.number, i.status) for i in invoices] == [
+            (f"INV-{supplier.code}-0001", "approved"),
+            (f"INV-{supplier.code}-0002", "on_hold"),
+        ]
+        assert PurchaseOrder.objects.get(number=po_number(index, 10)).status == "partially_shipped"
