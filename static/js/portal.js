@@ -59,6 +59,18 @@
     }
   }
 
+  // The table's caption, else the heading just before it, else a plain word.
+  function tableName(table) {
+    if (table.caption && table.caption.textContent.trim()) {
+      return table.caption.textContent.trim();
+    }
+    var before = table.previousElementSibling;
+    while (before && !/^H[1-6]$/.test(before.tagName)) {
+      before = before.previousElementSibling;
+    }
+    return before ? before.textContent.trim() : "Table";
+  }
+
   // A table wider than its column gets a scrolling wrapper, so the page never scrolls
   // sideways; narrower tables keep their full-width look.
   function wrapWideTables() {
@@ -69,9 +81,17 @@
       if (!parent || parent.classList.contains("table-wrap")) {
         continue;
       }
-      if (table.scrollWidth > parent.clientWidth + 1) {
+      // On a phone the CSS makes a table a block that scrolls itself (the no-JavaScript
+      // fallback): then its own widths tell, which can overflow by a pixel the +1 allows.
+      if (table.scrollWidth > parent.clientWidth + 1 || table.scrollWidth > table.clientWidth) {
         var wrap = document.createElement("div");
         wrap.className = "table-wrap";
+        // A region that scrolls must be reachable by keyboard (arrow keys scroll it once
+        // focused), and a focusable region needs a role and a name (axe-core's
+        // scrollable-region-focusable rule).
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", tableName(table));
         parent.insertBefore(wrap, table);
         wrap.appendChild(table);
       }

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import expect_htmx_loaded, login, nav_link
+from tests.e2e.helpers import assert_accessible, expect_htmx_loaded, login, nav_link
 from tests.suppliers.factories import purchase_order_awaiting_acknowledgment
 
 
@@ -33,6 +33,7 @@ def _open_change_form(page: Page, live_server, number: str) -> None:
     expect(page.get_by_role("heading", name="Acknowledge revision 1")).to_be_visible()
     page.get_by_role("link", name="Accept with changes…").click()
     expect(page.locator("#proposal-form")).to_be_visible()
+    assert_accessible(page)
 
 
 def test_supplier_proposes_a_later_date_and_less_quantity_and_the_buyer_accepts(

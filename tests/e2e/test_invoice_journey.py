@@ -6,7 +6,7 @@ the Tryton connector's journey.)"""
 from playwright.sync_api import Page, expect
 
 from suppliers.models import Invoice, Receipt
-from tests.e2e.helpers import login
+from tests.e2e.helpers import assert_accessible, login
 from tests.suppliers.invoicing_helpers import received_line
 
 
@@ -19,6 +19,7 @@ def test_supplier_invoices_a_receipt_disputes_the_hold_and_the_buyer_accepts(
     login(page, live_server, supplier_user)
     page.goto(f"{live_server.url}/orders/invoices/new/receipt/{receipt.pk}/")
     expect(page.locator("[name=quantity_1]")).to_have_value("100")
+    assert_accessible(page)
     page.get_by_label("Invoice number").fill("INV-E2E-1")
     page.get_by_label("Invoice date").fill("2026-03-20")
     page.locator("[name=unit_price_1]").fill("2.60")

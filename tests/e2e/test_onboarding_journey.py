@@ -10,7 +10,7 @@ from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from suppliers.models import Supplier
-from tests.e2e.helpers import nav_link
+from tests.e2e.helpers import assert_accessible, nav_link
 from tests.portal.factories import PASSWORD, totp_code
 from tests.suppliers.factories import PurchaseOrderFactory
 from tests.suppliers.onboarding_support import PDF_BYTES
@@ -79,6 +79,7 @@ def test_admin_invites_supplier_onboards_with_mfa_and_sees_purchase_orders(
     supplier_page = supplier_context.new_page()
     supplier_page.goto(link)
     expect(supplier_page.get_by_role("heading", level=1)).to_contain_text("Join Newco Metals")
+    assert_accessible(supplier_page)
     supplier_page.get_by_role("link", name="Create your account").click()
     expect(supplier_page.locator("input[name=email]")).to_have_value("nina@newco.example")
     supplier_page.locator("input[name=password1]").fill(NEW_PASSWORD)
@@ -98,6 +99,7 @@ def test_admin_invites_supplier_onboards_with_mfa_and_sees_purchase_orders(
     # 4. The checklist, section by section, with a document.
     supplier_page.goto(f"{live_server.url}/onboarding/")
     expect(supplier_page.locator("#onboarding-progress")).to_contain_text("0 of 4")
+    assert_accessible(supplier_page)
     profile = supplier_page.locator("#section-profile form")
     for name, value in {
         "legal_name": "Newco Metals LLC",

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import login
+from tests.e2e.helpers import assert_accessible, axe_violations, login
 from tests.suppliers.factories import purchase_order_awaiting_acknowledgment
 from tests.suppliers.shipping_helpers import confirmed_po, line_of, ship
 
@@ -49,8 +49,9 @@ DUPLICATE_IDS = """() => {
 
 
 def _sideways(page: Page, urls: list[str]) -> list[str]:
-    """The pages that scroll sideways at the current window size, with by how much, and
-    the pages whose element ids are not unique."""
+    """The pages that scroll sideways at the current window size, with by how much, the
+    pages whose element ids are not unique, and axe-core's serious or critical
+    violations of each page (issue 21: axe on every page visited, phone and desktop)."""
     found = []
     for url in urls:
         page.goto(url)
@@ -59,6 +60,7 @@ def _sideways(page: Page, urls: list[str]) -> list[str]:
             found.append(f"{url} +{extra}px")
         if duplicates := page.evaluate(DUPLICATE_IDS):
             found.append(f"{url} duplicate ids {duplicates}")
+        found += axe_violations(page)
     return found
 
 
@@ -75,7 +77,7 @@ def _height(locator) -> float:
         ("portal_admin", ["/manage/suppliers/ACME/", "/manage/suppliers/ACME/audit/"]),
     ],
 )
-def test_no_page_of_a_role_scrolls_sideways_on_a_phone_or_a_desktop_and_ids_are_unique(
+def test_no_page_of_a_role_scrolls_sideways_or_fails_axe_on_a_phone_or_a_desktop(
     page: Page, live_server, request, documents, who, extra_paths
 ):
     user = request.getfixturevalue(who)
@@ -86,11 +88,12 @@ def test_no_page_of_a_role_scrolls_sideways_on_a_phone_or_a_desktop_and_ids_are_
     assert len(urls) >= 3
 
     page.set_viewport_size(PHONE)
-    on_phone = _sideways(page, urls)
+    on_phone = [f"phone {problem}" for problem in _sideways(page, urls)]
     page.set_viewport_size(DESKTOP)
-    on_desktop = _sideways(page, urls)
+    on_desktop = [f"desktop {problem}" for problem in _sideways(page, urls)]
 
-    assert (on_phone, on_desktop) == ([], [])
+    problems = on_phone + on_desktop
+    assert problems == [], "\n".join(problems)
 
 
 def test_on_a_phone_the_menu_opens_groups_pages_by_task_and_log_out_stays_on_screen(
@@ -99,6 +102,7 @@ def test_on_a_phone_the_menu_opens_groups_pages_by_task_and_log_out_stays_on_scr
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/accounts/login/")
     assert _overflow(page) == 0
+    assert_accessible(page)
     login(page, live_server, buyer)
     nav = page.get_by_role("navigation", name="Main")
     menu = page.get_by_role("button", name="Menu")
@@ -119,6 +123,7 @@ def test_on_a_phone_the_menu_opens_groups_pages_by_task_and_log_out_stays_on_scr
     nav.locator("summary", has_text="Orders").click()
     change_reviews = nav.get_by_role("link", name="Change reviews")
     expect(change_reviews).to_be_visible()
+    assert_accessible(page)  # the open menu, too
     assert _height(change_reviews) >= TOUCH
     change_reviews.click()
 

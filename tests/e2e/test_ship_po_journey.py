@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from suppliers.models import Shipment
 from suppliers.services.schedule_lines import schedule_lines_replace
-from tests.e2e.helpers import login, nav_link
+from tests.e2e.helpers import assert_accessible, login, nav_link
 from tests.suppliers.shipping_helpers import confirmed_po, line_of
 
 PHONE = {"width": 390, "height": 844}
@@ -46,6 +46,7 @@ def test_supplier_ships_a_po_in_one_click_prints_its_papers_and_sees_it_in_trans
     expect(page.get_by_label("Quantity for PO-100045 line 1")).to_have_value("80")
     expect(page.get_by_label("Expected delivery")).to_have_value(due.isoformat())
     expect(page.locator("#carrier-options option")).to_have_count(5)
+    assert_accessible(page)
     page.get_by_label("Carrier").fill("UPS")
     page.get_by_label("Tracking number").fill("1Z999AA10123456784")
     page.get_by_label("Weight (kg)").fill("18.5")
@@ -55,6 +56,7 @@ def test_supplier_ships_a_po_in_one_click_prints_its_papers_and_sees_it_in_trans
 
     expect(page).to_have_url(f"{live_server.url}/orders/shipments/ASN-000001/")
     expect(page.locator("#asn-status")).to_have_text("Submitted")
+    assert_accessible(page)
     tracking = page.locator("#asn-tracking a")
     expect(tracking).to_have_attribute(
         "href", "https://www.ups.com/track?tracknum=1Z999AA10123456784"

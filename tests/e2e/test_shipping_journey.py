@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from suppliers.models import Shipment
-from tests.e2e.helpers import login, nav_link
+from tests.e2e.helpers import assert_accessible, login, nav_link
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
 from tests.suppliers.factories import SupplierItemFactory
 from tests.suppliers.shipping_helpers import confirmed_po, line_of
@@ -45,6 +45,7 @@ def test_supplier_ships_two_pos_in_cases_reports_a_delay_and_the_buyer_sees_it_l
     expect(page).to_have_url(f"{live_server.url}/orders/shipments/ASN-100/edit/")
     expect(page.get_by_label("Quantity for PO-1 line 1")).to_have_value("120")
     expect(page.get_by_label("Quantity for PO-2 line 1")).to_have_value("50")
+    assert_accessible(page)
     page.get_by_label("Quantity for PO-1 line 1").fill("6")
     page.get_by_label("Unit for PO-1 line 1").select_option(label="CS")
     page.get_by_role("button", name="Save and submit").click()

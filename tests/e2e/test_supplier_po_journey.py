@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from suppliers.models import PurchaseOrder
-from tests.e2e.helpers import expect_htmx_loaded, login, nav_link, result_rows
+from tests.e2e.helpers import assert_accessible, expect_htmx_loaded, login, nav_link, result_rows
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, WarehouseFactory
 from tests.suppliers.factories import PurchaseOrderFactory, PurchaseOrderLineFactory
 
@@ -112,6 +112,7 @@ def test_supplier_filters_po_list_opens_a_po_and_gets_404_for_another_suppliers_
     assert response is not None
     assert response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    assert_accessible(page)
     expect(page.get_by_text("PO-G1")).to_have_count(0)
     expect(page.get_by_text("BOLT-M8")).to_have_count(0)
 
