@@ -5,12 +5,16 @@ Every test in this folder is marked `e2e`, so `pytest -m "not e2e"` runs the fas
 """
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Error, Page, Response, expect, sync_playwright
+
+from tests.e2e.helpers import axe_violations
 
 E2E_DIR = Path(__file__).parent
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "var" / "e2e"
@@ -76,6 +80,7 @@ def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
     page = context.new_page()
+    visited = _remember_pages_visited(page)
     yield page
     failed = any(
         getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
@@ -84,4 +89,49 @@ def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     if failed:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT_DIR / f"{request.node.name}.png"), full_page=True)
+    else:
+        violations = _axe_sweep(page, visited)
     context.close()
+    if not failed:
+        assert not violations, "axe-core violations on pages the journey visited:\n" + "\n".join(
+            violations
+        )
+
+
+def _remember_pages_visited(page: Page) -> dict[str, str]:
+    """Every HTML page the journey loaded with a GET (not only the ones it checks with
+    `assert_accessible`), one URL per page shape: /orders/12/ and /orders/31/ are one page."""
+    visited: dict[str, str] = {}
+
+    def remember(response: Response) -> None:
+        if visited.get("sweeping"):
+            return
+        request = response.request
+        if request.resource_type != "document" or request.method != "GET":
+            return
+        if response.status != 200 or request.frame != page.main_frame:
+            return
+        if "text/html" not in response.headers.get("content-type", ""):
+            return
+        shape = re.sub(r"\d+", "N", urlsplit(response.url).path)
+        visited.setdefault(shape, response.url)
+
+    page.on("response", remember)
+    return visited
+
+
+def _axe_sweep(page: Page, visited: dict[str, str]) -> list[str]:
+    """axe-core on every page the journey passed through, opened again at the end in the
+    same signed-in browser (the state the journey left), at the same viewport."""
+    violations: list[str] = []
+    urls = list(visited.values())
+    visited["sweeping"] = "yes"  # the sweep's own loads are not new pages to sweep
+    for url in urls:
+        try:
+            response = page.goto(url)
+        except Error:
+            continue  # the journey's end state made the page unreachable (e.g. signed out)
+        if response is None or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        violations.extend(axe_violations(page))
+    return sorted(set(violations))
