@@ -124,6 +124,10 @@ InboundHandler = Callable[[PartnerProfile, TransactionSet, Interchange], Mapping
 # set, in order, or the DomainError (a SegmentError to locate it) that refused that set,
 # which must then have written nothing. For feeds whose sets come by the thousand (846).
 BatchHandler = Callable[[PartnerProfile, Sequence[LoadedSet]], list[MappingOutcome | DomainError]]
+# Work a batch handler can have done on a set before its batch is mapped, outside the
+# transaction and in the intake's reader thread (parsing: no database, no partner): the
+# result is left in `LoadedSet.prepared` for the handler. A DomainError leaves it None.
+BatchPreparer = Callable[[LoadedSet], Any]
 PartnerLookup = Callable[[str, str], PartnerProfile | None]
 PartnerByCode = Callable[[str], PartnerProfile | None]
 OutboundBuilder = Callable[[dict[str, Any]], tuple[PartnerProfile, PurchaseOrder850] | None]
@@ -133,6 +137,7 @@ OutboundBuilder = Callable[[dict[str, Any]], tuple[PartnerProfile, PurchaseOrder
 class _Registry:
     handlers: dict[str, InboundHandler] = field(default_factory=dict[str, Any])
     batch_handlers: dict[str, BatchHandler] = field(default_factory=dict[str, Any])
+    batch_preparers: dict[str, BatchPreparer] = field(default_factory=dict[str, Any])
     partner_lookup: PartnerLookup | None = None
     partner_by_code: PartnerByCode | None = None
     outbound_builder: OutboundBuilder | None = None
@@ -145,10 +150,17 @@ def register_inbound_handler(set_id: str, handler: InboundHandler) -> None:
     _registry.handlers[set_id] = handler
 
 
-def register_inbound_batch_handler(set_id: str, handler: BatchHandler) -> None:
-    """Map set `set_id` many at a time (it then has no one-at-a-time handler)."""
+def register_inbound_batch_handler(
+    set_id: str, handler: BatchHandler, *, prepare: BatchPreparer | None = None
+) -> None:
+    """Map set `set_id` many at a time (it then has no one-at-a-time handler); `prepare`
+    each set ahead of its batch when given (see `BatchPreparer`)."""
     _registry.batch_handlers[set_id] = handler
     _registry.handlers.pop(set_id, None)
+    if prepare is not None:
+        _registry.batch_preparers[set_id] = prepare
+    else:
+        _registry.batch_preparers.pop(set_id, None)
 
 
 def register_partners(*, lookup: PartnerLookup, by_code: PartnerByCode) -> None:
@@ -166,6 +178,10 @@ def inbound_handler(set_id: str) -> InboundHandler | None:
 
 def inbound_batch_handler(set_id: str) -> BatchHandler | None:
     return _registry.batch_handlers.get(set_id)
+
+
+def inbound_batch_preparer(set_id: str) -> BatchPreparer | None:
+    return _registry.batch_preparers.get(set_id)
 
 
 def supported_sets() -> list[str]:

@@ -27,17 +27,20 @@ business document: they are written by this module only.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from integrations import metrics
 from integrations.edi import registry
@@ -75,6 +78,7 @@ from integrations.x12.stream import (
     ByteSource,
     BytesSource,
     FileSource,
+    LoadedSet,
     ScannedInterchange,
     SetSpan,
     load_set,
@@ -366,36 +370,82 @@ def _apply_sets(
     profile: PartnerProfile,
     progress: Progress | None,
 ) -> None:
-    """Map every set without a record yet, a batch per transaction."""
+    """Map every set without a record yet, a batch per transaction. The next batch is
+    read back from the file (and split into segments) by a helper thread while this one
+    waits on the database: Python and PostgreSQL work at the same time."""
     done = set(record.transaction_sets.values_list("sequence", flat=True))
     committed = len(done)
     rejected_groups = _rejected_groups(record)
     todo = [span for span in scanned.sets if span.sequence not in done]
-    for batch in _batches(todo):
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="edi-read") as reader:
+        for loaded in _read_ahead(reader, _batches(todo), source, scanned):
+            committed += _apply_batch(record, loaded, scanned, profile, rejected_groups)
+            if progress is not None:
+                progress(record, committed, len(scanned.sets))
+
+
+def _read_ahead(
+    reader: ThreadPoolExecutor,
+    batches: Iterator[list[SetSpan]],
+    source: ByteSource,
+    scanned: ScannedInterchange,
+) -> Iterator[list[LoadedSet]]:
+    """The batches' sets read back, the next one read by `reader` while the caller works
+    on this one, and prepared for their batch handler when it asked (parsing only:
+    nothing is written or committed ahead)."""
+    zone = timezone.get_current_timezone()  # a preparer reads dates as the caller would
+
+    def load(batch: list[SetSpan]) -> list[LoadedSet]:
         loaded = [load_set(source, span, scanned.delimiters, scanned.encoding) for span in batch]
-        clean = [
-            item
-            for item in loaded
-            if not item.errors and item.span.group.control_number[:9] not in rejected_groups
-        ]
-        with transaction.atomic():
-            outcomes = dict(zip(map(id, clean), map_sets(clean, scanned, profile), strict=True))
-            rows = []
+        with timezone.override(zone):
             for item in loaded:
-                if item.span.group.control_number[:9] in rejected_groups:
-                    row = set_record(record, item.span, status=SetStatus.REJECTED, loaded=item)
-                    row.rejection = ENVELOPE_REJECTION
-                elif item.errors:
-                    row = set_record(record, item.span, status=SetStatus.REJECTED, loaded=item)
-                    row.rejection = "; ".join(str(e) for e in item.errors)
-                else:
-                    row = set_record(record, item.span, loaded=item, **outcomes[id(item)])
-                rows.append(row)
-            EdiTransactionSet.objects.bulk_create(rows)
-            EdiInterchange.objects.filter(pk=record.pk).update(sets_done=F("sets_done") + len(rows))
-        committed += len(rows)
-        if progress is not None:
-            progress(record, committed, len(scanned.sets))
+                prepare = registry.inbound_batch_preparer(item.set_id)
+                if prepare is None or item.errors:
+                    continue
+                # On a DomainError the handler meets it again and refuses the set with it.
+                with contextlib.suppress(DomainError):
+                    item.prepared = prepare(item)
+        return loaded
+
+    ahead: Future[list[LoadedSet]] | None = None
+    for batch in batches:
+        following = reader.submit(load, batch)
+        if ahead is not None:
+            yield ahead.result()
+        ahead = following
+    if ahead is not None:
+        yield ahead.result()
+
+
+def _apply_batch(
+    record: EdiInterchange,
+    loaded: list[LoadedSet],
+    scanned: ScannedInterchange,
+    profile: PartnerProfile,
+    rejected_groups: set[str],
+) -> int:
+    """One batch in one transaction: its sets mapped, their records, the progress counter."""
+    clean = [
+        item
+        for item in loaded
+        if not item.errors and item.span.group.control_number[:9] not in rejected_groups
+    ]
+    with transaction.atomic():
+        outcomes = dict(zip(map(id, clean), map_sets(clean, scanned, profile), strict=True))
+        rows = []
+        for item in loaded:
+            if item.span.group.control_number[:9] in rejected_groups:
+                row = set_record(record, item.span, status=SetStatus.REJECTED, loaded=item)
+                row.rejection = ENVELOPE_REJECTION
+            elif item.errors:
+                row = set_record(record, item.span, status=SetStatus.REJECTED, loaded=item)
+                row.rejection = "; ".join(str(e) for e in item.errors)
+            else:
+                row = set_record(record, item.span, loaded=item, **outcomes[id(item)])
+            rows.append(row)
+        EdiTransactionSet.objects.bulk_create(rows)
+        EdiInterchange.objects.filter(pk=record.pk).update(sets_done=F("sets_done") + len(rows))
+    return len(rows)
 
 
 def _status(groups: Sequence[Any], record: EdiInterchange) -> str:
@@ -451,20 +501,28 @@ def edi_interchange_reprocess(*, actor: Any, interchange: EdiInterchange) -> Edi
     interchange = EdiInterchange.objects.select_for_update().get(pk=interchange.pk)
     if not interchange.can_reprocess:
         raise DomainError(
-            f"Only a rejected or partly accepted inbound interchange can be reprocessed; "
-            f"this one is {interchange.get_status_display().lower()}.",
+            gettext(
+                "Only a rejected or partly accepted inbound interchange can be reprocessed; "
+                "this one is %(state)s."
+            )
+            % {"state": interchange.get_status_display().lower()},
             field="status",
         )
     profile = registry.partner_by_code(interchange.partner_code)
     if profile is None:
-        raise DomainError(f"No trading partner {interchange.partner_code!r} any more.")
+        raise DomainError(
+            gettext("No trading partner %(code)s any more.")
+            % {"code": repr(interchange.partner_code)}
+        )
     data = interchange_text(interchange).encode("utf-8")
     scanned = next((i for i in scan(io.BytesIO(data)) if not isinstance(i, X12Error)), None)
     if scanned is None:
-        raise DomainError("The stored interchange cannot be read any more.")
+        raise DomainError(gettext("The stored interchange cannot be read any more."))
     envelope = [finding(e) for e in scanned.interchange.errors]
     if envelope + partner_problems(scanned.interchange, profile):
-        raise DomainError("The interchange envelope is in error; ask the partner to resend it.")
+        raise DomainError(
+            gettext("The interchange envelope is in error; ask the partner to resend it.")
+        )
     before = interchange.status
     interchange.errors = [
         f for group in scanned.interchange.groups for f in group_findings(group, profile)
@@ -482,7 +540,11 @@ def edi_interchange_reprocess(*, actor: Any, interchange: EdiInterchange) -> Edi
         loaded = load_set(source, span, scanned.delimiters, "utf-8")
         if not loaded.errors:
             retry.append(loaded)
-    for loaded, outcome in zip(retry, map_sets(retry, scanned, profile), strict=True):
+    # The mappers' errors become the stored rejections and the 997's notes to the partner:
+    # English, like the worker's, whatever the operator's language.
+    with translation.override("en"):
+        outcomes = list(map_sets(retry, scanned, profile))
+    for loaded, outcome in zip(retry, outcomes, strict=True):
         row = rows[loaded.span.sequence]
         row.status = outcome["status"]
         row.rejection = outcome.get("rejection", "")

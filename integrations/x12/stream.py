@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from integrations.x12.envelope import EnvelopeBuilder, body_segment_errors, is_segment_id
 from integrations.x12.errors import ErrorLevel, InterchangeNoteCode, X12Error
@@ -528,6 +528,8 @@ class LoadedSet:
     rows: list[list[str]]
     raws: list[str]
     errors: list[X12Error]
+    # What the set's batch handler prepared ahead (integrations.edi.registry.BatchPreparer).
+    prepared: Any = None
 
     @property
     def set_id(self) -> str:

@@ -236,6 +236,11 @@ def _convert(
     return [converted.get(id(line), line) for line in lines]
 
 
+def prepare_846(loaded: LoadedSet) -> _Parsed:
+    """The set parsed ahead of its batch (no database): see `map_846_batch`."""
+    return _parse(loaded)
+
+
 def map_846_batch(
     profile: PartnerProfile, sets: Sequence[LoadedSet]
 ) -> list[MappingOutcome | DomainError]:
@@ -245,7 +250,8 @@ def map_846_batch(
     parsed: list[_Parsed | None] = []
     for n, loaded in enumerate(sets):
         try:
-            parsed.append(_parse(loaded))
+            ahead = loaded.prepared  # parsed by the intake's reader thread (prepare_846)
+            parsed.append(ahead if isinstance(ahead, _Parsed) else _parse(loaded))
         except DomainError as error:
             results[n] = error
             parsed.append(None)

@@ -13,7 +13,9 @@ def register() -> None:
     registry.register_partners(lookup=partner_for_sender, by_code=partner_by_code)
     registry.register_inbound_handler("855", inbound_855.map_855)
     registry.register_inbound_handler("856", inbound_856.map_856)
-    registry.register_inbound_batch_handler("846", inbound_846.map_846_batch)
+    registry.register_inbound_batch_handler(
+        "846", inbound_846.map_846_batch, prepare=inbound_846.prepare_846
+    )
     registry.register_inbound_handler("810", inbound_846_810.map_810)
     registry.register_inbound_handler("997", map_997)
     registry.register_outbound_purchase_orders(outbound.purchase_order_850)

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -44,7 +45,11 @@ def _validate(*, supplier: Supplier, entry: AvailabilityInput, now: datetime.dat
     supplier_item = entry.supplier_item
     label = supplier_item.supplier_sku
     if supplier_item.supplier_id != supplier.pk:
-        raise DomainError(f"{label} is not one of your items.", field="supplier_sku", line=label)
+        raise DomainError(
+            gettext("%(label)s is not one of your items.") % {"label": label},
+            field="supplier_sku",
+            line=label,
+        )
     check_line(
         label=label,
         quantity=entry.qty_available,
@@ -73,16 +78,18 @@ def check_line(
 ) -> None:
     """The rules every reported quantity meets, whichever way it comes in."""
     if quantity is None or not quantity.is_finite():
-        raise DomainError("Enter the quantity available.", field="qty_available", line=label)
+        raise DomainError(
+            gettext("Enter the quantity available."), field="qty_available", line=label
+        )
     if quantity < 0:
         raise DomainError(
-            "The quantity available cannot be negative; enter 0 when you have none.",
+            gettext("The quantity available cannot be negative; enter 0 when you have none."),
             field="qty_available",
             line=label,
         )
     if quantity >= MAX_QUANTITY:
         raise DomainError(
-            "The quantity available must be less than 1,000,000,000,000.",
+            gettext("The quantity available must be less than 1,000,000,000,000."),
             field="qty_available",
             line=label,
         )
@@ -94,16 +101,22 @@ def check_line(
         and quantity != quantity.quantize(step)
     ):
         raise DomainError(
-            f"{uom_code} allows {decimal_places} decimal places; "
-            f"{quantity.normalize():f} has more.",
+            gettext("%(uom_code)s allows %(decimal_places)s decimal places; %(quantity)s has more.")
+            % {
+                "uom_code": uom_code,
+                "decimal_places": decimal_places,
+                "quantity": format(quantity.normalize(), "f"),
+            },
             field="qty_available",
             line=label,
         )
     if as_of is not None and as_of > now + FUTURE_SLACK:
-        raise DomainError("'As of' cannot be in the future.", field="as_of", line=label)
+        raise DomainError(gettext("'As of' cannot be in the future."), field="as_of", line=label)
     if available_date is not None and available_date < today:
         raise DomainError(
-            "The next-available date is in the past; leave it blank or enter a future date.",
+            gettext(
+                "The next-available date is in the past; leave it blank or enter a future date."
+            ),
             field="available_date",
             line=label,
         )
@@ -118,8 +131,15 @@ def lock_supplier_availability(supplier: Supplier) -> None:
 
 def older_count(label: str, as_of: datetime.datetime, recorded: datetime.datetime) -> DomainError:
     return DomainError(
-        f"{label}: this count is as of {as_of:%Y-%m-%d %H:%M}, "
-        f"older than the one already recorded ({recorded:%Y-%m-%d %H:%M}).",
+        gettext(
+            "%(label)s: this count is as of %(as_of)s, older than the one "
+            "already recorded (%(recorded)s)."
+        )
+        % {
+            "label": label,
+            "as_of": format(as_of, "%Y-%m-%d %H:%M"),
+            "recorded": format(recorded, "%Y-%m-%d %H:%M"),
+        },
         field="as_of",
         line=label,
     )
@@ -143,7 +163,9 @@ def supplier_availability_post(
         _validate(supplier=supplier, entry=entry, now=now)
     item_ids = [entry.supplier_item.pk for entry in entries]
     if len(set(item_ids)) != len(item_ids):
-        raise DomainError("An item appears twice; post each item once.", field="supplier_sku")
+        raise DomainError(
+            gettext("An item appears twice; post each item once."), field="supplier_sku"
+        )
     current = {
         row.supplier_item_id: row
         for row in SupplierAvailability.objects.select_for_update().filter(
@@ -159,8 +181,15 @@ def supplier_availability_post(
         if row is not None:
             if as_of < row.as_of:
                 raise DomainError(
-                    f"{supplier_item.supplier_sku}: this count is as of {as_of:%Y-%m-%d %H:%M}, "
-                    f"older than the one already recorded ({row.as_of:%Y-%m-%d %H:%M}).",
+                    gettext(
+                        "%(supplier_sku)s: this count is as of %(as_of)s, older than "
+                        "the one already recorded (%(as_of_2)s)."
+                    )
+                    % {
+                        "supplier_sku": supplier_item.supplier_sku,
+                        "as_of": format(as_of, "%Y-%m-%d %H:%M"),
+                        "as_of_2": format(row.as_of, "%Y-%m-%d %H:%M"),
+                    },
                     field="as_of",
                     line=supplier_item.supplier_sku,
                 )

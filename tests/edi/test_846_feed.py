@@ -1,9 +1,10 @@
 """The 846 at partner scale: sets applied set-based in batches that commit as they go (one
-event per set, an audit entry per item), a refused set writing nothing, queries that do
+event per batch, an audit entry per set), a refused set writing nothing, queries that do
 not grow with the file, progress in the command and the viewer, and an import killed
 half-way that, imported again, applies each set exactly once."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 from io import StringIO
 
@@ -132,6 +133,72 @@ def test_a_later_846_set_is_audited_with_what_it_replaced(supplier, edi_partner)
     }
     assert entry.after["items"]["AC-0001"]["qty_available"] == "40"
     assert SupplierAvailability.objects.get(pk=first.pk).qty_available == Decimal("40")
+
+
+@pytest.mark.django_db
+def test_an_item_counted_by_two_sets_of_one_batch_is_audited_as_replacing_the_first(
+    supplier, edi_partner
+):
+    _catalog(supplier, 2)
+    edi_file_import(data=_feed(1, 2, control="000000971"))  # yesterday's rows, 5 and 6
+    old = SupplierAvailability.objects.get(supplier_item__supplier_sku="AC-0002")
+    first = timezone.localtime() - datetime.timedelta(minutes=30)
+    second = timezone.localtime() - datetime.timedelta(minutes=10)
+    future = (datetime.date.today() + datetime.timedelta(days=4)).strftime("%Y%m%d")
+
+    edi_file_import(
+        data=numbered_file(
+            [
+                [
+                    *inventory_846(
+                        [("AC-0001", "7"), ("AC-0002", "8")], as_of=f"{first:%Y%m%d*%H%M}"
+                    ),
+                    f"DTM*018*{future}",
+                ],
+                inventory_846([("AC-0001", "9")], as_of=f"{second:%Y%m%d*%H%M}"),
+            ],
+            control="000000972",
+            st02s=["0001", "0002"],
+            functional_id="IB",
+        )
+    )
+
+    first_entry, second_entry = AuditEntry.objects.filter(action="availability_reported").order_by(
+        "id"
+    )[1:]
+    first_as_of = first.replace(second=0, microsecond=0).isoformat()
+    assert first_entry.before == {
+        "AC-0001": {
+            "qty_available": "5.000000",
+            "available_date": None,
+            "as_of": old.as_of.isoformat(),  # both counted by the same earlier set
+        },
+        "AC-0002": {
+            "qty_available": "6.000000",
+            "available_date": None,
+            "as_of": old.as_of.isoformat(),
+        },
+    }
+    assert first_entry.after == {
+        "reference": "846 0001 in group 501",
+        "as_of": first_as_of,
+        "items": {
+            "AC-0001": {"sku": "SKU-0001", "qty_available": "7", "uom": "EA",
+                        "available_date": None},
+            "AC-0002": {"sku": "SKU-0002", "qty_available": "8", "uom": "EA",
+                        "available_date": f"{future[:4]}-{future[4:6]}-{future[6:]}"},
+        },
+    }  # fmt: skip
+    assert second_entry.before == {
+        "AC-0001": {"qty_available": "7", "available_date": None, "as_of": first_as_of}
+    }
+    assert second_entry.after["items"]["AC-0001"]["qty_available"] == "9"
+    assert dict(
+        SupplierAvailability.objects.values_list("supplier_item__supplier_sku", "qty_available")
+    ) == {"AC-0001": Decimal("9"), "AC-0002": Decimal("8")}
+    assert SupplierAvailability.objects.get(
+        supplier_item__supplier_sku="AC-0001"
+    ).as_of == second.replace(second=0, microsecond=0)
 
 
 @pytest.mark.django_db
@@ -294,3 +361,51 @@ def test_an_846_set_refused_for_its_unit_is_applied_when_reprocessed_after_the_f
     assert (record.status, record.reprocess_count) == ("accepted", 1)
     assert SupplierAvailability.objects.get().qty_available == Decimal("12")
     assert "AK5*A~" in record.acknowledgment.raw
+
+
+@pytest.mark.django_db
+def test_an_846_set_with_a_bad_date_is_refused_at_its_segment_while_its_neighbours_apply(
+    supplier, edi_partner
+):
+    _catalog(supplier, 2)
+    bad = [*inventory_846([("AC-0002", "4")], as_of=AS_OF), "DTM*018*20261399"]
+
+    [record] = edi_file_import(
+        data=numbered_file(
+            [inventory_846([("AC-0001", "3")], as_of=AS_OF), bad],
+            control="000000981",
+            st02s=["0001", "0002"],
+            functional_id="IB",
+        )
+    ).interchanges
+
+    rows = list(record.transaction_sets.all())
+    assert [(r.status, r.rejection) for r in rows] == [
+        ("accepted", ""),
+        (
+            "rejected",
+            "DTM02 '20261399' is not a date (CCYYMMDD).",
+        ),
+    ]
+    assert dict(
+        SupplierAvailability.objects.values_list("supplier_item__supplier_sku", "qty_available")
+    ) == {"AC-0001": Decimal("3")}
+
+
+@pytest.mark.django_db
+def test_the_846_as_of_time_is_read_in_the_importers_time_zone(supplier, edi_partner):
+    _catalog(supplier, 1)
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    counted = (timezone.now() - datetime.timedelta(hours=2)).astimezone(zone)
+
+    with timezone.override(zone):
+        edi_file_import(
+            data=numbered_file(
+                [inventory_846([("AC-0001", "3")], as_of=f"{counted:%Y%m%d*%H%M}")],
+                control="000000982",
+                st02s=["0001"],
+                functional_id="IB",
+            )
+        )
+
+    assert SupplierAvailability.objects.get().as_of == counted.replace(second=0, microsecond=0)
