@@ -6,7 +6,9 @@ Run it with the ERP's own interpreter, never the portal's:
         --output var/erp/tryton.sqlite
 
 It creates an SQLite database with the purchase and stock modules, a company with a
-chart of accounts and fiscal years, a payment term, the suppliers (party code = the
+chart of accounts and fiscal years, a payment term, a payment method ("Bank transfer",
+cash journal), purchases invoiced manually (the supplier invoices in the portal and the
+approved invoice comes to Tryton as a draft), the suppliers (party code = the
 portal's `Supplier.erp_vendor_id`), the products (product code = the portal's `Item.sku`),
 the warehouses (location code = the portal's `Warehouse.code`) and confirmed purchases,
 as the spec file lists them. Purchase numbers come from a sequence with the prefix
@@ -161,6 +163,22 @@ def _populate(spec: dict) -> dict:
     sequence.prefix = PURCHASE_PREFIX
     sequence.padding = 5
     sequence.save()
+    # The supplier invoices in the portal and the approved invoice comes to Tryton as a
+    # draft (issue 19): Tryton must not draft its own invoice for the ordered quantity
+    # when a purchase is confirmed ("On Order", its default).
+    purchase_config = PurchaseConfig(1)
+    purchase_config.purchase_invoice_method = "manual"
+    purchase_config.save()
+
+    # How accounts payable pay a posted supplier invoice (Invoice › Pay): from the cash
+    # journal and account of the chart.
+    Journal = Model.get("account.journal")
+    (cash_journal,) = Journal.find([("type", "=", "cash")], limit=1)
+    PaymentMethod = Model.get("account.invoice.payment.method")
+    payment_method = PaymentMethod(name="Bank transfer", journal=cash_journal)
+    payment_method.credit_account = accounts["cash"]
+    payment_method.debit_account = accounts["cash"]
+    payment_method.save()
 
     Location = Model.get("stock.location")
     warehouses = {w["code"]: _warehouse(Location, w["code"], w["name"]) for w in spec["warehouses"]}

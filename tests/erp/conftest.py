@@ -309,7 +309,12 @@ def tryton_connector(db, trytond_server, monkeypatch):
             "username": "admin",
             "password_env": "TEST_TRYTON_PASSWORD",
         },
-        event_types=["purchase_order.acknowledged", "purchase_order.change_decided", "asn.*"],
+        event_types=[
+            "purchase_order.acknowledged",
+            "purchase_order.change_decided",
+            "asn.*",
+            "invoice.approved",
+        ],
         timeout_seconds=10.0,
         lease_seconds=60,
         breaker_threshold=2,

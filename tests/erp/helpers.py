@@ -39,8 +39,10 @@ def create_purchase(
     lines: list[tuple[str, str, str]],
     delivery_in_days: int = 14,
     confirm: bool = True,
+    invoice_method: str | None = None,
 ) -> dict:
-    """A purchase of (product code, quantity, unit price) lines, quoted and confirmed."""
+    """A purchase of (product code, quantity, unit price) lines, quoted and confirmed
+    (invoiced as the purchase configuration says unless `invoice_method` is given)."""
     party = _one(client, "party.party", [("code", "=", supplier)], ["addresses"])
     location = _one(
         client, "stock.location", [("type", "=", "warehouse"), ("code", "=", warehouse)], []
@@ -69,6 +71,7 @@ def create_purchase(
                 "invoice_address": party["addresses"][0],
                 "warehouse": location["id"],
                 "lines": [("create", line_values)],
+                **({"invoice_method": invoice_method} if invoice_method else {}),
             }
         ],
     )
@@ -111,3 +114,45 @@ def receive(client: TrytonClient, shipment_id: int) -> None:
     """Receive and finish a supplier shipment in Tryton, as the warehouse clerk does."""
     client.model("stock.shipment.in", "receive", [shipment_id])
     client.model("stock.shipment.in", "do", [shipment_id])
+
+
+def supplier_invoices(client: TrytonClient, reference: str) -> list[dict]:
+    return client.search_read(
+        "account.invoice",
+        [("type", "=", "in"), ("reference", "=", reference)],
+        ["id", "state", "reference", "invoice_date", "total_amount", "party.code", "lines"],
+        order=[["id", "ASC"]],
+    )
+
+
+def invoice_lines(client: TrytonClient, ids: list[int]) -> list[dict]:
+    return client.read(
+        "account.invoice.line", ids, ["origin", "product.code", "quantity", "unit_price", "amount"]
+    )
+
+
+def post_invoice(client: TrytonClient, invoice_id: int) -> None:
+    """Accounts payable validate and post the draft supplier invoice."""
+    client.model("account.invoice", "validate_invoice", [invoice_id])
+    client.model("account.invoice", "post", [invoice_id])
+
+
+def pay_invoice(client: TrytonClient, invoice_id: int, *, description: str, on: datetime.date):
+    """Invoice › Pay in Tryton: the whole amount by bank transfer (the payment method
+    `erp/build_db.py` creates), as the AP clerk runs the wizard."""
+    session, start, _ = client.call("wizard.account.invoice.pay.create")
+    context = {
+        "active_model": "account.invoice",
+        "active_id": invoice_id,
+        "active_ids": [invoice_id],
+    }
+    view = client.call("wizard.account.invoice.pay.execute", session, {}, start, context=context)
+    form = {k: v for k, v in view["view"]["defaults"].items() if not k.endswith(".")}
+    (method,) = client.search_read(
+        "account.invoice.payment.method", [("name", "=", "Bank transfer")], ["id"], limit=1
+    )
+    form.update(payment_method=method["id"], description=description, date=on)
+    client.call(
+        "wizard.account.invoice.pay.execute", session, {"start": form}, "choice", context=context
+    )
+    client.call("wizard.account.invoice.pay.delete", session)

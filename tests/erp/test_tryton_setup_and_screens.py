@@ -35,6 +35,7 @@ def test_configure_tryton_connector_adds_a_tryton_connector_beside_the_seeded_er
         "purchase_order.change_proposed",
         "purchase_order.change_decided",
         "asn.*",
+        "invoice.approved",
     ]
 
 
@@ -56,7 +57,7 @@ def test_a_full_resync_on_demand_flags_every_pull_cursor():
         ErpPullCursor.objects.filter(connector__name="tryton").values_list(
             "stream", "full_resync_requested"
         )
-    ) == [("purchases", True), ("receipts", True)]
+    ) == [("invoices", True), ("purchases", True), ("receipts", True), ("stock_moves", True)]
 
 
 def test_the_operator_page_says_tryton_answers_503(client, operator):

@@ -36,6 +36,10 @@ half-applied message converges instead of applying twice:
   waiting moves; the rest keeps waiting on its own date. `asn.cancelled`: the moves leave
   the shipment, the line's waiting moves go back to the remembered confirmed schedule,
   and the draft shipment is cancelled.
+- `invoice.approved` (`invoices.py`): a draft supplier invoice (`account.invoice`,
+  type "in") whose goods lines are linked to the purchase lines; a credit note has
+  negative quantities. Keyed by the event id in its comment, so a replay makes no second
+  draft. The pull reads back what Tryton posted and paid (`fetch_supplier_invoices`).
 - Routing (`routing.py`): a document that did not come from this Tryton, and that no
   routing rule sends, is delivered as skipped with the reason, never a dead letter.
 
@@ -59,6 +63,7 @@ from integrations.connectors.tryton.client import (
     health_seen,
 )
 from integrations.connectors.tryton.inbound import TrytonInbound
+from integrations.connectors.tryton.invoices import INVOICE_EVENTS, TrytonInvoicing
 from integrations.models import ErpLineTarget, ErpTransportHealth
 
 DEFAULT_UOM_MAP = {"u": "EA", "kg": "KG", "g": "G", "m": "M", "l": "L"}
@@ -69,7 +74,7 @@ HEALTH_STATES = {"ok": "ok", "session": "session"}
 
 
 @register("tryton")
-class TrytonConnector(TrytonInbound, BaseConnector):
+class TrytonConnector(TrytonInbound, TrytonInvoicing, BaseConnector):
     REQUIRED = ("url", "database", "username", "password_env")
 
     @classmethod
@@ -166,6 +171,8 @@ class TrytonConnector(TrytonInbound, BaseConnector):
             numbers = [data["number"]]
         elif event_type in {"asn.submitted", "asn.updated"}:
             numbers = [line["po_number"] for line in data.get("lines") or []]
+        elif event_type in INVOICE_EVENTS:
+            numbers = [data["po_number"]]
         else:
             return None
         facts = routing.po_facts(numbers)
@@ -192,6 +199,8 @@ class TrytonConnector(TrytonInbound, BaseConnector):
             response = self.push_asn(data, aggregate_id=envelope["aggregate"]["id"])
         elif event_type == "asn.cancelled":
             response = self.cancel_asn(data, aggregate_id=envelope["aggregate"]["id"])
+        elif event_type in INVOICE_EVENTS:
+            response = self.push_invoice(data, event_id=envelope["id"])
         elif event_type == "purchase_order.change_proposed":
             response = self.push_note(
                 data["number"],

@@ -1,21 +1,23 @@
-"""Incremental pulls: each stream ("purchases", "receipts") of a connector keeps the
-newest Tryton `write_date` it has read (`ErpPullCursor`). The next pull asks for changes
-since that stamp less an overlap (a Tryton transaction that started earlier may commit
-after our read; re-reading a minute or two is cheap, inbound dedupe makes it a no-op). A
-full resync on demand (`full_resync_request`, `manage.py configure_tryton_connector
---full-resync`) reads everything once and starts the cursor again.
+"""Incremental pulls: each stream (purchases, receipts, invoices, stock moves) of a
+connector keeps the newest Tryton `write_date` it has read (`ErpPullCursor`). The next
+pull asks for changes since that stamp less an overlap (a Tryton transaction that
+started earlier may commit after our read; re-reading a minute or two is cheap, inbound
+dedupe makes it a no-op). A full resync on demand (`full_resync_request`,
+`manage.py configure_tryton_connector --full-resync`) reads everything once and starts
+the cursor again.
 
 Tryton's stamps are naive UTC datetimes; the cursor stores them as aware UTC.
 """
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from integrations.models import Connector, ErpPullCursor
 
 DEFAULT_OVERLAP_SECONDS = 120
-STREAMS = ("purchases", "receipts")
+STREAMS = ("purchases", "receipts", "invoices", "stock_moves")
 
 
 def cursor_for(connector: Connector, stream: str) -> ErpPullCursor:
@@ -63,3 +65,14 @@ def full_resync_request(connector: Connector) -> int:
     for stream in STREAMS:
         cursor_for(connector, stream)
     return ErpPullCursor.objects.filter(connector=connector).update(full_resync_requested=True)
+
+
+def changed_since(since: datetime.datetime, also_ids: list[int] | None) -> list[Any]:
+    """The Tryton domain clause of a pull: records written or created since the stamp,
+    and the ids a previous pull could not take yet (read again until they go in)."""
+    return [
+        "OR",
+        ("write_date", ">=", since),
+        ("create_date", ">=", since),
+        ("id", "in", also_ids or []),
+    ]

@@ -12,6 +12,7 @@ import datetime
 from typing import Any
 
 from integrations.connectors.tryton.client import TrytonClient
+from integrations.connectors.tryton.cursors import changed_since
 from integrations.connectors.tryton.effects import decimal as _decimal
 from integrations.connectors.tryton.effects import to_date as _date
 
@@ -172,14 +173,7 @@ class TrytonInbound:
         client = self.client
         domain: list[Any] = [("state", "in", ["received", "done"]), ("reference", "!=", None)]
         if since is not None:
-            domain.append(
-                [
-                    "OR",
-                    ("write_date", ">=", since),
-                    ("create_date", ">=", since),
-                    ("id", "in", also_ids or []),
-                ]
-            )
+            domain.append(changed_since(since, also_ids))
         shipments = client.search_read(
             "stock.shipment.in",
             domain,

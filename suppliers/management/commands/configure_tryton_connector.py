@@ -31,6 +31,7 @@ EVENT_TYPES = [
     "purchase_order.change_proposed",
     "purchase_order.change_decided",
     "asn.*",
+    "invoice.approved",
 ]
 TRYTON_UNITS = {"EA": "u", "KG": "kg"}
 
@@ -103,7 +104,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--full-resync",
             action="store_true",
-            help="The next pulls read every purchase and receipt again.",
+            help="The next pulls read every purchase, receipt and supplier invoice again.",
         )
 
     def handle(self, *args, **options) -> None:
@@ -142,7 +143,9 @@ class Command(BaseCommand):
         )
         if options["full_resync"]:
             cursors.full_resync_request(connector)
-            self.stdout.write("The next pulls read every purchase and receipt again.")
+            self.stdout.write(
+                "The next pulls read every purchase, receipt and supplier invoice again."
+            )
         if options["write_spec"]:
             spec = demo_spec()
             options["write_spec"].parent.mkdir(parents=True, exist_ok=True)
