@@ -39,7 +39,8 @@ class SupplierAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "status", "erp_vendor_id", "currency", "ack_sla_hours"]
     list_filter = ["status", "currency"]
     search_fields = ["code", "name", "erp_vendor_id"]
-    readonly_fields = ["status"]
+    # The SSCC counter only moves forward through sscc_allocate: an SSCC is never reused.
+    readonly_fields = ["status", "sscc_last_serial"]
     inlines = [SupplierMembershipInline]
     actions = ["suspend", "reinstate"]
 
@@ -326,4 +327,27 @@ class InvoicingTermsAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["supplier"]
     search_fields = ["supplier__code", "supplier__name"]
+    autocomplete_fields = ["supplier"]
+
+
+from suppliers.models import InvoiceTolerance  # noqa: E402
+
+
+@admin.register(InvoiceTolerance)
+class InvoiceToleranceAdmin(admin.ModelAdmin):
+    """Tolerances per item class, for one supplier or (supplier empty) for all; the
+    supplier's row for a class comes before the class's row for all, and both before the
+    supplier's invoicing terms. Each invoice line shows which one it was matched with."""
+
+    list_display = [
+        "item_class",
+        "supplier",
+        "qty_tolerance_pct",
+        "price_tolerance_pct",
+        "amount_tolerance",
+        "updated_at",
+    ]
+    list_filter = ["item_class"]
+    list_select_related = ["supplier"]
+    search_fields = ["item_class", "supplier__code", "supplier__name"]
     autocomplete_fields = ["supplier"]

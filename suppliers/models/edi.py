@@ -8,6 +8,7 @@ our units. Interchange records live in `integrations` and name the partner by `c
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Channel
 from suppliers.models.purchase_orders import PurchaseOrder, PurchaseOrderLine
@@ -75,17 +76,17 @@ class Invoice(models.Model):
     scheduled for payment → paid; a credit note of the whole invoice makes it credited."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        MATCHING = "matching", "Matching"
-        ON_HOLD = "on_hold", "On hold"
-        APPROVED = "approved", "Approved"
-        SCHEDULED = "scheduled", "Scheduled for payment"
-        PAID = "paid", "Paid"
-        CREDITED = "credited", "Credited"
+        SUBMITTED = "submitted", _("Submitted")
+        MATCHING = "matching", _("Matching")
+        ON_HOLD = "on_hold", _("On hold")
+        APPROVED = "approved", _("Approved")
+        SCHEDULED = "scheduled", _("Scheduled for payment")
+        PAID = "paid", _("Paid")
+        CREDITED = "credited", _("Credited")
 
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     # What the AP queue and the supplier's "open" filter count as not settled yet.
     OPEN = frozenset({Status.SUBMITTED, Status.MATCHING, Status.ON_HOLD, Status.APPROVED})
@@ -143,18 +144,18 @@ class Invoice(models.Model):
 
 class InvoiceLine(models.Model):
     class Kind(models.TextChoices):
-        GOODS = "goods", "Goods"
-        TAX = "tax", "Tax"
-        CHARGE = "charge", "Charge"
+        GOODS = "goods", _("Goods")
+        TAX = "tax", _("Tax")
+        CHARGE = "charge", _("Charge")
 
     class Result(models.TextChoices):
-        PENDING = "pending", "Not matched yet"
-        MATCHED = "matched", "Matched"
-        PRICE_VARIANCE = "price_variance", "Price variance"
-        QUANTITY_VARIANCE = "quantity_variance", "Quantity variance"
-        NOT_RECEIVED = "not_received", "Not yet received"
-        DUPLICATE = "duplicate", "Duplicate invoice suspected"
-        ACCEPTED = "accepted", "Variance accepted"
+        PENDING = "pending", _("Not matched yet")
+        MATCHED = "matched", _("Matched")
+        PRICE_VARIANCE = "price_variance", _("Price variance")
+        QUANTITY_VARIANCE = "quantity_variance", _("Quantity variance")
+        NOT_RECEIVED = "not_received", _("Not yet received")
+        DUPLICATE = "duplicate", _("Duplicate invoice suspected")
+        ACCEPTED = "accepted", _("Variance accepted")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveIntegerField()
@@ -186,6 +187,9 @@ class InvoiceLine(models.Model):
     variance_amount = models.DecimalField(max_digits=20, decimal_places=4, default=Decimal(0))
     # A dispute's resolution accepted this line's variance: the match lets it through.
     variance_accepted = models.BooleanField(default=False)
+    # Which tolerance the last match applied, as the invoice page shows it (the rows can be
+    # edited later; the line keeps what it was measured with).
+    tolerance = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["invoice_id", "line_no"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from suppliers.models.edi import Invoice, InvoiceLine
 from suppliers.models.receipts import Receipt
@@ -19,8 +20,8 @@ class InvoicingTerms(models.Model):
     (`InvoicingTerms.defaults()`)."""
 
     class Basis(models.TextChoices):
-        RECEIVED = "received", "Quantity received"
-        SHIPPED = "shipped", "Quantity shipped"
+        RECEIVED = "received", _("Quantity received")
+        SHIPPED = "shipped", _("Quantity shipped")
 
     supplier = models.OneToOneField(
         Supplier, on_delete=models.CASCADE, related_name="invoicing_terms"
@@ -57,34 +58,91 @@ class InvoicingTerms(models.Model):
         return cls(supplier=supplier)
 
 
+class InvoiceTolerance(models.Model):
+    """How far an invoice line of an item class may differ from the PO and the receipt,
+    for one supplier or (no supplier) for every supplier. The most specific wins: the
+    supplier's row for the class, then the class's row for all, then the supplier's
+    `InvoicingTerms` (suppliers/services/invoice_matching.py `tolerance_for`)."""
+
+    supplier = models.ForeignKey(
+        Supplier,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invoice_tolerances",
+        help_text="Empty: every supplier (a supplier's own row for the class comes first).",
+    )
+    item_class = models.CharField(
+        max_length=20, help_text="The items' tolerance class (Item.item_class), e.g. A."
+    )
+    qty_tolerance_pct = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    price_tolerance_pct = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    amount_tolerance = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Largest variance per line, in the PO currency, let through within the "
+        "percentages; empty: no absolute limit.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item_class", "supplier_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "item_class"],
+                condition=Q(supplier__isnull=False),
+                name="invoicetolerance_supplier_class",
+            ),
+            models.UniqueConstraint(
+                fields=["item_class"],
+                condition=Q(supplier__isnull=True),
+                name="invoicetolerance_class_for_all",
+            ),
+            models.CheckConstraint(
+                condition=~Q(item_class=""), name="invoicetolerance_class_named"
+            ),
+            models.CheckConstraint(
+                condition=Q(qty_tolerance_pct__gte=0)
+                & Q(price_tolerance_pct__gte=0)
+                & (Q(amount_tolerance__isnull=True) | Q(amount_tolerance__gte=0)),
+                name="invoicetolerance_nonneg",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Class {self.item_class} for {self.supplier or 'every supplier'}"
+
+
 class Dispute(models.Model):
     """A disagreement about an invoice (a hold, a deduction) or a receipt variance, opened
     by either side, with a reason code and an amount; it is an exception case in the
     shared inbox while open. Life cycle: `DISPUTE` in suppliers/services/disputes.py."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
 
     class Reason(models.TextChoices):
-        PRICE = "price", "Price differs from the PO"
-        QUANTITY = "quantity", "Quantity differs from the receipt"
-        NOT_RECEIVED = "not_received", "Goods delivered but not received"
-        DAMAGED = "damaged", "Goods counted as damaged"
-        DEDUCTION = "deduction", "Deduction taken from a payment"
-        DUPLICATE = "duplicate", "Not a duplicate"
-        OTHER = "other", "Other"
+        PRICE = "price", _("Price differs from the PO")
+        QUANTITY = "quantity", _("Quantity differs from the receipt")
+        NOT_RECEIVED = "not_received", _("Goods delivered but not received")
+        DAMAGED = "damaged", _("Goods counted as damaged")
+        DEDUCTION = "deduction", _("Deduction taken from a payment")
+        DUPLICATE = "duplicate", _("Not a duplicate")
+        OTHER = "other", _("Other")
 
     class Resolution(models.TextChoices):
-        ACCEPT_VARIANCE = "accept_variance", "Variance accepted"
-        PRICE_CORRECTION = "price_correction", "Price corrected to the invoice"
-        CREDIT_NOTE = "credit_note", "Credit note by the supplier"
-        REDELIVERY = "redelivery", "Re-delivery"
-        REJECTED = "rejected", "Dispute rejected (the hold stands)"
+        ACCEPT_VARIANCE = "accept_variance", _("Variance accepted")
+        PRICE_CORRECTION = "price_correction", _("Price corrected to the invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note by the supplier")
+        REDELIVERY = "redelivery", _("Re-delivery")
+        REJECTED = "rejected", _("Dispute rejected (the hold stands)")
 
     class Side(models.TextChoices):
-        SUPPLIER = "supplier", "Supplier"
-        BUYER = "buyer", "Distributor"
+        SUPPLIER = "supplier", _("Supplier")
+        BUYER = "buyer", _("Distributor")
 
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="disputes")
     invoice = models.ForeignKey(

@@ -286,3 +286,37 @@ def get_dispute_message_for_supplier(*, supplier: Supplier, pk: int) -> DisputeM
 
 def get_dispute_message_for_buyer(*, pk: int) -> DisputeMessage:
     return get_object_or_404(DisputeMessage.objects.exclude(attachment=""), pk=pk)
+
+
+# ---------------------------------------------------------------- receipts to dispute
+
+
+def _variance_receipts() -> QuerySet[Receipt]:
+    return (
+        Receipt.objects.filter(lines__within_tolerance=False)
+        .select_related("shipment__supplier")
+        .distinct()
+        .order_by("-received_at", "-id")
+    )
+
+
+def receipts_with_variance(*, supplier: Supplier | None = None, limit: int = 20) -> list[Receipt]:
+    """The latest receipts with a line outside tolerance (a variance to dispute): the
+    supplier's own, or every supplier's for the buyer (`supplier` None)."""
+    queryset = _variance_receipts()
+    if supplier is not None:
+        queryset = queryset.filter(shipment__supplier=supplier)
+    return list(queryset[:limit])
+
+
+def get_receipt_for_buyer(*, receipt_id: int) -> Receipt:
+    return get_object_or_404(Receipt.objects.select_related("shipment__supplier"), pk=receipt_id)
+
+
+def receipt_lines(*, receipt: Receipt) -> list[ReceiptLine]:
+    """A receipt's lines with their ASN and PO lines, for the dispute page."""
+    return list(
+        ReceiptLine.objects.filter(receipt=receipt)
+        .select_related("asn_line__po_line__purchase_order", "asn_line__po_line__uom")
+        .order_by("asn_line__line_no")
+    )

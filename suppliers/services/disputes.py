@@ -15,20 +15,33 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel, ExceptionClass
 from integrations.money import round_money
 from integrations.services import Subject, exception_auto_resolve, exception_open_or_update
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
-from integrations.services.notices import announce
-from portal.access import Actor, actor_user
-from suppliers.models import Dispute, DisputeMessage, Invoice, InvoiceLine, Receipt, Supplier
+from integrations.services.notices import announce, recipients_now
+from portal.access import Actor, Role, actor_user
+from suppliers.models import (
+    AsnLine,
+    Dispute,
+    DisputeMessage,
+    Invoice,
+    InvoiceLine,
+    PurchaseOrder,
+    Receipt,
+    Supplier,
+    SupplierMembership,
+)
 from suppliers.services.invoice_matching import invoices_match
 
 Status = Dispute.Status
@@ -79,33 +92,84 @@ def _attachment(upload: UploadedFile | None) -> None:
     if upload is None:
         return
     if (upload.size or 0) > 10 * 1024 * 1024:
-        raise DomainError(f"{upload.name} is larger than 10 MB.", field="attachment")
+        raise DomainError(
+            gettext("%(name)s is larger than 10 MB.") % {"name": upload.name}, field="attachment"
+        )
 
 
-def _notify(dispute: Dispute, *, to_side: str, text: str) -> None:
-    """E-mail the other side a link to the dispute: the supplier's users, or the buyer."""
+def _supplier_emails(dispute: Dispute) -> list[str]:
+    return sorted(
+        set(
+            SupplierMembership.objects.filter(
+                supplier_id=dispute.supplier_id, is_active=True, user__is_active=True
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def _buyer_emails(dispute: Dispute) -> list[str]:
+    """The PO's buyer (the invoice's PO, or the receipt's first PO); every active buyer
+    when it names none, so a dispute never goes unread."""
+    purchase_order: PurchaseOrder | None = None
+    if dispute.invoice is not None:
+        purchase_order = dispute.invoice.purchase_order
+    else:
+        line = (
+            AsnLine.objects.filter(shipment_id=dispute.receipt.shipment_id)
+            .select_related("po_line__purchase_order__buyer")
+            .order_by("line_no")
+            .first()
+            if dispute.receipt is not None
+            else None
+        )
+        purchase_order = line.po_line.purchase_order if line is not None else None
+    buyer = purchase_order.buyer if purchase_order is not None else None
+    if buyer is not None and buyer.is_active and buyer.email:
+        return [buyer.email]
+    return sorted(
+        set(
+            get_user_model()
+            .objects.filter(groups__name=Role.BUYER.value, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    )
+
+
+def _notify(
+    dispute: Dispute, *, to_side: str, text: str, message: DisputeMessage | None = None
+) -> None:
+    """E-mail the other side (text and HTML) a link to the dispute, after commit: the
+    supplier's active users, or the PO's buyer (every buyer when it names none)."""
     if to_side == Dispute.Side.SUPPLIER:
-        recipients = [
-            email
-            for email in dispute.supplier.memberships.values_list("user__email", flat=True)
-            if email
-        ]
+        recipients = _supplier_emails(dispute)
         url = reverse("suppliers:dispute_detail", args=[dispute.pk])
     else:
-        invoice = dispute.invoice
-        buyer = invoice.purchase_order.buyer if invoice is not None else None
-        recipients = [buyer.email] if buyer is not None and buyer.email else []
+        recipients = _buyer_emails(dispute)
         url = reverse("buyer:dispute_detail", args=[dispute.pk])
+    # Those who chose the daily digest for dispute messages find it there instead.
+    recipients = recipients_now("dispute_reply", recipients)
     if not recipients:
         return
-    base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
-    send_mail(
-        subject=f"Dispute #{dispute.pk} ({dispute.subject_label}): {text}",
-        message=f"{text}\n\n{base}{url}\n",
-        from_email=None,
-        recipient_list=recipients,
-        fail_silently=True,
+    context = {
+        "dispute": dispute,
+        "what": text,
+        "message": message,
+        "link": f"{settings.PORTAL_SITE_URL}{url}",
+        "site_url": settings.PORTAL_SITE_URL,
+    }
+    email = EmailMultiAlternatives(
+        subject=gettext("Dispute #%(number)s (%(subject)s): %(what)s")
+        % {"number": dispute.pk, "subject": dispute.subject_label, "what": text},
+        body=render_to_string("suppliers/invoices/email/dispute.txt", context),
+        to=recipients,
     )
+    email.attach_alternative(
+        render_to_string("suppliers/invoices/email/dispute.html", context), "text/html"
+    )
+    transaction.on_commit(email.send, robust=True)
 
 
 def _other(side: str) -> str:
@@ -130,22 +194,34 @@ def dispute_open(
     """Open a dispute about one of `supplier`'s invoices (or one of its lines) or
     receipts, with the first message of its thread, and its case in the exceptions inbox."""
     if (invoice is None) == (receipt is None):
-        raise DomainError("A dispute is about one invoice or one receipt.")
+        raise DomainError(gettext("A dispute is about one invoice or one receipt."))
     if invoice is not None and invoice.supplier_id != supplier.pk:
-        raise DomainError("This invoice is not one of the supplier's.")
+        raise DomainError(gettext("This invoice is not one of the supplier's."))
     if receipt is not None and receipt.shipment.supplier_id != supplier.pk:
-        raise DomainError("This receipt is not one of the supplier's.")
+        raise DomainError(gettext("This receipt is not one of the supplier's."))
     if invoice_line is not None and invoice_line.invoice_id != getattr(invoice, "pk", None):
-        raise DomainError("The line is not on this invoice.", field="invoice_line")
+        raise DomainError(gettext("The line is not on this invoice."), field="invoice_line")
     if reason not in Dispute.Reason.values:
-        raise DomainError("Choose a reason.", field="reason")
+        raise DomainError(gettext("Choose a reason."), field="reason")
     if amount is None or amount < 0:
-        raise DomainError("The amount cannot be negative.", field="amount")
+        raise DomainError(gettext("The amount cannot be negative."), field="amount")
     if not message.strip():
-        raise DomainError("Say what is wrong: the other side reads this first.", field="message")
+        raise DomainError(
+            gettext("Say what is wrong: the other side reads this first."), field="message"
+        )
     _attachment(attachment)
     if invoice is not None and invoice.disputes.filter(status=Status.OPEN).exists():
-        raise DomainError(f"Invoice {invoice.number} already has an open dispute: add to it.")
+        raise DomainError(
+            gettext("Invoice %(number)s already has an open dispute: add to it.")
+            % {"number": invoice.number}
+        )
+    if receipt is not None and receipt.disputes.filter(status=Status.OPEN).exists():
+        raise DomainError(
+            gettext("Receipt %(reference)s already has an open dispute: add to it.")
+            % {"reference": receipt.reference}
+        )
+    if side not in Dispute.Side.values:
+        raise DomainError(gettext("A dispute is opened by the supplier or the distributor."))
     currency = invoice.currency if invoice is not None else supplier.currency
     DISPUTE.check_created(OPENED.target)
     dispute = Dispute.objects.create(
@@ -160,7 +236,7 @@ def dispute_open(
         opened_by_side=side,
         opened_by=actor_user(actor),
     )
-    _message(dispute, actor=actor, side=side, body=message, attachment=attachment)
+    first = _message(dispute, actor=actor, side=side, body=message, attachment=attachment)
     case, _opened = exception_open_or_update(
         actor=actor,
         exception_class=ExceptionClass.INVOICE_DISPUTE,
@@ -185,9 +261,8 @@ def dispute_open(
         after={"reason": reason, "amount": f"{dispute.amount:f}"},
         data=dispute_event_data(dispute),
     )
-    transaction.on_commit(
-        lambda: _notify(dispute, to_side=_other(side), text="A dispute was opened.")
-    )
+    opened_by = "the distributor" if side == Dispute.Side.BUYER else dispute.supplier.name
+    _notify(dispute, to_side=_other(side), text=f"opened by {opened_by}.", message=first)
     return dispute
 
 
@@ -220,12 +295,12 @@ def dispute_add_message(
         .get(pk=dispute.pk)
     )
     if dispute.status != Status.OPEN:
-        raise DomainError("This dispute is resolved; open a new one.")
+        raise DomainError(gettext("This dispute is resolved; open a new one."))
     if not body.strip():
-        raise DomainError("Write a message.", field="body")
+        raise DomainError(gettext("Write a message."), field="body")
     _attachment(attachment)
     message = _message(dispute, actor=actor, side=side, body=body, attachment=attachment)
-    transaction.on_commit(lambda: _notify(dispute, to_side=_other(side), text="New message."))
+    _notify(dispute, to_side=_other(side), text="new message.", message=message)
     announce("dispute.message_added", "dispute", dispute.pk, {"side": side})
     return message
 
@@ -254,9 +329,9 @@ def dispute_resolve(
         .get(pk=dispute.pk)
     )
     if resolution not in Resolution.values:
-        raise DomainError("Choose a resolution.", field="resolution")
+        raise DomainError(gettext("Choose a resolution."), field="resolution")
     if not note.strip():
-        raise DomainError("Say what was decided.", field="note")
+        raise DomainError(gettext("Say what was decided."), field="note")
     dispute.resolution = resolution
     dispute.resolution_note = note.strip()[:500]
     dispute.resolved_at = timezone.now()
@@ -286,7 +361,5 @@ def dispute_resolve(
     )
     if invoice is not None and resolution != Resolution.REJECTED:
         invoices_match(actor=actor, invoice_ids=[invoice.pk], channel=channel)
-    transaction.on_commit(
-        lambda: _notify(dispute, to_side=Dispute.Side.SUPPLIER, text="The dispute is resolved.")
-    )
+    _notify(dispute, to_side=Dispute.Side.SUPPLIER, text="resolved.")
     return dispute

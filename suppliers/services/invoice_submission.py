@@ -1,6 +1,8 @@
 """Submitting invoices and credit notes: the one door the invoice page, the API and the
-EDI 810 share. Each creates the document (`invoices.invoice_create`) and matches it at
-once (`invoice_matching.invoices_match`), in one transaction."""
+EDI 810 share (and the CSV upload, `suppliers/resources/invoices.py`). Each creates the
+document (`invoices.invoice_create`) and matches it at once
+(`invoice_matching.invoices_match`), in one transaction; a credit note also matches again
+the invoices billed on the same PO lines after the one it credits."""
 
 from __future__ import annotations
 
@@ -8,13 +10,14 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
 from integrations.money import round_money
 from portal.access import Actor
 from suppliers.models import Invoice, PurchaseOrder, Supplier
-from suppliers.services.invoice_matching import invoices_match
+from suppliers.services.invoice_matching import invoices_match, invoices_rematch_for_po_lines
 from suppliers.services.invoices import (
     InvoiceHeader,
     InvoiceLineInput,
@@ -52,7 +55,7 @@ def invoice_submit(
                 )
             ):
                 raise DomainError(
-                    "Your invoicing terms invoice at the PO price.",
+                    gettext("Your invoicing terms invoice at the PO price."),
                     field="unit_price",
                     line=line.line_no,
                 )
@@ -68,8 +71,14 @@ def invoice_submit(
         stated = round_money(stated_total, invoice.currency)
         if stated != invoice.total_amount:
             raise DomainError(
-                f"The invoice total {stated_total:f} does not match its lines "
-                f"({invoice.total_amount:f}).",
+                gettext(
+                    "The invoice total %(stated_total)s does not match its lines "
+                    "(%(total_amount)s)."
+                )
+                % {
+                    "stated_total": format(stated_total, "f"),
+                    "total_amount": format(invoice.total_amount, "f"),
+                },
                 field="total_amount",
             )
     invoices_match(actor=actor, invoice_ids=[invoice.pk], channel=channel)
@@ -115,9 +124,12 @@ def credit_note_create(
     lines ({invoice line no: quantity}), at the invoiced prices, so it reverses exactly.
     A credit note of the whole invoice makes it credited; a partial one re-matches it."""
     if invoice.is_credit_note:
-        raise DomainError("A credit note cannot be credited.")
+        raise DomainError(gettext("A credit note cannot be credited."))
     if invoice.status in (Invoice.Status.CREDITED, Invoice.Status.MATCHING):
-        raise DomainError(f"Invoice {invoice.number} is {invoice.get_status_display().lower()}.")
+        raise DomainError(
+            gettext("Invoice %(number)s is %(status)s.")
+            % {"number": invoice.number, "status": invoice.get_status_display().lower()}
+        )
     note = invoice_create(
         actor=actor,
         supplier=invoice.supplier,
@@ -132,5 +144,13 @@ def credit_note_create(
         invoice_mark_credited(actor=actor, invoice=invoice, credit_note=note)
     else:
         invoices_match(actor=actor, invoice_ids=[invoice.pk], channel=channel)
+    # What the invoice no longer bills frees the same PO lines for the invoices after it
+    # (one held for a quantity variance because of it is matched again now).
+    invoices_rematch_for_po_lines(
+        actor=actor,
+        po_line_ids=invoice.lines.exclude(po_line=None).values_list("po_line_id", flat=True),
+        channel=channel,
+        exclude=[invoice.pk, note.pk],
+    )
     note.refresh_from_db()
     return note

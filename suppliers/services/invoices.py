@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -139,9 +140,14 @@ def _pdf_check(upload: UploadedFile) -> None:
     head = upload.read(5)
     upload.seek(0)
     if head != b"%PDF-" or not (upload.name or "").lower().endswith(".pdf"):
-        raise DomainError(f"{upload.name} is not a PDF: attach the invoice as a PDF.", field="pdf")
+        raise DomainError(
+            gettext("%(name)s is not a PDF: attach the invoice as a PDF.") % {"name": upload.name},
+            field="pdf",
+        )
     if (upload.size or 0) > 10 * 1024 * 1024:
-        raise DomainError(f"{upload.name} is larger than 10 MB.", field="pdf")
+        raise DomainError(
+            gettext("%(name)s is larger than 10 MB.") % {"name": upload.name}, field="pdf"
+        )
 
 
 def _qty_po_uom(line: InvoiceLineInput) -> Decimal | None:
@@ -170,37 +176,53 @@ def _validate(
     credit: bool,
 ) -> None:
     if not header.number.strip():
-        raise DomainError("The invoice has no number.", field="number")
+        raise DomainError(gettext("The invoice has no number."), field="number")
     if purchase_order.supplier_id != supplier.pk:
-        raise DomainError(f"PO {purchase_order.number} is not one of your purchase orders.")
+        raise DomainError(
+            gettext("PO %(number)s is not one of your purchase orders.")
+            % {"number": purchase_order.number}
+        )
     if Invoice.objects.filter(supplier=supplier, number=header.number.strip()).exists():
-        raise DomainError(f"Invoice {header.number.strip()} was already received.", field="number")
+        raise DomainError(
+            gettext("Invoice %(number)s was already received.") % {"number": header.number.strip()},
+            field="number",
+        )
     if not lines:
-        raise DomainError("An invoice needs at least one line.", field="lines")
+        raise DomainError(gettext("An invoice needs at least one line."), field="lines")
     if header.currency and header.currency != purchase_order.currency:
         raise DomainError(
-            f"The invoice is in {header.currency} but PO {purchase_order.number} is in "
-            f"{purchase_order.currency}.",
+            gettext("The invoice is in %(currency)s but PO %(number)s is in %(currency_2)s.")
+            % {
+                "currency": header.currency,
+                "number": purchase_order.number,
+                "currency_2": purchase_order.currency,
+            },
             field="currency",
         )
     seen: set[int] = set()
     for line in lines:
         if line.line_no in seen:
-            raise DomainError("Line numbers must be unique.", field="line_no", line=line.line_no)
+            raise DomainError(
+                gettext("Line numbers must be unique."), field="line_no", line=line.line_no
+            )
         seen.add(line.line_no)
         if line.kind not in InvoiceLine.Kind.values:
-            raise DomainError("Unknown line kind.", field="kind", line=line.line_no)
+            raise DomainError(gettext("Unknown line kind."), field="kind", line=line.line_no)
         if not credit and line.quantity <= 0:
             raise DomainError(
-                "Invoiced quantity must be positive.", field="quantity", line=line.line_no
+                gettext("Invoiced quantity must be positive."), field="quantity", line=line.line_no
             )
         if line.unit_price < 0:
-            raise DomainError("A price cannot be negative.", field="unit_price", line=line.line_no)
+            raise DomainError(
+                gettext("A price cannot be negative."), field="unit_price", line=line.line_no
+            )
         if line.po_line is not None and line.po_line.purchase_order_id != purchase_order.pk:
-            raise DomainError("The line is not on this PO.", field="po_line", line=line.line_no)
+            raise DomainError(
+                gettext("The line is not on this PO."), field="po_line", line=line.line_no
+            )
         if line.kind != InvoiceLine.Kind.GOODS and not line.description.strip():
             raise DomainError(
-                "Say what the tax or charge is.", field="description", line=line.line_no
+                gettext("Say what the tax or charge is."), field="description", line=line.line_no
             )
 
 
@@ -342,7 +364,9 @@ def credit_lines_for(
         unknown = sorted(set(reversal) - set(by_no))
         if unknown:
             raise DomainError(
-                f"Invoice {invoice.number} has no line {unknown[0]}.", line=unknown[0]
+                gettext("Invoice %(number)s has no line %(unknown)s.")
+                % {"number": invoice.number, "unknown": unknown[0]},
+                line=unknown[0],
             )
     credited = invoice.credit_notes.all()
     already: dict[tuple[int | None, str], Decimal] = {}
@@ -357,8 +381,12 @@ def credit_lines_for(
         left = line.quantity - already.get((line.po_line_id, line.description), Decimal(0))
         if quantity <= 0 or quantity > left:
             raise DomainError(
-                f"Line {line.line_no} can be credited for at most {left.normalize():f} "
-                f"{line.uom_code}.",
+                gettext("Line %(line_no)s can be credited for at most %(left)s %(uom_code)s.")
+                % {
+                    "line_no": line.line_no,
+                    "left": format(left.normalize(), "f"),
+                    "uom_code": line.uom_code,
+                },
                 field="quantity",
                 line=line.line_no,
             )
@@ -375,7 +403,7 @@ def credit_lines_for(
             )
         )
     if not result:
-        raise DomainError("Choose at least one line to credit.", field="lines")
+        raise DomainError(gettext("Choose at least one line to credit."), field="lines")
     return result
 
 
@@ -398,7 +426,7 @@ def invoice_release_hold(*, actor: Actor, invoice: Invoice, note: str) -> Invoic
     """Accounts payable approve an invoice on hold as it is (the variances accepted)."""
     invoice = _locked(invoice)
     if not note.strip():
-        raise DomainError("Say why the hold is released.", field="note")
+        raise DomainError(gettext("Say why the hold is released."), field="note")
     invoice.approved_at = timezone.now()
     invoice.lines.filter(result__in=_HELD_RESULTS).update(
         result=InvoiceLine.Result.ACCEPTED, variance_accepted=True
@@ -455,7 +483,9 @@ def invoice_mark_paid(
     finds on its bank statement."""
     invoice = _locked(invoice)
     if not remittance_reference.strip():
-        raise DomainError("Give the payment's remittance reference.", field="remittance_reference")
+        raise DomainError(
+            gettext("Give the payment's remittance reference."), field="remittance_reference"
+        )
     invoice.paid_on = paid_on
     invoice.remittance_reference = remittance_reference.strip()[:80]
     data = {

@@ -34,6 +34,11 @@ urlpatterns = [
     path("invoices/holds/", payables_views.ap_queue, name="ap_queue"),
     path("invoices/disputes/", dispute_views.buyer_dispute_list, name="dispute_list"),
     path(
+        "invoices/disputes/receipts/<int:receipt_id>/new/",
+        dispute_views.buyer_receipt_dispute,
+        name="receipt_dispute",
+    ),
+    path(
         "invoices/disputes/<int:dispute_id>/",
         dispute_views.buyer_dispute_detail,
         name="dispute_detail",
@@ -57,6 +62,11 @@ urlpatterns = [
         "invoices/<str:supplier_code>/<str:number>/pdf/",
         invoice_views.buyer_invoice_pdf,
         name="invoice_pdf",
+    ),
+    path(
+        "invoices/<str:supplier_code>/<str:number>/dispute/",
+        dispute_views.buyer_dispute_open,
+        name="invoice_dispute",
     ),
     path(
         "invoices/<str:supplier_code>/<str:number>/release/",

@@ -8,7 +8,9 @@ from suppliers.views import api_keys as api_key_views
 from suppliers.views import availability as availability_views
 from suppliers.views import disputes as dispute_views
 from suppliers.views import invoice_create as invoice_create_views
+from suppliers.views import invoice_upload as invoice_upload_views
 from suppliers.views import invoices as invoice_views
+from suppliers.views import item_stock as item_stock_views
 from suppliers.views import purchase_order_print as po_print_views
 from suppliers.views import purchase_orders as po_views
 from suppliers.views import receipts as receipt_views
@@ -54,8 +56,19 @@ urlpatterns = [
         availability_views.availability_row,
         name="availability_row",
     ),
+    path(
+        "availability/<int:supplier_item_id>/stock/",
+        item_stock_views.item_stock,
+        name="item_stock",
+    ),
     path("invoices/", invoice_views.supplier_invoice_list, name="invoice_list"),
     # "Create invoice" and disputes come before "invoices/<str:invoice_number>/".
+    path("invoices/upload/", invoice_upload_views.invoice_upload, name="invoice_upload"),
+    path(
+        "invoices/upload/template.csv",
+        invoice_upload_views.invoice_upload_template,
+        name="invoice_upload_template",
+    ),
     path(
         "invoices/new/po/<str:number>/",
         invoice_create_views.invoice_new_from_po,
@@ -72,6 +85,11 @@ urlpatterns = [
         name="invoice_new_receipt",
     ),
     path("invoices/disputes/", dispute_views.supplier_dispute_list, name="dispute_list"),
+    path(
+        "invoices/disputes/receipts/<int:receipt_id>/new/",
+        dispute_views.supplier_receipt_dispute,
+        name="receipt_dispute",
+    ),
     path(
         "invoices/disputes/<int:dispute_id>/",
         dispute_views.supplier_dispute_detail,

@@ -2,9 +2,12 @@
 in its thread (opening it marks the other side's messages read), the buyer resolves it.
 Attachments are served through permission-checked views."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.errors import DomainError
@@ -15,9 +18,11 @@ from suppliers.forms.invoices import (
     DisputeMessageForm,
     DisputeOpenForm,
     DisputeResolveForm,
+    ReceiptDisputeForm,
     add_domain_error,
 )
-from suppliers.models import Dispute
+from suppliers.models import Dispute, Invoice, Receipt
+from suppliers.selectors import invoices as invoice_selectors
 from suppliers.views.invoices import render_detail
 
 SUPPLIER = Dispute.Side.SUPPLIER
@@ -43,7 +48,12 @@ def supplier_dispute_list(request: HttpRequest) -> HttpResponse:
     supplier = selectors.get_supplier_for_user(request.user)
     status = request.GET.get("status", "")[:10]
     disputes = selectors.disputes_for_supplier(supplier=supplier, status=status)
-    context = {"disputes": disputes, "buyer_view": False, "status": status}
+    context = {
+        "disputes": disputes,
+        "buyer_view": False,
+        "status": status,
+        "variance_receipts": invoice_selectors.receipts_with_variance(supplier=supplier),
+    }
     return render(request, "suppliers/invoices/disputes.html", context)
 
 
@@ -59,15 +69,26 @@ def supplier_dispute_detail(request: HttpRequest, dispute_id: int) -> HttpRespon
 def supplier_dispute_open(request: HttpRequest, invoice_number: str) -> HttpResponse:
     supplier = selectors.get_supplier_for_user(request.user)
     invoice = selectors.get_invoice_for_supplier(supplier=supplier, number=invoice_number)
+    return _open_invoice_dispute(request, invoice, side=SUPPLIER)
+
+
+def _open_invoice_dispute(request: HttpRequest, invoice: Invoice, *, side: str) -> HttpResponse:
+    """Either side opens a dispute on an invoice (or one of its lines) from its page."""
     form = DisputeOpenForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         line = invoice.lines.filter(line_no=data["line_no"]).first() if data["line_no"] else None
         try:
+            if data["line_no"] and line is None:
+                raise DomainError(
+                    gettext("Invoice %(number)s has no line %(line)s.")
+                    % {"number": invoice.number, "line": data["line_no"]},
+                    field="line_no",
+                )
             dispute = services.dispute_open(
                 actor=request.user,
-                supplier=supplier,
-                side=SUPPLIER,
+                supplier=invoice.supplier,
+                side=side,
                 reason=data["reason"],
                 amount=data["amount"],
                 message=data["message"],
@@ -79,9 +100,12 @@ def supplier_dispute_open(request: HttpRequest, invoice_number: str) -> HttpResp
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, f"Dispute #{dispute.pk} opened.")
-            return redirect("suppliers:dispute_detail", dispute_id=dispute.pk)
-    return render_detail(request, invoice, buyer_view=False, forms={"dispute_form": form})
+            messages.success(
+                request, gettext("Dispute #%(number)s opened.") % {"number": dispute.pk}
+            )
+            detail = "buyer:dispute_detail" if side == BUYER else "suppliers:dispute_detail"
+            return redirect(detail, dispute_id=dispute.pk)
+    return render_detail(request, invoice, buyer_view=side == BUYER, forms={"dispute_form": form})
 
 
 def _post_message(request, dispute: Dispute, side: str, url: str, **kwargs) -> HttpResponse:
@@ -129,7 +153,12 @@ def supplier_dispute_attachment(request: HttpRequest, message_id: int) -> FileRe
 def buyer_dispute_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")[:10]
     disputes = selectors.disputes_for_buyer(status=status)
-    context = {"disputes": disputes, "buyer_view": True, "status": status}
+    context = {
+        "disputes": disputes,
+        "buyer_view": True,
+        "status": status,
+        "variance_receipts": invoice_selectors.receipts_with_variance(),
+    }
     return render(request, "suppliers/invoices/disputes.html", context)
 
 
@@ -162,7 +191,9 @@ def buyer_dispute_resolve(request: HttpRequest, dispute_id: int) -> HttpResponse
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, f"Dispute #{dispute.pk} resolved.")
+            messages.success(
+                request, gettext("Dispute #%(number)s resolved.") % {"number": dispute.pk}
+            )
             return redirect("buyer:dispute_detail", dispute_id=dispute.pk)
     return _detail(request, dispute, side=BUYER, forms={"resolve_form": form})
 
@@ -171,3 +202,83 @@ def buyer_dispute_resolve(request: HttpRequest, dispute_id: int) -> HttpResponse
 @buyer_required
 def buyer_dispute_attachment(request: HttpRequest, message_id: int) -> FileResponse:
     return _attachment(selectors.get_dispute_message_for_buyer(pk=message_id))
+
+
+# A buyer opens a dispute too: on an invoice (from its page or the AP queue) or on a
+# receipt with a variance; so does a supplier on one of its receipts. Each goes through
+# `dispute_open` with the side that opened it; the other side is e-mailed a link.
+
+
+@require_POST
+@buyer_required
+def buyer_dispute_open(request: HttpRequest, supplier_code: str, number: str) -> HttpResponse:
+    invoice = selectors.get_invoice_for_buyer(supplier_code=supplier_code, number=number)
+    return _open_invoice_dispute(request, invoice, side=BUYER)
+
+
+def _receipt_variance_amount(lines: list) -> Decimal:
+    """What the lines outside tolerance are worth at the PO price: the amount to start
+    from (either side edits it)."""
+    total = Decimal(0)
+    for line in lines:
+        if not line.within_tolerance:
+            total += abs(line.variance_qty) * line.asn_line.po_line.unit_price
+            total += line.qty_damaged * line.asn_line.po_line.unit_price
+    return total.quantize(Decimal("0.01"))
+
+
+def _receipt_dispute(request: HttpRequest, receipt: Receipt, *, side: str) -> HttpResponse:
+    lines = invoice_selectors.receipt_lines(receipt=receipt)
+    form = ReceiptDisputeForm(
+        initial={
+            "reason": Dispute.Reason.QUANTITY,
+            "amount": _receipt_variance_amount(lines),
+        }
+    )
+    status = 200
+    if request.method == "POST":
+        form = ReceiptDisputeForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                dispute = services.dispute_open(
+                    actor=request.user,
+                    supplier=receipt.shipment.supplier,
+                    side=side,
+                    reason=data["reason"],
+                    amount=data["amount"],
+                    message=data["message"],
+                    receipt=receipt,
+                    attachment=data.get("attachment"),
+                    channel=Channel.PORTAL,
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(
+                    request, gettext("Dispute #%(number)s opened.") % {"number": dispute.pk}
+                )
+                name = "buyer:dispute_detail" if side == BUYER else "suppliers:dispute_detail"
+                return redirect(name, dispute_id=dispute.pk)
+        status = 422
+    context = {
+        "receipt": receipt,
+        "lines": lines,
+        "form": form,
+        "buyer_view": side == BUYER,
+        "open_disputes": list(receipt.disputes.filter(status=Dispute.Status.OPEN)),
+    }
+    return render(request, "suppliers/invoices/dispute_receipt.html", context, status=status)
+
+
+@supplier_required
+def supplier_receipt_dispute(request: HttpRequest, receipt_id: int) -> HttpResponse:
+    supplier = selectors.get_supplier_for_user(request.user)
+    receipt = selectors.get_receipt_for_supplier(supplier=supplier, receipt_id=receipt_id)
+    return _receipt_dispute(request, receipt, side=SUPPLIER)
+
+
+@buyer_required
+def buyer_receipt_dispute(request: HttpRequest, receipt_id: int) -> HttpResponse:
+    receipt = invoice_selectors.get_receipt_for_buyer(receipt_id=receipt_id)
+    return _receipt_dispute(request, receipt, side=BUYER)

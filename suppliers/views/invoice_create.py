@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -81,7 +82,8 @@ def _create(request: HttpRequest, supplier: Supplier, draft: InvoiceDraft) -> Ht
             else:
                 messages.success(
                     request,
-                    f"Invoice {invoice.number} submitted: {invoice.get_status_display().lower()}.",
+                    gettext("Invoice %(number)s submitted: %(status)s.")
+                    % {"number": invoice.number, "status": invoice.get_status_display().lower()},
                 )
                 return redirect("suppliers:invoice_detail", invoice_number=invoice.number)
     else:

@@ -4,6 +4,7 @@ and the received quantity), releasing a hold, scheduling and recording payment."
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from integrations.errors import DomainError
@@ -37,7 +38,9 @@ def _act(request, supplier_code: str, number: str, form_class, name: str, action
         else:
             invoice.refresh_from_db()
             messages.success(
-                request, f"Invoice {invoice.number}: {invoice.get_status_display().lower()}."
+                request,
+                gettext("Invoice %(number)s: %(status)s.")
+                % {"number": invoice.number, "status": invoice.get_status_display().lower()},
             )
             return redirect("buyer:invoice_detail", supplier_code=supplier_code, number=number)
     return render_detail(request, invoice, buyer_view=True, forms={name: form})

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.errors import DomainError
@@ -36,13 +37,29 @@ def _render_list(request: HtmxHttpRequest, queryset, context: dict) -> HttpRespo
     return render(request, template, context)
 
 
+def _tolerances(lines: list) -> list[tuple[str, str]]:
+    """Which tolerance each goods line was matched with, lines with the same one together:
+    [("1, 3", "Item class A, this supplier: quantity 5%, price 2%."), ...]."""
+    grouped: dict[str, list[str]] = {}
+    for line in lines:
+        if line.tolerance:
+            grouped.setdefault(line.tolerance, []).append(str(line.line_no))
+    return [(", ".join(numbers), text) for text, numbers in grouped.items()]
+
+
 def render_detail(
-    request: HttpRequest, invoice: Invoice, *, buyer_view: bool, forms: dict | None = None
+    request: HttpRequest,
+    invoice: Invoice,
+    *,
+    buyer_view: bool,
+    forms: dict | None = None,
+    dispute_line: int | None = None,
 ) -> HttpResponse:
     lines = selectors.invoice_lines(invoice=invoice)
     context = {
         "invoice": invoice,
         "lines": lines,
+        "tolerances": _tolerances(lines),
         "lines_total": total_amount((line.amount for line in lines), invoice.currency),
         "held_lines": [line for line in lines if line.is_held],
         "credit_notes": selectors.credit_notes_of(invoice=invoice),
@@ -50,7 +67,7 @@ def render_detail(
         "buyer_view": buyer_view,
         "po_url_name": "buyer:po_detail" if buyer_view else "suppliers:po_detail",
         "credit_form": CreditNoteForm(),
-        "dispute_form": DisputeOpenForm(),
+        "dispute_form": DisputeOpenForm(initial={"line_no": dispute_line}),
         "release_form": ReleaseHoldForm(),
         "schedule_form": ScheduleForm(),
         "paid_form": PaidForm(),
@@ -121,7 +138,9 @@ def supplier_credit_note(request: HttpRequest, invoice_number: str) -> HttpRespo
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, f"Credit note {note.number} submitted.")
+            messages.success(
+                request, gettext("Credit note %(number)s submitted.") % {"number": note.number}
+            )
             return redirect("suppliers:invoice_detail", invoice_number=note.number)
     return render_detail(request, invoice, buyer_view=False, forms={"credit_form": form})
 
@@ -145,7 +164,11 @@ def buyer_invoice_list(request: HtmxHttpRequest) -> HttpResponse:
 @buyer_required
 def buyer_invoice_detail(request: HttpRequest, supplier_code: str, number: str) -> HttpResponse:
     invoice = selectors.get_invoice_for_buyer(supplier_code=supplier_code, number=number)
-    return render_detail(request, invoice, buyer_view=True)
+    # From the AP queue's "Dispute" on a held line: the form names that line.
+    line = request.GET.get("line", "")
+    return render_detail(
+        request, invoice, buyer_view=True, dispute_line=int(line) if line.isdigit() else None
+    )
 
 
 @require_GET

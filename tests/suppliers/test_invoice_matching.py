@@ -5,13 +5,23 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from integrations.errors import DomainError
 from integrations.models import Event
+from inventory.models import StockMovement
 from suppliers import services
-from suppliers.models import Invoice, InvoiceLine, InvoicingTerms, PurchaseOrder
+from suppliers.models import (
+    Invoice,
+    InvoiceLine,
+    InvoicingTerms,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
+from tests.suppliers.factories import SupplierItemFactory
 from tests.suppliers.invoicing_helpers import received_line, submit
+from tests.suppliers.shipping_helpers import confirmed_po, line_of, ship
 
 pytestmark = pytest.mark.django_db
 OTHER_DAY = datetime.date(2026, 3, 11)
@@ -190,6 +200,7 @@ def test_a_second_invoice_of_the_same_goods_is_a_quantity_variance(supplier):
 def test_a_hold_for_goods_not_received_yet_clears_when_they_arrive(supplier):
     po_line = received_line(supplier, receive="0")
     invoice = submit(supplier, po_line)
+    assert (invoice.status, _line(invoice).result) == (Invoice.Status.ON_HOLD, R.NOT_RECEIVED)
     shipment = po_line.asn_lines.get().shipment
 
     services.receipt_record(
@@ -198,11 +209,35 @@ def test_a_hold_for_goods_not_received_yet_clears_when_they_arrive(supplier):
         reference="R-LATE",
         lines=[services.ReceiptLineInput(1, Decimal("100"))],
     )
-    outcome = services.invoices_rematch_stale()
 
     invoice.refresh_from_db()
-    assert outcome == {invoice.pk: Invoice.Status.APPROVED}
     assert (invoice.status, _line(invoice).result) == (Invoice.Status.APPROVED, R.MATCHED)
+    assert list(
+        Event.objects.filter(type__startswith="invoice.")
+        .order_by("sequence")
+        .values_list("type", flat=True)
+    ) == [
+        "invoice.submitted",
+        "invoice.matched",
+        "invoice.held",
+        "invoice.matched",
+        "invoice.approved",
+    ]
+    # Nothing is left for the beat: the receipt matched it in its own transaction.
+    assert services.invoices_rematch_stale() == {}
+
+
+def test_the_beat_rematches_an_invoice_whose_po_line_changed_elsewhere(supplier):
+    po_line = received_line(supplier, receive="0")
+    invoice = submit(supplier, po_line)
+    # A change that did not come through the receipt service (a data fix, a late pull).
+    PurchaseOrderLine.objects.filter(pk=po_line.pk).update(
+        received_qty=Decimal("100"), updated_at=timezone.now()
+    )
+
+    outcome = services.invoices_rematch_stale()
+
+    assert outcome == {invoice.pk: Invoice.Status.APPROVED}
 
 
 def test_a_hold_that_stays_a_hold_is_not_moved_or_announced_again(supplier):
@@ -221,3 +256,49 @@ def test_the_rematch_of_stale_invoices_runs_every_five_minutes(settings):
         "task": "suppliers.rematch_invoices",
         "schedule": 300.0,
     }
+
+
+def test_a_po_in_cases_received_in_eaches_is_matched_in_the_po_unit(supplier):
+    case = UnitOfMeasureFactory(code="CS")
+    each = UnitOfMeasureFactory(code="EA")
+    item = ItemFactory(sku="BOLT-M8", base_uom=each)
+    UomConversionFactory(item=item, from_uom=case, to_uom=each, factor=Decimal("12"))
+    SupplierItemFactory(supplier=supplier, item=item, uom=each)  # it ships in eaches
+    purchase_order = confirmed_po(supplier, "PO-P", lines=[("BOLT-M8", "10", "CS")])
+    PurchaseOrderLine.objects.filter(purchase_order=purchase_order).update(
+        unit_price=Decimal("30.00")
+    )
+    po_line = line_of(purchase_order)
+    # Shipped and received in the item's base unit: 120 EA are the 10 CS ordered.
+    shipment = ship(supplier, None, "ASN-P", [(po_line, "120", each)])
+    services.receipt_record(
+        actor=None,
+        shipment=shipment,
+        reference="R-P",
+        lines=[services.ReceiptLineInput(1, Decimal("10"))],
+    )
+    po_line = line_of(purchase_order)
+
+    matched = submit(supplier, po_line, number="INV-EA", qty="120", uom="EA", price="2.50")
+    over = submit(
+        supplier,
+        po_line,
+        number="INV-EA-2",
+        qty="12",
+        uom="EA",
+        price="2.50",
+        invoice_date=OTHER_DAY,
+    )
+
+    stocked = StockMovement.objects.get(document_ref="wms:R-P")
+    assert (stocked.quantity, po_line.received_qty) == (Decimal("120"), Decimal("10"))
+    line = _line(matched)
+    assert (line.qty_po_uom, line.basis_qty, line.result) == (
+        Decimal("10.000000"),
+        Decimal("10.000000"),
+        R.MATCHED,
+    )
+    assert matched.status == Invoice.Status.APPROVED
+    assert _line(over).hold_reason == (
+        "Invoiced 1 CS (with 10 already invoiced), received 10 CS: 1 CS over (30.00 USD)."
+    )
