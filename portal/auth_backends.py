@@ -12,8 +12,10 @@ group, so `portal.access.user_roles` needs no further query for anyone on Postgr
 The query's SQL is written once per process from the models' metadata (`_UserQuery`), and
 its row turned into model instances with `Model.from_db`: the ORM compiling the same
 select-related query on every request cost more than the query itself (issue 24: 1.4 ms of
-Python against 0.3 ms in PostgreSQL). Nothing of the user is cached across requests, so a
-changed group, membership or password takes effect on the next request.
+Python against 0.3 ms in PostgreSQL). The row itself is kept per process between requests
+(`portal.auth_cache`) under a generation read with the session and replaced by every change
+to a user, group, membership or supplier, so a changed group, membership or password still
+takes effect on the next request; each request builds its own instances from the row.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import Model
 
+from portal import auth_cache
 from portal.access import GROUP_NAMES_ATTRIBUTE
 
 
@@ -98,11 +101,22 @@ class _UserQuery:
         pk = self.user_model._meta.pk.get_db_prep_value(
             self.user_model._meta.pk.to_python(user_id), connection
         )
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, [pk])
-            row = cursor.fetchone()
+        generation = auth_cache.take_generation()
+        row = auth_cache.kept_row(self.alias, pk, generation) if generation else None
         if row is None:
-            return None
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql, [pk])
+                row = cursor.fetchone()
+            if row is None:
+                return None
+            if generation:
+                auth_cache.keep_row(self.alias, pk, generation, tuple(row))
+        return self._instances(row)
+
+    def _instances(self, row: Any) -> Any:
+        """Fresh user, membership and supplier instances from the row (the database's
+        values, converted here: a kept row is never shared as instances)."""
+        connection = connections[self.alias]
         values = list(row)
         instances: list[Any] = []
         position = 0

@@ -12,12 +12,17 @@ for as long as the session's own lifetime (two weeks). Here a cached copy lives 
 a logout during an outage holds for everyone within that bound; with Redis up it holds at
 once (the logout deletes the cached copy). `SESSION_CACHE_SECONDS = 0` turns the cache off
 (every request reads the database, as before).
+
+The same cache round trip reads the generation of the signed-in users' rows kept per
+process (`portal.auth_cache`): a signed-in request then needs no query at all.
 """
 
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends import cached_db
+
+from portal import auth_cache
 
 
 class SessionStore(cached_db.SessionStore):
@@ -28,10 +33,12 @@ class SessionStore(cached_db.SessionStore):
 
     def load(self) -> dict[str, Any]:
         if settings.SESSION_CACHE_SECONDS <= 0:
+            auth_cache.no_generation()
             return self._load_from_database()
         try:
-            data = self._cache.get(self.cache_key)  # type: ignore[attr-defined]
+            data = auth_cache.read_with_session(self.cache_key)
         except Exception:  # noqa: BLE001 - Django's own: a key the backend refuses is a miss
+            auth_cache.no_generation()
             data = None
         if data is not None:
             return data

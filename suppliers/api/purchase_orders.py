@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -11,10 +12,16 @@ from integrations.api.pagination import cursor_pagination
 from integrations.api.problems import UnprocessableReference
 from integrations.api.views import ApiView
 from integrations.models import ApiScope, Channel
-from integrations.money import total_amount
 from inventory.models import UnitOfMeasure
 from suppliers import selectors, services
 from suppliers.api.common import StrictInput, supplier_of
+from suppliers.api.purchase_order_rows import (
+    LIST_COLUMNS,
+    ROW_EXPRESSIONS,
+    detail_body,
+    detail_rows_of,
+    list_items,
+)
 from suppliers.models import Acknowledgment, AcknowledgmentLine, PurchaseOrder, ReasonCode
 
 ReadScope = scope_required(ApiScope.READ, supplier_key=True)
@@ -99,10 +106,10 @@ class PurchaseOrderList(ApiView):
         if "warehouse" in filters:
             queryset = queryset.filter(ship_to__code=filters["warehouse"])
         paginator = self.pagination_class()
-        page = selectors.with_totals(
-            paginator.paginate_queryset(queryset, request, view=self) or []
+        rows = paginator.paginate_queryset(
+            queryset.values(*LIST_COLUMNS, **ROW_EXPRESSIONS), request, view=self
         )
-        return paginator.get_paginated_response(PurchaseOrderListItemOutput(page, many=True).data)
+        return paginator.get_paginated_response(list_items(rows or []))
 
 
 # ---------------------------------------------------------------- retrieve
@@ -181,32 +188,10 @@ class PurchaseOrderDetail(ApiView):
         tags=["purchase orders"],
     )
     def get(self, request, number: str):
-        purchase_order = selectors.get_purchase_order_for_supplier(
-            supplier=supplier_of(request), number=number
-        )
-        lines = selectors.purchase_order_lines(purchase_order=purchase_order)
-        total = total_amount((line.amount for line in lines), purchase_order.currency)
-        data = PurchaseOrderDetailOutput(
-            {**_header(purchase_order), "total_amount": total, "lines": lines}
-        ).data
-        return Response(data)
-
-
-def _header(purchase_order: PurchaseOrder) -> dict:
-    return {
-        field: getattr(purchase_order, field)
-        for field in (
-            "number",
-            "status",
-            "revision",
-            "ship_to",
-            "currency",
-            "issued_at",
-            "ack_due_at",
-            "updated_at",
-            "at_risk",
-        )
-    }
+        rows = detail_rows_of(supplier=supplier_of(request), number=number)
+        if not rows:
+            raise Http404(f"No {PurchaseOrder._meta.object_name} matches the given query.")
+        return Response(detail_body(rows))
 
 
 # ---------------------------------------------------------------- acknowledge

@@ -15,6 +15,8 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+from suppliers.services.inbound_rows import rebuild_inbound_rows
+
 BATCH = 2_000
 
 
@@ -60,6 +62,13 @@ def insert_rows(
             copy.write_row((*row, *constants))
             count += 1
     return count
+
+
+def rebuild_read_models() -> int:
+    """Rewrite the read models kept by the services these inserts bypass (the inbound
+    schedule's rows): call once after the bulk inserts, in their transaction. Returns the
+    number of inbound rows written."""
+    return rebuild_inbound_rows()
 
 
 def _copy_value(field: models.Field, value: Any) -> Any:

@@ -31,6 +31,13 @@ from suppliers.selectors.inbound_risk import (
     week_label,
     week_start,
 )
+from suppliers.selectors.inbound_schedule import (
+    INBOUND_COLUMNS,
+    decorate_inbound_rows,
+    inbound_schedule,
+    inbound_schedule_count,
+    inbound_source_rows,
+)
 from suppliers.selectors.invoices import (
     InvoiceDraft,
     ap_hold_queue,
@@ -96,17 +103,14 @@ from suppliers.selectors.purchase_orders import (
     with_totals,
 )
 from suppliers.selectors.shipping import (
-    INBOUND_COLUMNS,
     AvailabilityRow,
     asn_lines_by_po_line,
     availability_for_buyer,
     availability_for_supplier,
     availability_row,
-    decorate_inbound_rows,
     get_shipment_for_buyer,
     get_shipment_for_supplier,
     get_supplier_item_for_supplier,
-    inbound_schedule,
     shipment_lines,
     shipment_timeline,
     shipments_for_supplier,
@@ -170,6 +174,8 @@ __all__ = [
     "get_supplier_item_for_supplier",
     "inbound_risk",
     "inbound_schedule",
+    "inbound_schedule_count",
+    "inbound_source_rows",
     "inbox_queue",
     "invoice_draft_for_purchase_order",
     "invoice_draft_for_receipt",

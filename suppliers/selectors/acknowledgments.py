@@ -3,9 +3,14 @@ overdue list, and a PO's acknowledgment history. Constant query counts whatever 
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+from django.db import connections, router
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from suppliers.models import (
     Acknowledgment,
@@ -20,11 +25,11 @@ from suppliers.models import (
 # The queues a supplier acts on, in the order their counters show. Each queue is one
 # filter (`_queue_filter`): its counter counts it and its list (`inbox_queue`) applies it,
 # so "Open to ship 9" always opens a list of 9.
-INBOX_QUEUES: dict[str, str] = {
-    "to_acknowledge": "To acknowledge",
-    "change_proposed": "Change proposed",
-    "overdue": "Overdue acknowledgment",
-    "open_to_ship": "Open to ship",
+INBOX_QUEUES: dict[str, str | Promise] = {
+    "to_acknowledge": _("To acknowledge"),
+    "change_proposed": _("Change proposed"),
+    "overdue": _("Overdue acknowledgment"),
+    "open_to_ship": _("Open to ship"),
 }
 
 
@@ -72,13 +77,7 @@ class SupplierInbox:
         return dict(self.queues)
 
 
-def supplier_inbox(*, supplier: Supplier, now: datetime.datetime) -> SupplierInbox:
-    """The supplier's PO counts by status and by queue in one aggregate query over the
-    supplier's POs, which the (supplier, status, ack_due_at) index covers (it counts the
-    non-null status, so no column outside the index is needed and PostgreSQL may answer
-    from the index alone at volume). The counts by status double as the list's paginator
-    count, so the list never runs its own COUNT(*) when unfiltered; the queue counts use
-    the very filters the queue lists apply."""
+def _inbox_aggregates(now: datetime.datetime) -> dict[str, Count]:
     aggregates = {
         f"status:{status}": Count("status", filter=Q(status=status))
         for status in PurchaseOrder.Status.values
@@ -89,7 +88,62 @@ def supplier_inbox(*, supplier: Supplier, now: datetime.datetime) -> SupplierInb
             for queue in INBOX_QUEUES
         }
     )
-    row = PurchaseOrder.objects.filter(supplier=supplier).aggregate(**aggregates)
+    return aggregates
+
+
+# Stand-ins the inbox's SQL is compiled with once per process, replaced by the real
+# supplier and time on each call (`_compiled_inbox`).
+_SUPPLIER_STAND_IN = -924_601_337
+_NOW_STAND_IN = datetime.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=datetime.UTC)
+
+
+@lru_cache(maxsize=8)
+def _compiled_inbox(alias: str) -> tuple[str, tuple[Any, ...], int, int, tuple[str, ...]] | None:
+    """The inbox's aggregate as SQL, compiled by the ORM once per process: compiling its
+    twelve filtered counts was ~1.3 ms of Python on every PO list (issue 24), the SQL
+    itself ~0.5 ms. (sql, params, index of the supplier, index of the time, column
+    names), or None when the stand-ins are not found once each (then the ORM runs)."""
+    queryset = (
+        PurchaseOrder.objects.using(alias)
+        .filter(supplier_id=_SUPPLIER_STAND_IN)
+        .values("supplier_id")
+        .annotate(**_inbox_aggregates(_NOW_STAND_IN))
+    )
+    names = tuple(queryset.query.annotation_select)
+    sql, params = queryset.query.get_compiler(alias).as_sql()
+    now_param = connections[alias].ops.adapt_datetimefield_value(_NOW_STAND_IN)
+    suppliers = [i for i, param in enumerate(params) if param == _SUPPLIER_STAND_IN]
+    times = [i for i, param in enumerate(params) if param in (_NOW_STAND_IN, now_param)]
+    if len(suppliers) != 1 or len(times) != 1:
+        return None
+    return sql, tuple(params), suppliers[0], times[0], names
+
+
+def _inbox_row(supplier: Supplier, now: datetime.datetime) -> dict[str, int]:
+    alias = router.db_for_read(PurchaseOrder)
+    compiled = _compiled_inbox(alias)
+    if compiled is None:
+        return PurchaseOrder.objects.filter(supplier=supplier).aggregate(**_inbox_aggregates(now))
+    sql, stand_in_params, supplier_at, now_at, names = compiled
+    params = list(stand_in_params)
+    params[supplier_at] = supplier.pk
+    params[now_at] = connections[alias].ops.adapt_datetimefield_value(now)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    # Grouped by supplier: no row when the supplier has no PO (every count 0).
+    values = found[1:] if found is not None else (0,) * len(names)
+    return dict(zip(names, values, strict=True))
+
+
+def supplier_inbox(*, supplier: Supplier, now: datetime.datetime) -> SupplierInbox:
+    """The supplier's PO counts by status and by queue in one aggregate query over the
+    supplier's POs, which the (supplier, status, ack_due_at) index covers (it counts the
+    non-null status, so no column outside the index is needed and PostgreSQL may answer
+    from the index alone at volume). The counts by status double as the list's paginator
+    count, so the list never runs its own COUNT(*) when unfiltered; the queue counts use
+    the very filters the queue lists apply."""
+    row = _inbox_row(supplier, now)
     return SupplierInbox(
         by_status={
             status: row[f"status:{status}"]
@@ -193,4 +247,4 @@ def auto_accept_rules() -> QuerySet[AutoAcceptRule]:
 
 
 def reason_code_choices() -> list[tuple[str, str]]:
-    return list(ReasonCode.choices)
+    return [(value, str(label)) for value, label in ReasonCode.choices]

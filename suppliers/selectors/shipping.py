@@ -5,22 +5,16 @@ are scoped to; lists have a constant query count whatever the volume."""
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 from itertools import chain
 
 from django.db.models import (
-    CharField,
     Count,
-    DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from integrations.selectors.deliveries import audit_entries_for
@@ -29,7 +23,6 @@ from suppliers.models import (
     AsnLine,
     PurchaseOrder,
     PurchaseOrderLine,
-    PurchaseOrderScheduleLine,
     Shipment,
     ShipmentMilestone,
     Supplier,
@@ -221,154 +214,7 @@ def availability_for_buyer(
 
 
 # ---------------------------------------------------------------- buyer inbound
-
-INBOUND_COLUMNS = (
-    "warehouse",
-    "day",
-    "kind",
-    "supplier_code",
-    "document",
-    "po_number",
-    "po_line_no",
-    "sku",
-    "qty",
-    "uom_code",
-    "state",
-    "risk",
-    "promised",
-)
-
-
-def _text(value: str) -> Value:
-    return Value(value, output_field=CharField())
-
-
-def inbound_schedule(
-    *,
-    supplier_code: str = "",
-    warehouse_code: str = "",
-    date_from: datetime.date | None = None,
-    date_to: datetime.date | None = None,
-) -> QuerySet:
-    """What is expected at our warehouses, by warehouse and day: one row per line of an
-    ASN on its way (day = expected delivery) and one per confirmed delivery (schedule
-    line) not yet shipped in full (day = its own date), so a split confirmation shows
-    each delivery on its date. A confirmed line without schedule lines (set up before
-    them) shows as one row on its confirmed date. One SQL UNION, so it paginates and
-    counts in the database."""
-    asn_rows = AsnLine.objects.filter(shipment__status__in=Shipment.INBOUND)
-    schedule_rows = PurchaseOrderScheduleLine.objects.filter(
-        line__purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
-        quantity__gt=F("shipped_qty"),
-    )
-    bare_rows = PurchaseOrderLine.objects.filter(
-        purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
-        confirmed_qty__gt=F("shipped_qty"),
-        schedule_lines__isnull=True,
-    )
-    if supplier_code:
-        asn_rows = asn_rows.filter(shipment__supplier__code=supplier_code)
-        schedule_rows = schedule_rows.filter(line__purchase_order__supplier__code=supplier_code)
-        bare_rows = bare_rows.filter(purchase_order__supplier__code=supplier_code)
-    if warehouse_code:
-        asn_rows = asn_rows.filter(shipment__ship_to__code=warehouse_code)
-        schedule_rows = schedule_rows.filter(line__purchase_order__ship_to__code=warehouse_code)
-        bare_rows = bare_rows.filter(purchase_order__ship_to__code=warehouse_code)
-    promised = Coalesce("confirmed_date", "requested_date")
-    if date_from:
-        asn_rows = asn_rows.filter(shipment__expected_delivery__gte=date_from)
-        schedule_rows = schedule_rows.filter(date__gte=date_from)
-        bare_rows = bare_rows.alias(promised_on=promised).filter(promised_on__gte=date_from)
-    if date_to:
-        asn_rows = asn_rows.filter(shipment__expected_delivery__lte=date_to)
-        schedule_rows = schedule_rows.filter(date__lte=date_to)
-        bare_rows = bare_rows.alias(promised_on=promised).filter(promised_on__lte=date_to)
-    quantity: DecimalField = DecimalField(max_digits=18, decimal_places=6)
-    asn_values = (
-        asn_rows.annotate(
-            warehouse=F("shipment__ship_to__code"),
-            day=F("shipment__expected_delivery"),
-            kind=_text("asn"),
-            supplier_code=F("shipment__supplier__code"),
-            document=F("shipment__asn_number"),
-            po_number=F("po_line__purchase_order__number"),
-            po_line_no=F("po_line__line_no"),
-            sku=F("po_line__item__sku"),
-            qty=F("quantity_po_uom"),
-            uom_code=F("po_line__uom__code"),
-            state=F("shipment__status"),
-            risk=F("shipment__at_risk"),
-            # The delivery the ASN ships against, when the supplier picked one.
-            promised=Coalesce(
-                "schedule_line__date", "po_line__confirmed_date", "po_line__requested_date"
-            ),
-        )
-        .values(*INBOUND_COLUMNS)
-        .order_by()
-    )
-    schedule_values = (
-        schedule_rows.annotate(
-            warehouse=F("line__purchase_order__ship_to__code"),
-            day=F("date"),
-            kind=_text("po_line"),
-            supplier_code=F("line__purchase_order__supplier__code"),
-            document=F("line__purchase_order__number"),
-            po_number=F("line__purchase_order__number"),
-            po_line_no=F("line__line_no"),
-            sku=F("line__item__sku"),
-            qty=ExpressionWrapper(F("quantity") - F("shipped_qty"), output_field=quantity),
-            uom_code=F("line__uom__code"),
-            state=F("line__purchase_order__status"),
-            risk=F("line__purchase_order__at_risk"),
-            promised=F("date"),
-        )
-        .values(*INBOUND_COLUMNS)
-        .order_by()
-    )
-    bare_values = (
-        bare_rows.annotate(
-            warehouse=F("purchase_order__ship_to__code"),
-            day=Coalesce("confirmed_date", "requested_date"),
-            kind=_text("po_line"),
-            supplier_code=F("purchase_order__supplier__code"),
-            document=F("purchase_order__number"),
-            po_number=F("purchase_order__number"),
-            po_line_no=F("line_no"),
-            sku=F("item__sku"),
-            qty=ExpressionWrapper(F("confirmed_qty") - F("shipped_qty"), output_field=quantity),
-            uom_code=F("uom__code"),
-            state=F("purchase_order__status"),
-            risk=F("purchase_order__at_risk"),
-            promised=Coalesce("confirmed_date", "requested_date"),
-        )
-        .values(*INBOUND_COLUMNS)
-        .order_by()
-    )
-    return asn_values.union(schedule_values, bare_values, all=True).order_by(
-        "warehouse", "day", "supplier_code", "document", "po_line_no"
-    )
-
-
-def decorate_inbound_rows(rows, *, today: datetime.date) -> list[dict]:
-    """Late = the goods are not in and the day has passed, or they are expected after
-    the date the supplier promised (a delayed ASN); state labels for people."""
-    labels = {**dict(Shipment.Status.choices), **dict(PurchaseOrder.Status.choices)}
-    decorated = []
-    for row in rows:
-        row = dict(row)
-        day = row["day"]
-        if isinstance(day, str):  # SQLite hands a UNION's dates back as text.
-            day = datetime.date.fromisoformat(day)
-        promised = row["promised"]
-        if isinstance(promised, str):
-            promised = datetime.date.fromisoformat(promised)
-        row["day"], row["promised"] = day, promised
-        row["qty"] = Decimal(str(row["qty"])) if not isinstance(row["qty"], Decimal) else row["qty"]
-        row["late"] = day < today or day > promised
-        row["risk"] = bool(row["risk"])
-        row["state_label"] = labels.get(row["state"], row["state"])
-        decorated.append(row)
-    return decorated
+# The schedule itself: inbound_schedule.py.
 
 
 def warehouses_for_filter() -> QuerySet[Warehouse]:

@@ -11,6 +11,7 @@ from integrations.models import ExceptionCase, ExceptionClass
 from integrations.services import Subject, exception_auto_resolve, exception_open_or_update
 from suppliers.models import SupplierAvailability
 from suppliers.services.inbound_positions import inbound_positions_refresh
+from suppliers.services.inbound_rows import inbound_rows_repair
 
 
 def _subject(availability: SupplierAvailability) -> Subject:
@@ -73,3 +74,10 @@ def check_stale_availability() -> dict[str, int]:
 @shared_task(name="suppliers.refresh_inbound_positions")
 def refresh_inbound_positions() -> int:
     return inbound_positions_refresh()
+
+
+@shared_task(name="suppliers.repair_inbound_rows")
+def repair_inbound_rows() -> int:
+    # A backstop: the services keep the inbound schedule's rows current; this rewrites
+    # the purchase orders a write outside them left different from the definition.
+    return len(inbound_rows_repair())

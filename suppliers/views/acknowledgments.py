@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -31,7 +32,9 @@ from suppliers.forms.acknowledgments import (
     ScheduleRowForm,
 )
 from suppliers.models import Acknowledgment, PurchaseOrder, ReasonCode
+from suppliers.views.filter_options import supplier_options
 from suppliers.views.purchase_order_detail import acknowledgment_context, render_supplier_detail
+from suppliers.views.review_rows import prepare_review_rows
 
 
 def _panel_response(request: HttpRequest, purchase_order: PurchaseOrder, **forms) -> HttpResponse:
@@ -97,7 +100,9 @@ def supplier_po_accept(request: HtmxHttpRequest, purchase_order: PurchaseOrder) 
             form.add_error(None, error.message)
         else:
             url = reverse("suppliers:po_detail", kwargs={"number": number})
-            return _done(request, url, f"PO {number} accepted as ordered.")
+            return _done(
+                request, url, gettext("PO %(number)s accepted as ordered.") % {"number": number}
+            )
     return _error_page(request, purchase_order, accept_form=form)
 
 
@@ -120,7 +125,7 @@ def supplier_po_reject(request: HtmxHttpRequest, purchase_order: PurchaseOrder) 
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             url = reverse("suppliers:po_detail", kwargs={"number": number})
-            return _done(request, url, f"PO {number} rejected.")
+            return _done(request, url, gettext("PO %(number)s rejected.") % {"number": number})
     return _error_page(request, purchase_order, reject_form=form)
 
 
@@ -155,7 +160,10 @@ def supplier_po_propose(request: HtmxHttpRequest, number: str) -> HttpResponse:
     lines = selectors.purchase_order_lines(purchase_order=purchase_order)
     if request.method != "POST":
         if not purchase_order.can_acknowledge:
-            messages.info(request, f"PO {number} is not awaiting acknowledgment.")
+            messages.info(
+                request,
+                gettext("PO %(number)s is not awaiting acknowledgment.") % {"number": number},
+            )
             return redirect("suppliers:po_detail", number=number)
         form = ChangeProposalForm(lines, revision=purchase_order.revision)
         return _render_proposal(request, purchase_order, form)
@@ -175,12 +183,14 @@ def supplier_po_propose(request: HtmxHttpRequest, number: str) -> HttpResponse:
         else:
             url = reverse("suppliers:po_detail", kwargs={"number": number})
             if acknowledgment.status == Acknowledgment.Status.AUTO_ACCEPTED:
-                message = (
-                    f"Your changes to PO {number} were auto-accepted: it is now revision "
-                    f"{acknowledgment.resulting_revision}."
-                )
+                message = gettext(
+                    "Your changes to PO %(number)s were auto-accepted: it is now revision "
+                    "%(revision)s."
+                ) % {"number": number, "revision": acknowledgment.resulting_revision}
             else:
-                message = f"Your changes to PO {number} were sent to the buyer for review."
+                message = gettext(
+                    "Your changes to PO %(number)s were sent to the buyer for review."
+                ) % {"number": number}
             return _done(request, url, message)
     return _render_proposal(request, purchase_order, form)
 
@@ -216,11 +226,13 @@ def _page(request: HttpRequest, queryset):
 def buyer_review_queue(request: HttpRequest) -> HttpResponse:
     supplier_code = request.GET.get("supplier", "").strip()[:20]
     page = _page(request, selectors.pending_change_proposals(supplier_code=supplier_code))
+    # The lines' texts prepared once per page (review_rows.py), not per line in the template.
+    page.object_list = prepare_review_rows(list(page.object_list))
     context = {
         "page": page,
         "waiting": page.paginator.count,
         "supplier_code": supplier_code,
-        "suppliers": selectors.suppliers_for_filter(),
+        "supplier_options": supplier_options(supplier_code),
         "rules": selectors.auto_accept_rules(),
         "decision_form": DecisionForm(),
     }
@@ -243,11 +255,15 @@ def _decide(request: HtmxHttpRequest, pk: int, *, accept: bool) -> HttpResponse:
             form.add_error("comment" if error.field == "comment" else None, error.message)
         else:
             number = acknowledgment.purchase_order.number
-            verdict = "accepted" if accept else "rejected"
+            if accept:
+                done = gettext("Proposal for PO %(number)s accepted.") % {"number": number}
+            else:
+                done = gettext("Proposal for PO %(number)s rejected.") % {"number": number}
             if not request.htmx:
-                messages.success(request, f"Proposal for PO {number} {verdict}.")
+                messages.success(request, done)
                 return redirect("buyer:review_queue")
             acknowledgment = selectors.get_change_proposal_for_buyer(pk=pk)
+    prepare_review_rows([acknowledgment])
     context = {"ack": acknowledgment, "decision_form": form}
     if request.htmx:
         # The card comes back decided (or with the form's errors) and, out of band, the
@@ -314,7 +330,7 @@ def buyer_po_remind(request: HtmxHttpRequest, number: str) -> HttpResponse:
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"Reminder sent for PO {number}.")
+        messages.success(request, gettext("Reminder sent for PO %(number)s.") % {"number": number})
     if request.POST.get("back") == "detail":
         return redirect("buyer:po_detail", number=number)
     return redirect("buyer:overdue_acknowledgments")

@@ -1,6 +1,8 @@
 """HTMX pages for purchase orders: the supplier's own, and the buyer's across suppliers."""
 
 import csv
+from html import escape
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -9,11 +11,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
+from integrations.money import format_money
 from portal.access import HtmxHttpRequest, buyer_required, supplier_required
 from suppliers import selectors
 from suppliers.models import PurchaseOrder
 from suppliers.resources.purchase_orders import purchase_order_export_rows
+from suppliers.views.filter_options import supplier_options
 from suppliers.views.purchase_order_detail import render_detail, render_supplier_detail
 
 
@@ -63,27 +69,60 @@ def _list_filters(request: HttpRequest) -> dict:
 
 
 _STATUS_LABELS = dict(PurchaseOrder.Status.choices)
+# The statuses a supplier may tick a PO in to ship it (the list's "Ship these POs").
+_SHIPPABLE = frozenset({PurchaseOrder.Status.CONFIRMED, PurchaseOrder.Status.PARTIALLY_SHIPPED})
 
 
-def _label_rows(page) -> None:
-    """Give each listed PO its status label and dates as text. The busiest page of the
-    portal: formatting 25 rows here costs a fraction of `get_status_display` and the
-    `date` filter per cell (each re-flattens choices or re-parses its format)."""
+def _rows_html(page, *, detail_url_prefix: str, show_supplier: bool) -> SafeString:
+    """The listed POs' table rows as HTML. The busiest page of the portal: 25 rows of 9–10
+    cells cost ~2 ms in the template engine (a variable node per cell: lookup, escaping,
+    localisation) and a fraction of it here (issue 24). `escape` is the function Django's
+    autoescaping ends in (html.escape of the text), without its lazy-string wrapper:
+    every value here is a plain string. Labels are translated once per page."""
     # Totals in the PO currency for the whole page in one query.
     totals = selectors.purchase_order_totals(page.object_list)
+    labels = {value: escape(str(label)) for value, label in _STATUS_LABELS.items()}
+    ship_label = gettext("Ship %(number)s")
+    prefix = escape(detail_url_prefix)
+    rows = []
     for po in page.object_list:
         po.total_amount = totals[po.pk]
-        po.status_label = _STATUS_LABELS.get(po.status, po.status)
-        po.issued_on = timezone.localtime(po.issued_at).strftime("%Y-%m-%d")
-        po.ack_due_label = (
+        number = escape(po.number)
+        href = f"{prefix}{escape(quote(po.number, safe='/'))}/"
+        link = f'<td><a href="{href}">{number}</a></td>'
+        if show_supplier:
+            # The supplier column comes after the PO's.
+            cells = f"{link}<td>{escape(po.supplier.code)} {escape(po.supplier.name)}</td>"
+        elif po.status in _SHIPPABLE:
+            # The tick box of "Ship these POs" before it.
+            aria = escape(ship_label % {"number": po.number})
+            tick = f'<input type="checkbox" name="po" value="{number}" aria-label="{aria}">'
+            cells = f"<td>{tick}</td>{link}"
+        else:
+            cells = f"<td></td>{link}"
+        ack_due = (
             timezone.localtime(po.ack_due_at).strftime("%Y-%m-%d %H:%M")
             if po.ack_due_at is not None
             else "—"
         )
+        rows.append(
+            f'<tr>{cells}<td><span class="badge status-{escape(po.status)}">'
+            f"{labels.get(po.status) or escape(po.status)}</span></td>"
+            f"<td>{escape(po.ship_to.code)}</td>"
+            f"<td>{timezone.localtime(po.issued_at).strftime('%Y-%m-%d')}</td><td>{ack_due}</td>"
+            f'<td class="num">{po.line_count}</td>'
+            f'<td class="num">{escape(format_money(po.total_amount, po.currency))}</td>'
+            f'<td class="num">{po.revision}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))  # every value escaped above
 
 
 def _render_list(request: HtmxHttpRequest, context: dict) -> HttpResponse:
-    _label_rows(context["page"])
+    context["rows_html"] = _rows_html(
+        context["page"],
+        detail_url_prefix=context["detail_url_prefix"],
+        show_supplier=context["show_supplier"],
+    )
     template = "suppliers/po_list.html"
     if request.htmx and request.htmx.target == "po-results":
         template += "#results"
@@ -141,7 +180,7 @@ def buyer_po_list(request: HtmxHttpRequest) -> HttpResponse:
         "page": _page(request, queryset),
         "filters": {**filters, "supplier": supplier_code},
         "statuses": PurchaseOrder.Status.choices,
-        "suppliers": selectors.suppliers_for_filter(),
+        "supplier_options": supplier_options(supplier_code),
         "detail_url_prefix": _detail_url_prefix("buyer:po_detail"),
         "show_supplier": True,
     }

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from suppliers import services
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment
+from suppliers.services.inbound_rows import refresh_inbound_rows_for_orders
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, WarehouseFactory
 from tests.suppliers.factories import PurchaseOrderFactory, PurchaseOrderLineFactory
 
@@ -43,6 +44,8 @@ def confirmed_po(
             confirmed_qty=Decimal(qty),
             confirmed_date=promised or today() + datetime.timedelta(days=7),
         )
+    # Made by factories, not by the acceptance: its inbound schedule rows as that writes them.
+    refresh_inbound_rows_for_orders([purchase_order])
     return purchase_order
 
 

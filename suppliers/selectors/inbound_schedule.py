@@ -1,0 +1,318 @@
+"""The buyer's inbound schedule: what is expected at our warehouses, by warehouse and day.
+
+The page reads the `InboundRow` read model (`inbound_schedule`): a page is a range read of
+its index and the count an index-only scan. `inbound_source_rows` is the definition of
+those rows, computed from the documents (one UNION); the service that keeps the read
+model (`suppliers.services.inbound_rows`) writes what it returns, and tests compare the
+read model with it after every kind of change.
+"""
+
+import datetime
+import hashlib
+import uuid
+from collections.abc import Collection, Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from suppliers.models import (
+    AsnLine,
+    InboundRow,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderScheduleLine,
+    Shipment,
+)
+
+# The columns of a schedule row, as the page, the CSV and `decorate_inbound_rows` read
+# them (the read model's `quantity` and `at_risk` are `qty` and `risk` here).
+INBOUND_COLUMNS = (
+    "warehouse",
+    "day",
+    "kind",
+    "supplier_code",
+    "document",
+    "po_number",
+    "po_line_no",
+    "sku",
+    "qty",
+    "uom_code",
+    "state",
+    "risk",
+    "promised",
+)
+# What each row comes from, for the read model (`InboundRow`'s keys).
+SOURCE_COLUMNS = ("src_purchase_order", "src_po_line", "src_asn_line", "src_schedule_line")
+PAGE_ORDER = ("warehouse", "day", "supplier_code", "document", "po_line_no")
+
+
+def _text(value: str) -> Value:
+    return Value(value, output_field=CharField())
+
+
+def _no_id() -> Value:
+    return Value(None, output_field=BigIntegerField())
+
+
+def inbound_source_rows(
+    *,
+    supplier_code: str = "",
+    warehouse_code: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    purchase_order_ids: Collection[int] | None = None,
+    with_sources: bool = False,
+) -> QuerySet[Any]:
+    """The schedule computed from the documents: one row per line of an ASN on its way
+    (day = expected delivery) and one per confirmed delivery (schedule line) not yet
+    shipped in full (day = its own date), so a split confirmation shows each delivery on
+    its date. A confirmed line without schedule lines (set up before them) shows as one
+    row on its confirmed date. One SQL UNION, unordered. `purchase_order_ids` keeps the
+    rows of those POs' lines; `with_sources` adds `SOURCE_COLUMNS` after the others."""
+    asn_rows = AsnLine.objects.filter(shipment__status__in=Shipment.INBOUND)
+    schedule_rows = PurchaseOrderScheduleLine.objects.filter(
+        line__purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
+        quantity__gt=F("shipped_qty"),
+    )
+    bare_rows = PurchaseOrderLine.objects.filter(
+        purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
+        confirmed_qty__gt=F("shipped_qty"),
+        schedule_lines__isnull=True,
+    )
+    if purchase_order_ids is not None:
+        ids = sorted(purchase_order_ids)
+        asn_rows = asn_rows.filter(po_line__purchase_order_id__in=ids)
+        schedule_rows = schedule_rows.filter(line__purchase_order_id__in=ids)
+        bare_rows = bare_rows.filter(purchase_order_id__in=ids)
+    if supplier_code:
+        asn_rows = asn_rows.filter(shipment__supplier__code=supplier_code)
+        schedule_rows = schedule_rows.filter(line__purchase_order__supplier__code=supplier_code)
+        bare_rows = bare_rows.filter(purchase_order__supplier__code=supplier_code)
+    if warehouse_code:
+        asn_rows = asn_rows.filter(shipment__ship_to__code=warehouse_code)
+        schedule_rows = schedule_rows.filter(line__purchase_order__ship_to__code=warehouse_code)
+        bare_rows = bare_rows.filter(purchase_order__ship_to__code=warehouse_code)
+    promised = Coalesce("confirmed_date", "requested_date")
+    if date_from:
+        asn_rows = asn_rows.filter(shipment__expected_delivery__gte=date_from)
+        schedule_rows = schedule_rows.filter(date__gte=date_from)
+        bare_rows = bare_rows.alias(promised_on=promised).filter(promised_on__gte=date_from)
+    if date_to:
+        asn_rows = asn_rows.filter(shipment__expected_delivery__lte=date_to)
+        schedule_rows = schedule_rows.filter(date__lte=date_to)
+        bare_rows = bare_rows.alias(promised_on=promised).filter(promised_on__lte=date_to)
+    columns = INBOUND_COLUMNS + (SOURCE_COLUMNS if with_sources else ())
+    quantity: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=6)
+    asn_values = (
+        asn_rows.annotate(
+            warehouse=F("shipment__ship_to__code"),
+            day=F("shipment__expected_delivery"),
+            kind=_text("asn"),
+            supplier_code=F("shipment__supplier__code"),
+            document=F("shipment__asn_number"),
+            po_number=F("po_line__purchase_order__number"),
+            po_line_no=F("po_line__line_no"),
+            sku=F("po_line__item__sku"),
+            qty=F("quantity_po_uom"),
+            uom_code=F("po_line__uom__code"),
+            state=F("shipment__status"),
+            risk=F("shipment__at_risk"),
+            # The delivery the ASN ships against, when the supplier picked one.
+            promised=Coalesce(
+                "schedule_line__date", "po_line__confirmed_date", "po_line__requested_date"
+            ),
+            src_purchase_order=F("po_line__purchase_order_id"),
+            src_po_line=F("po_line_id"),
+            src_asn_line=F("pk"),
+            src_schedule_line=_no_id(),
+        )
+        .values(*columns)
+        .order_by()
+    )
+    schedule_values = (
+        schedule_rows.annotate(
+            warehouse=F("line__purchase_order__ship_to__code"),
+            day=F("date"),
+            kind=_text("po_line"),
+            supplier_code=F("line__purchase_order__supplier__code"),
+            document=F("line__purchase_order__number"),
+            po_number=F("line__purchase_order__number"),
+            po_line_no=F("line__line_no"),
+            sku=F("line__item__sku"),
+            qty=ExpressionWrapper(F("quantity") - F("shipped_qty"), output_field=quantity),
+            uom_code=F("line__uom__code"),
+            state=F("line__purchase_order__status"),
+            risk=F("line__purchase_order__at_risk"),
+            promised=F("date"),
+            src_purchase_order=F("line__purchase_order_id"),
+            src_po_line=F("line_id"),
+            src_asn_line=_no_id(),
+            src_schedule_line=F("pk"),
+        )
+        .values(*columns)
+        .order_by()
+    )
+    bare_values = (
+        bare_rows.annotate(
+            warehouse=F("purchase_order__ship_to__code"),
+            day=Coalesce("confirmed_date", "requested_date"),
+            kind=_text("po_line"),
+            supplier_code=F("purchase_order__supplier__code"),
+            document=F("purchase_order__number"),
+            po_number=F("purchase_order__number"),
+            po_line_no=F("line_no"),
+            sku=F("item__sku"),
+            qty=ExpressionWrapper(F("confirmed_qty") - F("shipped_qty"), output_field=quantity),
+            uom_code=F("uom__code"),
+            state=F("purchase_order__status"),
+            risk=F("purchase_order__at_risk"),
+            promised=Coalesce("confirmed_date", "requested_date"),
+            src_purchase_order=F("purchase_order_id"),
+            src_po_line=F("pk"),
+            src_asn_line=_no_id(),
+            src_schedule_line=_no_id(),
+        )
+        .values(*columns)
+        .order_by()
+    )
+    return asn_values.union(schedule_values, bare_values, all=True)
+
+
+def inbound_schedule(
+    *,
+    supplier_code: str = "",
+    warehouse_code: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[Any]:
+    """The schedule's rows in the page's order (warehouse code, day, supplier code,
+    document, line), as dicts of `INBOUND_COLUMNS`, read from the `InboundRow` read model
+    through an index in that order."""
+    rows = InboundRow.objects.all()
+    if supplier_code:
+        rows = rows.filter(supplier_code=supplier_code)
+    if warehouse_code:
+        rows = rows.filter(warehouse_code=warehouse_code)
+    if date_from:
+        rows = rows.filter(day__gte=date_from)
+    if date_to:
+        rows = rows.filter(day__lte=date_to)
+    order = ("warehouse_code", "day", "supplier_code", "document", "po_line_no", "id")
+    if supplier_code:
+        # The supplier's index: same order within one supplier code.
+        order = ("supplier_code", *order[:2], *order[3:])
+    return rows.order_by(*order).values(
+        "kind",
+        "supplier_code",
+        "document",
+        "po_number",
+        "po_line_no",
+        "sku",
+        "uom_code",
+        "state",
+        "promised",
+        "day",
+        warehouse=F("warehouse_code"),
+        qty=F("quantity"),
+        risk=F("at_risk"),
+    )
+
+
+# The schedule's counts are cached under a version the writer replaces with every change
+# (`suppliers.services.inbound_rows`): a reader takes the version *before* counting, so a
+# count of older rows can only be stored under a version already replaced. The short life
+# bounds what a change made while the cache was unreachable (no new version) can leave.
+COUNT_VERSION_KEY = "suppliers:inbound_rows:version"
+COUNT_SECONDS = 300
+
+
+def count_cache_seconds() -> float:
+    """How long a cached count may live; 0 (not cached) unless the cache is shared by
+    every process of the portal (`REDIS_URL`): `INBOUND_COUNT_CACHE_SECONDS` overrides."""
+    seconds = getattr(settings, "INBOUND_COUNT_CACHE_SECONDS", None)
+    if seconds is None:
+        return float(COUNT_SECONDS) if getattr(settings, "REDIS_URL", "") else 0.0
+    return float(seconds)
+
+
+def new_count_version() -> None:
+    """Make every cached count of the schedule obsolete (the writer, on every change)."""
+    cache.set(COUNT_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def inbound_schedule_count(
+    *,
+    supplier_code: str = "",
+    warehouse_code: str = "",
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> int:
+    """How many rows `inbound_schedule` has for these filters: an index-only COUNT,
+    cached until the read model next changes — only when the cache is shared by every
+    process of the portal (Redis): a process-local cache cannot see another gunicorn
+    worker's new version, so there every page counts (as `portal.unread_counts` does)."""
+    seconds = count_cache_seconds()
+    if seconds <= 0:
+        return inbound_schedule(
+            supplier_code=supplier_code,
+            warehouse_code=warehouse_code,
+            date_from=date_from,
+            date_to=date_to,
+        ).count()
+    version = cache.get(COUNT_VERSION_KEY)
+    if version is None:
+        cache.add(COUNT_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(COUNT_VERSION_KEY)
+    filters = repr((supplier_code, warehouse_code, date_from, date_to)).encode()
+    key = f"suppliers:inbound_rows:count:{version}:{hashlib.sha256(filters).hexdigest()[:32]}"
+    count = cache.get(key) if version is not None else None
+    if count is None:
+        count = inbound_schedule(
+            supplier_code=supplier_code,
+            warehouse_code=warehouse_code,
+            date_from=date_from,
+            date_to=date_to,
+        ).count()
+        if version is not None:
+            cache.set(key, count, timeout=seconds)
+    return int(count)
+
+
+def decorate_inbound_rows(
+    rows: Iterable[dict[str, Any]], *, today: datetime.date
+) -> list[dict[str, Any]]:
+    """Late = the goods are not in and the day has passed, or they are expected after
+    the date the supplier promised (a delayed ASN); state labels for people."""
+    # Translated once per call, not once per row (the labels are lazy).
+    labels = {
+        value: str(label)
+        for value, label in (*Shipment.Status.choices, *PurchaseOrder.Status.choices)
+    }
+    decorated = []
+    for row in rows:
+        row = dict(row)
+        day = row["day"]
+        if isinstance(day, str):  # SQLite hands a UNION's dates back as text.
+            day = datetime.date.fromisoformat(day)
+        promised = row["promised"]
+        if isinstance(promised, str):
+            promised = datetime.date.fromisoformat(promised)
+        row["day"], row["promised"] = day, promised
+        row["qty"] = Decimal(str(row["qty"])) if not isinstance(row["qty"], Decimal) else row["qty"]
+        row["late"] = day < today or day > promised
+        row["risk"] = bool(row["risk"])
+        row["state_label"] = labels.get(row["state"], row["state"])
+        decorated.append(row)
+    return decorated
