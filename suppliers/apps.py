@@ -19,3 +19,8 @@ class SuppliersConfig(AppConfig):
         from suppliers.services.inbound_evidence import open_asn_evidence
 
         inbound_provider_register(open_asn_evidence)
+        # Live positions and ATP learn of dated supplier inbound the same way.
+        from inventory.selectors.atp import scheduled_inbound_provider_register
+        from suppliers.services.scheduled_inbound import scheduled_inbound_rows
+
+        scheduled_inbound_provider_register(scheduled_inbound_rows)

@@ -1,6 +1,7 @@
 """The evidence that goods are in flight between the ERP and the WMS, for reconciliation.
 
-Two kinds, both per item × warehouse, with a time and a document:
+Two kinds from the portal's own documents, per item × warehouse, with a time and a
+document:
 
 - the stock movements inventory records itself (receipts and adjustments,
   `StockMovement`), read by SQL in `inventory.services.reconciliation_sql`;
@@ -9,6 +10,11 @@ Two kinds, both per item × warehouse, with a time and a document:
   one way: suppliers → inventory). So suppliers registers a provider here at start-up
   (`suppliers/apps.py`), the same direction as its push of inbound figures into stock
   positions: inventory defines what it needs, the owner of the documents supplies it.
+
+A third kind is read by SQL too: the ledger of movement events from the WMS and the ERP
+(`InventoryMovement`, `reconciliation_sql.create_ledger`). Expected = the earlier count +
+the movements recorded since it; each source family's events are summed apart, so one
+physical movement both report is not counted twice.
 
 A provider is asked only for the warehouses of one run, and answers with the open
 quantities still expected, in the item's base unit: a few thousand rows, not one per

@@ -11,9 +11,11 @@ never one per position.
 
 Classes, first match wins: negative stock (from either source); an item a snapshot
 could not load (no comparison: its master-data case covers it); missing in ERP; missing
-in WMS; within tolerance (no case); moved between the two counts → in flight, pending
-(no case); explained by one receipt, adjustment or open ASN the lagging source has not
-shown → pending until that source counts again more than the warehouse's window after
+in WMS; within tolerance (no case); moved between the two counts (the stock movements
+the portal records, or the ledger of movement events of the ERP, of the WMS or of both:
+expected = the earlier count + the movements since) → in flight, pending (no case);
+explained by one receipt, adjustment or open ASN the lagging source has not shown →
+pending until that source counts again more than the warehouse's window after
 it, then an `in_flight` case that names its cause; delta is a known pack factor → UoM
 mismatch; otherwise quantity mismatch. Master-data rows of the snapshots (unknown SKU or
 unit, inexact conversion, conflicting duplicates) are cases of their own. The class
@@ -31,6 +33,7 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from integrations import metrics
 from integrations.errors import DomainError
@@ -57,7 +60,7 @@ _WORKER = "system (reconciliation)"
 _NO_EVENT = "a run is bookkeeping; what it finds publishes exception.opened/resolved"
 
 RECONCILIATION_RUN = Lifecycle(
-    document="Reconciliation run",
+    document=gettext_noop("Reconciliation run"),
     model=ReconciliationRun,
     aggregate_type="reconciliation_run",
     moves=[
@@ -192,7 +195,9 @@ def reconcile(
         )
     if run.status != Run.RUNNING:  # started by someone else, or finished: not run twice
         raise DomainError(
-            f"{run} is {run.get_status_display().lower()}; queue a new run.", field="run"
+            gettext("%(run)s is %(state)s; queue a new run.")
+            % {"run": run, "state": run.get_status_display().lower()},
+            field="run",
         )
 
     def progress(percent: int, step: str) -> None:
@@ -215,6 +220,7 @@ def reconcile(
             progress(50, "Gathering receipts, adjustments and open ASNs")
             sql.create_held(cursor)
             sql.create_evidence(cursor, inbound_evidence([b.warehouse.pk for b in bases]))
+            sql.create_ledger(cursor)
             sql.create_explain(cursor)
             progress(60, "Classifying differences")
             cursor.execute(sql.classify_sql())

@@ -9,15 +9,22 @@ recon_diff      the positions whose ERP and WMS figures differ (or are negative)
 recon_held      items a basis snapshot could not load (unknown unit, inexact conversion,
                 conflicting duplicates): a master-data case, never "missing"
 recon_evidence  what may explain a difference: receipts and adjustments, open ASNs
+recon_ledger    per differing position and source family (ERP, WMS), the on-hand effect
+                of the movement events recorded between the two counts
 recon_explain   per differing position, the latest single piece of evidence that
                 explains it, and which source lags
 recon_result    every classified difference (but "ok" and held)
 recon_master    the master-data cases of the basis snapshots
 
-Differences are in flight when evidence explains them; they stay without a case until
-the lagging source has counted again more than the warehouse's window after the
-evidence. The class depends only on the snapshots and the evidence, never on the clock
-or on an earlier run: re-running on the same snapshots changes nothing.
+Differences are in flight when evidence explains them. Expected = the earlier count +
+the movements since it (the stock movements the portal records, or the ledger of
+movement events of one source family, or of both): a difference the movements recorded
+between the two counts explain is pending, never a case; one they cannot explain (a
+movement one side never recorded, before both counts) stays a real one. Other evidence
+keeps a difference without a case until the lagging source has counted again more than
+the warehouse's window after the evidence. The class depends only on the snapshots and
+the evidence, never on the clock or on an earlier run: re-running on the same snapshots
+changes nothing.
 """
 
 import datetime
@@ -29,6 +36,7 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from inventory.models import (
+    InventoryMovement,
     InventorySnapshot,
     InventorySnapshotIssue,
     InventorySnapshotLine,
@@ -66,6 +74,7 @@ TABLES = (
     "recon_master",
     "recon_result",
     "recon_explain",
+    "recon_ledger",
     "recon_evidence",
     "recon_held",
     "recon_diff",
@@ -232,6 +241,43 @@ def create_evidence(cursor: CursorWrapper, inbound: Sequence[InboundEvidence]) -
     )
 
 
+# The on-hand effect of a movement event (base quantity, signed by kind): put-away and
+# quality hold/release move goods between statuses of the same stock; a cycle count is
+# a count, not a movement.
+ON_HAND_EFFECT = """CASE mv.kind WHEN 'return_to_vendor' THEN -mv.base_quantity
+    WHEN 'transfer_out' THEN -mv.base_quantity ELSE mv.base_quantity END"""
+ON_HAND_KINDS = (
+    "receipt",
+    "customer_return",
+    "transfer_in",
+    "adjustment",
+    "return_to_vendor",
+    "transfer_out",
+)
+
+
+def create_ledger(cursor: CursorWrapper) -> None:
+    """Per differing position and source family ("erp", "wms" for every `wms:…`), the
+    on-hand effect of the movement events that occurred between the two counts: the
+    earlier count cannot show them yet. Every recorded event counts (held or older than
+    its own source's snapshot too: the ledger is the record of what happened). Each
+    family is summed apart so that one physical movement both sources report is never
+    counted twice."""
+    mov = InventoryMovement._meta.db_table
+    kinds = ", ".join(f"'{kind}'" for kind in ON_HAND_KINDS)
+    family = "CASE WHEN mv.source = 'erp' THEN 'erp' ELSE 'wms' END"
+    cursor.execute(
+        f"""CREATE TEMP TABLE recon_ledger AS
+        SELECT d.item_id, d.warehouse_id, {family} AS family,
+               SUM({ON_HAND_EFFECT}) AS moved, COUNT(*) AS events
+        FROM recon_diff AS d
+        JOIN {mov} AS mv ON mv.item_id = d.item_id AND mv.warehouse_id = d.warehouse_id
+        WHERE d.erp_qty IS NOT NULL AND d.wms_qty IS NOT NULL
+          AND mv.kind IN ({kinds}) AND mv.occurred_at > {_LO} AND mv.occurred_at <= {_HI}
+        GROUP BY d.item_id, d.warehouse_id, {family}"""
+    )
+
+
 def _within(a: str, b: str) -> str:
     # Inclusive at both limits: a difference of exactly the tolerance is accepted.
     return (
@@ -322,12 +368,17 @@ def classify_sql() -> str:
         item_join = f"JOIN {item} AS i ON i.id = d.item_id"
     sign = "CASE WHEN d.wms_taken >= d.erp_taken THEN 1 ELSE -1 END"
     lag = "CASE x.lagging WHEN 'erp' THEN d.erp_taken ELSE d.wms_taken END"
+    # Expected from the ledger: the later count's own family first (what it has seen).
+    later_moved = (
+        "CASE WHEN d.wms_taken >= d.erp_taken THEN COALESCE(lg.wms_moved, lg.all_moved) "
+        "ELSE COALESCE(lg.erp_moved, lg.all_moved) END"
+    )
     return f"""
         CREATE TEMP TABLE recon_result AS
         SELECT * FROM (
             SELECT d.item_id, d.warehouse_id, i.sku, wh.code AS warehouse_code,
                    bu.code AS uom_code, d.erp_qty, d.wms_qty,
-                   d.erp_qty + {sign} * COALESCE(m.moved, 0) AS expected_qty,
+                   d.erp_qty + {sign} * COALESCE(m.moved, {later_moved}, 0) AS expected_qty,
                    {_cause()} AS cause,
                    x.document_type AS document_type, x.document_ref AS document_ref,
                    CASE
@@ -340,6 +391,14 @@ def classify_sql() -> str:
                      -- moved between the two counts: the earlier count cannot show it yet
                      WHEN m.moved IS NOT NULL
                           AND {_within("d.wms_qty", f"d.erp_qty + {sign} * m.moved")}
+                       THEN '{PENDING}'
+                     -- the ledger of one source family (or both) between the two counts
+                     WHEN lg.item_id IS NOT NULL AND (
+                          (lg.erp_moved IS NOT NULL
+                           AND {_within("d.wms_qty", f"d.erp_qty + {sign} * lg.erp_moved")})
+                          OR (lg.wms_moved IS NOT NULL
+                           AND {_within("d.wms_qty", f"d.erp_qty + {sign} * lg.wms_moved")})
+                          OR {_within("d.wms_qty", f"d.erp_qty + {sign} * lg.all_moved")})
                        THEN '{PENDING}'
                      WHEN x.item_id IS NOT NULL THEN
                        CASE WHEN {_past_window(lag, "x.at")} THEN 'in_flight'
@@ -368,6 +427,13 @@ def classify_sql() -> str:
                 WHERE ev.kind <> 'asn' AND ev.at > {_LO} AND ev.at <= {_HI}
                 GROUP BY ev.item_id, ev.warehouse_id
             ) AS m ON m.item_id = d.item_id AND m.warehouse_id = d.warehouse_id
+            LEFT JOIN (
+                SELECT item_id, warehouse_id,
+                       SUM(CASE WHEN family = 'erp' THEN moved END) AS erp_moved,
+                       SUM(CASE WHEN family = 'wms' THEN moved END) AS wms_moved,
+                       SUM(moved) AS all_moved
+                FROM recon_ledger GROUP BY item_id, warehouse_id
+            ) AS lg ON lg.item_id = d.item_id AND lg.warehouse_id = d.warehouse_id
         ) AS classified
         WHERE kind NOT IN ('ok', '{HELD}')
     """

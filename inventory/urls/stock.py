@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from inventory.views import positions as position_views
 from inventory.views import stock as views
 
 app_name = "inventory"
@@ -9,6 +10,7 @@ app_name = "inventory"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("positions/", views.position_list, name="positions"),
+    path("positions/<path:sku>/", position_views.position_detail, name="position_detail"),
     path("snapshots/", views.snapshot_list, name="snapshots"),
     path("snapshots/upload/", views.snapshot_upload, name="snapshot_upload"),
     path("snapshots/<int:snapshot_id>/", views.snapshot_detail, name="snapshot_detail"),

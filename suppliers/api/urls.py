@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from inventory.api import atp as inventory_atp
 from inventory.api import movements as inventory_movements
 from suppliers.api import availability, events, internal, invoices, purchase_orders, shipments
 
@@ -49,4 +50,5 @@ urlpatterns = [
         inventory_movements.PositionList.as_view(),
         name="api_inventory_positions",
     ),
+    path("inventory/atp", inventory_atp.AvailableToPromise.as_view(), name="api_inventory_atp"),
 ]

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -148,6 +149,20 @@ def _locked(
     return {(p.item_id, p.warehouse_id): p for p in rows}
 
 
+def asn_line_arrived() -> CombinedExpression:
+    """What of an ASN line arrived, as an annotation: AsnLine.received_qty counts the
+    accepted goods; damaged ones arrived too."""
+    damaged = Subquery(
+        ReceiptLine.objects.filter(asn_line=OuterRef("pk"))
+        .values("asn_line")
+        .annotate(total=Sum("qty_damaged"))
+        .values("total")
+    )
+    return F("received_qty") + Coalesce(
+        damaged, Value(ZERO), output_field=DecimalField(max_digits=18, decimal_places=6)
+    )
+
+
 def _totals(pairs: Pairs | None) -> Totals:
     """Open PO and in transit per (item, warehouse) in the item's base unit, for these
     pairs (all when None). Sums are grouped in SQL by item, warehouse and unit, so Python
@@ -156,16 +171,7 @@ def _totals(pairs: Pairs | None) -> Totals:
         purchase_order__status__in=PurchaseOrder.OPEN_TO_SHIP,
         confirmed_qty__gt=F("shipped_qty"),
     )
-    damaged = Subquery(
-        ReceiptLine.objects.filter(asn_line=OuterRef("pk"))
-        .values("asn_line")
-        .annotate(total=Sum("qty_damaged"))
-        .values("total")
-    )
-    # AsnLine.received_qty counts accepted goods; damaged ones arrived too.
-    arrived = F("received_qty") + Coalesce(
-        damaged, Value(ZERO), output_field=DecimalField(max_digits=18, decimal_places=6)
-    )
+    arrived = asn_line_arrived()
     in_transit = (
         AsnLine.objects.filter(shipment__status__in=MOVING)
         .annotate(arrived=arrived)
