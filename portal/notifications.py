@@ -16,22 +16,34 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from kombu.exceptions import OperationalError
 
+from integrations.labels import format_value
 from integrations.services.notices import Notice
 from integrations.worker import task_named
 from portal.access import Role, has_role
 from portal.models import Notification, NotificationPreference, User
+from portal.unread_counts import UnreadCounts
 from suppliers.models import Dispute, PurchaseOrder, SupplierMembership
 
 logger = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 Delivery = Notification.Delivery
+
+# The header badge's count per user, exact and cached (issue 24: it was a COUNT on every
+# signed-in page). Every write below that changes a user's unread notifications replaces
+# that user's version; a save or delete of one notification does so by signal.
+unread_counts = UnreadCounts(
+    lambda user_id: Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+)
 
 SUPPLIER_KINDS = (
     Kind.PO_NEW,
@@ -43,10 +55,11 @@ SUPPLIER_KINDS = (
     Kind.DISPUTE_REPLY,
 )
 BUYER_KINDS = (Kind.DISPUTE_REPLY,)
-# Kinds whose service already e-mails the people concerned at once, with the details (the
-# decision's lines, the reminder, the dispute thread): their notifications are listed in
-# the portal but not e-mailed a second time, so their delivery preference does not apply.
-# Moving those mails here (and dropping the services' own) would make it apply.
+# Kinds whose service e-mails the people concerned itself, with the details (the decision's
+# lines, the reminder, the dispute thread), to those who want it now (`wanting_email_now`,
+# asked through integrations.services.notices.recipients_now): a notification of these
+# kinds is not e-mailed a second time at once, but still goes into the digest of those who
+# chose the digest.
 MAILED_BY_SERVICE = frozenset({Kind.PROPOSAL_DECIDED, Kind.ACK_REMINDER, Kind.DISPUTE_REPLY})
 
 # The acknowledgment panel on the PO page: "Accept as ordered" is one tap from there.
@@ -83,10 +96,25 @@ def kinds_for(user: User) -> tuple[str, ...]:
 # --- who is told what -----------------------------------------------------------------
 
 
+# A notification's words: a string, or a function that writes them in the language (and
+# time zone) active when it is called — each recipient's own (`_in_language`).
+Text = str | Callable[[], str]
+
+
+def _in_language(user: User, text: Text) -> str:
+    if not callable(text):
+        return text
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(user.time_zone or None):
+        return text()
+
+
 class Message:
     """One thing to tell some users: kind, title, a line of detail and the document link."""
 
-    def __init__(self, kind: str, users: list[User], title: str, url: str, body: str = "") -> None:
+    def __init__(
+        self, kind: str, users: list[User], title: Text, url: str, body: Text = ""
+    ) -> None:
         self.kind, self.users, self.title, self.url, self.body = kind, users, title, url, body
 
 
@@ -100,9 +128,14 @@ def _po_new(notice: Notice) -> Message:
     return Message(
         Kind.PO_NEW,
         supplier_users(supplier_code=str(notice.data.get("supplier", ""))),
-        f"New purchase order {number}",
+        lambda: gettext("New purchase order %(number)s") % {"number": number},
         _po_url(number, ACK_PANEL),
-        f"{len(lines)} line{'s' if len(lines) != 1 else ''} to acknowledge.",
+        lambda: (
+            ngettext(
+                "%(count)d line to acknowledge.", "%(count)d lines to acknowledge.", len(lines)
+            )
+            % {"count": len(lines)}
+        ),
     )
 
 
@@ -111,9 +144,9 @@ def _po_revised(notice: Notice) -> Message:
     return Message(
         Kind.PO_REVISED,
         supplier_users(supplier_code=str(notice.data.get("supplier", ""))),
-        f"Purchase order {number} was revised",
+        lambda: gettext("Purchase order %(number)s was revised") % {"number": number},
         _po_url(number, ACK_PANEL),
-        "Please acknowledge the new revision.",
+        lambda: gettext("Please acknowledge the new revision."),
     )
 
 
@@ -122,9 +155,9 @@ def _po_cancelled(notice: Notice) -> Message:
     return Message(
         Kind.PO_CANCELLED,
         supplier_users(supplier_code=str(notice.data.get("supplier", ""))),
-        f"Purchase order {number} was cancelled",
+        lambda: gettext("Purchase order %(number)s was cancelled") % {"number": number},
         _po_url(number),
-        "Do not ship against it.",
+        lambda: gettext("Do not ship against it."),
     )
 
 
@@ -136,12 +169,25 @@ def _proposal_decided(notice: Notice) -> Message | None:
     purchase_order = _purchase_order(notice.aggregate_id)
     if purchase_order is None:
         return None
-    decision = str(notice.data.get("decision") or "decided").replace("_", " ")
+    decision = str(notice.data.get("decision") or "")
+    number = purchase_order.number
+
+    def title() -> str:
+        if decision == "accepted":
+            text = gettext("Your proposed changes to PO %(number)s were accepted")
+        elif decision == "auto_accepted":
+            text = gettext("Your proposed changes to PO %(number)s were accepted automatically")
+        elif decision == "rejected":
+            text = gettext("Your proposed changes to PO %(number)s were rejected")
+        else:
+            text = gettext("Your proposed changes to PO %(number)s were decided")
+        return text % {"number": number}
+
     return Message(
         Kind.PROPOSAL_DECIDED,
         supplier_users(supplier_id=purchase_order.supplier_id),
-        f"Your proposed changes to PO {purchase_order.number} were {decision}",
-        _po_url(purchase_order.number),
+        title,
+        _po_url(number),
     )
 
 
@@ -149,13 +195,15 @@ def _ack_reminder(notice: Notice) -> Message | None:
     purchase_order = _purchase_order(notice.aggregate_id)
     if purchase_order is None:
         return None
-    due = timezone.localtime(purchase_order.ack_due_at) if purchase_order.ack_due_at else None
+    due = purchase_order.ack_due_at
+    number = purchase_order.number
     return Message(
         Kind.ACK_REMINDER,
         supplier_users(supplier_id=purchase_order.supplier_id),
-        f"Please acknowledge PO {purchase_order.number}",
-        _po_url(purchase_order.number, ACK_PANEL),
-        f"It was due {due:%Y-%m-%d %H:%M}." if due is not None else "",
+        lambda: gettext("Please acknowledge PO %(number)s") % {"number": number},
+        _po_url(number, ACK_PANEL),
+        # In the recipient's time zone, to the minute.
+        (lambda: gettext("It was due %(due)s.") % {"due": format_value(due)}) if due else "",
     )
 
 
@@ -164,9 +212,9 @@ def _invoice_hold(notice: Notice) -> Message:
     return Message(
         Kind.INVOICE_HOLD,
         supplier_users(supplier_code=str(notice.data.get("supplier", ""))),
-        f"Invoice {number} is on hold",
+        lambda: gettext("Invoice %(number)s is on hold") % {"number": number},
         reverse("suppliers:invoice_detail", kwargs={"invoice_number": number}),
-        "See which lines hold it and why.",
+        lambda: gettext("See which lines hold it and why."),
     )
 
 
@@ -178,7 +226,13 @@ def _dispute_reply(notice: Notice) -> Message | None:
     )
     if dispute is None:
         return None
-    title = f"New message on dispute #{dispute.pk} ({dispute.subject_label})"
+
+    def title() -> str:
+        return gettext("New message on dispute #%(number)s (%(subject)s)") % {
+            "number": dispute.pk,
+            "subject": dispute.subject_label,
+        }
+
     if notice.data.get("side") == Dispute.Side.SUPPLIER:
         invoice = dispute.invoice
         return Message(
@@ -186,13 +240,52 @@ def _dispute_reply(notice: Notice) -> Message | None:
             buyers_for(invoice.purchase_order if invoice is not None else None),
             title,
             reverse("buyer:dispute_detail", args=[dispute.pk]),
-            f"From {dispute.supplier.name}.",
+            lambda: gettext("From %(supplier)s.") % {"supplier": dispute.supplier.name},
         )
     return Message(
         Kind.DISPUTE_REPLY,
         supplier_users(supplier_id=dispute.supplier_id),
         title,
         reverse("suppliers:dispute_detail", args=[dispute.pk]),
+    )
+
+
+def _dispute_opened(notice: Notice) -> Message | None:
+    """A dispute opened by one side is listed for the other (e-mailed by its service)."""
+    dispute = (
+        Dispute.objects.select_related("supplier", "invoice__purchase_order__buyer", "receipt")
+        .filter(pk=int(notice.data.get("id") or 0))
+        .first()
+    )
+    if dispute is None:
+        return None
+
+    def title() -> str:
+        return gettext("Dispute #%(number)s opened on %(subject)s") % {
+            "number": dispute.pk,
+            "subject": dispute.subject_label,
+        }
+
+    if dispute.opened_by_side == Dispute.Side.SUPPLIER:
+        invoice = dispute.invoice
+        return Message(
+            Kind.DISPUTE_REPLY,
+            buyers_for(invoice.purchase_order if invoice is not None else None),
+            title,
+            reverse("buyer:dispute_detail", args=[dispute.pk]),
+            lambda: (
+                gettext("By %(supplier)s: %(reason)s.")
+                % {"supplier": dispute.supplier.name, "reason": dispute.get_reason_display()}
+            ),
+        )
+    return Message(
+        Kind.DISPUTE_REPLY,
+        supplier_users(supplier_id=dispute.supplier_id),
+        title,
+        reverse("suppliers:dispute_detail", args=[dispute.pk]),
+        lambda: (
+            gettext("By the distributor: %(reason)s.") % {"reason": dispute.get_reason_display()}
+        ),
     )
 
 
@@ -204,6 +297,7 @@ MESSAGES: Mapping[str, Callable[[Notice], Message | None]] = {
     "purchase_order.reminder_sent": _ack_reminder,
     "invoice.held": _invoice_hold,
     "dispute.message_added": _dispute_reply,
+    "dispute.opened": _dispute_opened,
 }
 
 
@@ -242,10 +336,11 @@ def set_preferences(user: User, choices: Mapping[str, str]) -> None:
 
 
 def notify(
-    users: Iterable[User], *, kind: str, title: str, url: str, body: str = ""
+    users: Iterable[User], *, kind: str, title: Text, url: str, body: Text = ""
 ) -> list[Notification]:
     """One notification per user (each once), routed by the user's preference; those to
-    send at once are e-mailed after commit."""
+    send at once are e-mailed after commit. A title or body given as a function is written
+    in each user's language and time zone."""
     unique = {user.pk: user for user in users}
     digest = set(
         NotificationPreference.objects.filter(
@@ -257,18 +352,32 @@ def notify(
         Notification(
             user_id=user_id,
             kind=kind,
-            title=title[:200],
-            body=body,
+            title=_in_language(user, title)[:200],
+            body=_in_language(user, body),
             url=url,
             delivery=Delivery.DIGEST if user_id in digest else Delivery.IMMEDIATE,
             created_at=now,
-            emailed_at=now if kind in MAILED_BY_SERVICE else None,
+            # Mailed by its service now; a digest reader gets it in the digest instead.
+            emailed_at=now if kind in MAILED_BY_SERVICE and user_id not in digest else None,
         )
-        for user_id in unique
+        for user_id, user in unique.items()
     )
+    # bulk_create sends no signal: the recipients' unread counts are replaced here.
+    unread_counts.changed(unique)
     if any(n.delivery == Delivery.IMMEDIATE and n.emailed_at is None for n in created):
         transaction.on_commit(_queue_sending, robust=True)
     return created
+
+
+def wanting_email_now(kind: str, emails: list[str]) -> list[str]:
+    """The addresses, of `emails`, whose user has not chosen the daily digest for `kind`:
+    the services' own e-mails go to them now; the others read it in their digest."""
+    digest = set(
+        NotificationPreference.objects.filter(
+            user__email__in=emails, kind=kind, delivery=Delivery.DIGEST
+        ).values_list("user__email", flat=True)
+    )
+    return [email for email in emails if email not in digest]
 
 
 def _queue_sending() -> None:
@@ -292,7 +401,9 @@ def for_user(user: User) -> QuerySet[Notification]:
 
 
 def unread_count(user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+    """The user's unread notifications (the header's badge on every signed-in page):
+    exact, cached under the user's count version (`unread_counts`)."""
+    return unread_counts.get(user.pk)
 
 
 def mark_read(user: User, notification_id: int) -> Notification | None:
@@ -300,14 +411,28 @@ def mark_read(user: User, notification_id: int) -> Notification | None:
     notification = for_user(user).filter(pk=notification_id).first()
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
+        # The save's post_save replaces the user's count version (`_notification_changed`).
         notification.save(update_fields=["read_at"])
     return notification
 
 
 def mark_all_read(user: User) -> int:
-    return for_user(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    marked = for_user(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    if marked:
+        unread_counts.changed([user.pk])  # update() sends no signal
+    return marked
 
 
 def kind_labels(kinds: Iterable[str]) -> list[tuple[str, str]]:
     labels: dict[str, Any] = dict(Kind.choices)
     return [(kind, str(labels[kind])) for kind in kinds]
+
+
+def _notification_changed(sender: Any, instance: Notification, **_kwargs: Any) -> None:
+    unread_counts.changed([instance.user_id])
+
+
+# Saves and deletes one at a time (mark_read, the admin, a user's deletion cascading,
+# tests' factories): the unread count of the notification's user is replaced.
+post_save.connect(_notification_changed, sender=Notification, dispatch_uid="unread_counts.save")
+post_delete.connect(_notification_changed, sender=Notification, dispatch_uid="unread_counts.delete")

@@ -44,3 +44,27 @@ def announce(
     notice = Notice(type, aggregate_type, str(aggregate_id), data or {})
     for handler in tuple(_subscribers):
         handler(notice)
+
+
+# --- who wants a service's detailed e-mail now ---------------------------------------
+# A few services e-mail the people concerned themselves, with details a notification
+# does not carry (a decision's lines, a reminder). Whether a person wants that e-mail now
+# or in the daily digest is the portal's preference; the portal registers the filter here,
+# so the services ask without importing the portal.
+
+RecipientFilter = Callable[[str, list[str]], list[str]]
+
+_recipient_filters: list[RecipientFilter] = []
+
+
+def filter_recipients(handler: RecipientFilter) -> None:
+    """Register `handler(kind, emails) -> emails` (once, however often registered)."""
+    if handler not in _recipient_filters:
+        _recipient_filters.append(handler)
+
+
+def recipients_now(kind: str, emails: list[str]) -> list[str]:
+    """The addresses, of `emails`, that want a `kind` e-mail now (all when nobody filters)."""
+    for handler in tuple(_recipient_filters):
+        emails = handler(kind, emails)
+    return emails

@@ -26,7 +26,7 @@ from integrations.models import AuditEntry, Channel, Event
 from inventory.models import Item, UnitOfMeasure, UomConversion, Warehouse
 from portal.access import INTERNAL_ROLES, Role
 from suppliers.demo import catalog, plan
-from suppliers.demo.bulk import insert_rows
+from suppliers.demo.bulk import insert_rows, rebuild_read_models
 from suppliers.demo.plan import PurchaseOrderSpec, Scale
 from suppliers.models import (
     PurchaseOrder,
@@ -112,6 +112,7 @@ def seed_demo(
                 seed=seed,
             )
             _purchase_orders(report, large_orders, ids, with_events=False)
+        rebuild_read_models()
     return report
 
 
@@ -184,6 +185,9 @@ def _suppliers(report: SeedReport, suppliers: list[catalog.SupplierSpec]) -> dic
             time_zone=s.time_zone,
             ack_sla_hours=s.ack_sla_hours,
             over_ship_tolerance_pct=5 if s.category in ("CHM", "PKG") else 0,
+            # Northwind prints its labels from the portal (GS1's own example prefix); the
+            # other demo suppliers type the SSCCs of labels they print themselves.
+            gs1_company_prefix="0614141" if s.code == "NWF" else "",
         )
         for s in suppliers
         if s.code in missing

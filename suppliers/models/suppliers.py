@@ -5,17 +5,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Item, UnitOfMeasure
 
 
 class Supplier(models.Model):
     class Status(models.TextChoices):
-        INVITED = "invited", "Invited"
-        ONBOARDING = "onboarding", "Onboarding"
-        PENDING_APPROVAL = "pending_approval", "Pending approval"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
+        INVITED = "invited", _("Invited")
+        ONBOARDING = "onboarding", _("Onboarding")
+        PENDING_APPROVAL = "pending_approval", _("Pending approval")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
 
     # Statuses whose users may sign in: onboarding users must reach their checklist.
     LOGIN_STATUSES = frozenset(
@@ -38,6 +39,16 @@ class Supplier(models.Model):
         max_digits=5, decimal_places=2, default=Decimal("0")
     )
     availability_freshness_hours = models.PositiveIntegerField(default=24)
+    # GS1 company prefix (7–10 digits) the portal numbers this supplier's SSCC labels
+    # from; blank: the supplier labels its packages itself and types or sends the SSCCs.
+    gs1_company_prefix = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="The supplier's GS1 company prefix (7 to 10 digits), to number SSCC labels.",
+    )
+    # The last serial reference handed out: SSCCs must never repeat, even when an ASN is
+    # edited or cancelled, so the sequence is a stored counter, not derived from packages.
+    sscc_last_serial = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     # Onboarding milestones: invited → active is the onboarding cycle time KPI.
     invited_at = models.DateTimeField(null=True, blank=True)
@@ -50,6 +61,10 @@ class Supplier(models.Model):
             models.CheckConstraint(
                 condition=Q(over_ship_tolerance_pct__gte=0) & Q(over_ship_tolerance_pct__lte=100),
                 name="supplier_tolerance_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(gs1_company_prefix="") | Q(gs1_company_prefix__regex=r"^[0-9]{7,10}$"),
+                name="supplier_gs1_company_prefix_digits",
             ),
         ]
 
@@ -65,8 +80,8 @@ class SupplierMembership(models.Model):
     """A user's seat at one supplier. One membership per user: a user is one tenant."""
 
     class Role(models.TextChoices):
-        STAFF = "supplier_staff", "Staff"
-        ADMIN = "supplier_admin", "Admin"
+        STAFF = "supplier_staff", _("Staff")
+        ADMIN = "supplier_admin", _("Admin")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_membership"

@@ -5,6 +5,7 @@ Proposal and decision mails list only what a line changes (a value the supplier 
 ordered is not a change: no "6 → 6"), the split into deliveries included, with a plain
 text and an HTML part rendered from templates."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -15,19 +16,31 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from integrations.money import format_money, format_unit_price
+from integrations.services.notices import recipients_now
 from portal.access import Role
-from suppliers.models import Acknowledgment, AcknowledgmentLine, PurchaseOrder, SupplierMembership
+from suppliers.models import (
+    Acknowledgment,
+    AcknowledgmentLine,
+    PurchaseOrder,
+    ReasonCode,
+    SupplierMembership,
+)
 
 
 @dataclass(frozen=True)
 class Change:
-    """One value a line changes: what was ordered and what the supplier proposes."""
+    """One value a line changes: what was ordered and what the supplier proposes. Words
+    are lazy: each recipient's e-mail renders them in that recipient's language."""
 
-    label: str
-    before: str
-    after: str
+    label: str | Promise
+    before: str | Promise
+    after: str | Promise
 
 
 @dataclass(frozen=True)
@@ -37,8 +50,8 @@ class LineChanges:
     line_no: int
     sku: str
     action: str
-    action_label: str
-    reason: str
+    action_label: str | Promise
+    reason: str | Promise
     comment: str
     changes: list[Change] = field(default_factory=list)
     value_impact: str = ""
@@ -49,7 +62,15 @@ def _qty(quantity: Decimal, unit: str) -> str:
 
 
 def _deliveries(deliveries: list[tuple[Decimal, Any]], unit: str) -> str:
-    return "; ".join(f"{_qty(qty, unit)} on {day:%Y-%m-%d}" for qty, day in deliveries)
+    return "; ".join(
+        gettext("%(quantity)s on %(date)s")
+        % {"quantity": _qty(qty, unit), "date": f"{day:%Y-%m-%d}"}
+        for qty, day in deliveries
+    )
+
+
+# Written when the e-mail is rendered, in its recipient's language.
+_lazy_deliveries = lazy(_deliveries, str)
 
 
 def line_changes(acknowledgment: Acknowledgment) -> list[LineChanges]:
@@ -70,7 +91,7 @@ def line_changes(acknowledgment: Acknowledgment) -> list[LineChanges]:
             if line.proposed_qty != line.original_qty:
                 changes.append(
                     Change(
-                        "Quantity",
+                        _("Quantity"),
                         _qty(line.original_qty, unit),
                         _qty(line.proposed_qty, unit),
                     )
@@ -81,12 +102,16 @@ def line_changes(acknowledgment: Acknowledgment) -> list[LineChanges]:
             )
             if len(proposed) > 1:
                 changes.append(
-                    Change("Deliveries", _deliveries(ordered, unit), _deliveries(proposed, unit))
+                    Change(
+                        _("Deliveries"),
+                        _lazy_deliveries(ordered, unit),
+                        _lazy_deliveries(proposed, unit),
+                    )
                 )
             elif line.proposed_date != line.original_date:
                 changes.append(
                     Change(
-                        "Delivery date",
+                        _("Delivery date"),
                         f"{line.original_date:%Y-%m-%d}",
                         f"{line.proposed_date:%Y-%m-%d}",
                     )
@@ -94,7 +119,7 @@ def line_changes(acknowledgment: Acknowledgment) -> list[LineChanges]:
             if line.proposed_price != line.original_price:
                 changes.append(
                     Change(
-                        "Unit price",
+                        _("Unit price"),
                         format_unit_price(line.original_price, currency),
                         format_unit_price(line.proposed_price, currency),
                     )
@@ -104,8 +129,10 @@ def line_changes(acknowledgment: Acknowledgment) -> list[LineChanges]:
                 line_no=line.po_line.line_no,
                 sku=line.po_line.item.sku,
                 action=line.action,
-                action_label=line.get_action_display(),
-                reason=line.get_reason_code_display() if line.reason_code else "",
+                action_label=dict(AcknowledgmentLine.Action.choices).get(line.action, line.action),
+                reason=dict(ReasonCode.choices).get(line.reason_code, line.reason_code)
+                if line.reason_code
+                else "",
                 comment=line.comment,
                 changes=changes,
                 value_impact=format_money(line.value_impact, currency) if line.value_impact else "",
@@ -138,29 +165,51 @@ def buyer_recipients(purchase_order: PurchaseOrder) -> list[str]:
     return sorted(emails)
 
 
+def _by_language(recipients: list[str]) -> dict[str, list[str]]:
+    """The recipients grouped by the language of their profile (the portal's default for
+    a blank one or an address without a user), in the order given."""
+    chosen = dict(
+        get_user_model()
+        .objects.filter(email__in=recipients)
+        .exclude(language="")
+        .values_list("email", "language")
+    )
+    groups: dict[str, list[str]] = {}
+    for email in recipients:
+        groups.setdefault(chosen.get(email) or settings.LANGUAGE_CODE, []).append(email)
+    return groups
+
+
 def _send_on_commit(
     *,
     recipients: list[str],
-    subject: str,
+    subject: Callable[[], str],
     template: str,
     context: dict[str, Any],
     html_template: str = "",
 ) -> None:
+    """One e-mail per language of the recipients, subject and body written in it."""
     if not recipients:
         return
     context = {**context, "site_url": settings.PORTAL_SITE_URL}
-    body = render_to_string(template, context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=recipients)
-    if html_template:
-        message.attach_alternative(render_to_string(html_template, context), "text/html")
-    transaction.on_commit(message.send)
+    for language, group in _by_language(recipients).items():
+        with translation.override(language):
+            message = EmailMultiAlternatives(
+                subject=subject(), body=render_to_string(template, context), to=group
+            )
+            if html_template:
+                message.attach_alternative(render_to_string(html_template, context), "text/html")
+        transaction.on_commit(message.send)
 
 
 def notify_change_proposed(acknowledgment: Acknowledgment) -> None:
     purchase_order = acknowledgment.purchase_order
     _send_on_commit(
         recipients=buyer_recipients(purchase_order),
-        subject=f"PO {purchase_order.number}: {purchase_order.supplier.name} proposes changes",
+        subject=lambda: (
+            gettext("PO %(number)s: %(supplier)s proposes changes")
+            % {"number": purchase_order.number, "supplier": purchase_order.supplier.name}
+        ),
         template="suppliers/acknowledgments/email/change_proposed.txt",
         html_template="suppliers/acknowledgments/email/change_proposed.html",
         context={
@@ -179,7 +228,10 @@ def notify_purchase_order_rejected(acknowledgment: Acknowledgment) -> None:
     purchase_order = acknowledgment.purchase_order
     _send_on_commit(
         recipients=buyer_recipients(purchase_order),
-        subject=f"PO {purchase_order.number} rejected by {purchase_order.supplier.name}",
+        subject=lambda: (
+            gettext("PO %(number)s rejected by %(supplier)s")
+            % {"number": purchase_order.number, "supplier": purchase_order.supplier.name}
+        ),
         template="suppliers/acknowledgments/email/rejected.txt",
         context={
             "po": purchase_order,
@@ -192,10 +244,14 @@ def notify_purchase_order_rejected(acknowledgment: Acknowledgment) -> None:
 def notify_change_decided(acknowledgment: Acknowledgment) -> None:
     purchase_order = acknowledgment.purchase_order
     _send_on_commit(
-        recipients=supplier_recipients(purchase_order),
-        subject=(
-            f"PO {purchase_order.number}: your proposed changes were "
-            f"{acknowledgment.get_status_display().lower()}"
+        # Those who chose the daily digest for decisions read it there instead.
+        recipients=recipients_now("proposal_decided", supplier_recipients(purchase_order)),
+        subject=lambda: (
+            gettext("PO %(number)s: your proposed changes were %(status)s")
+            % {
+                "number": purchase_order.number,
+                "status": acknowledgment.get_status_display().lower(),
+            }
         ),
         template="suppliers/acknowledgments/email/change_decided.txt",
         html_template="suppliers/acknowledgments/email/change_decided.html",
@@ -209,10 +265,15 @@ def notify_change_decided(acknowledgment: Acknowledgment) -> None:
 
 
 def notify_reminder(purchase_order: PurchaseOrder) -> list[str]:
+    """Remind the supplier's users; returns all of them, though those who chose the daily
+    digest for reminders read it there instead of in an e-mail now."""
     recipients = supplier_recipients(purchase_order)
     _send_on_commit(
-        recipients=recipients,
-        subject=f"Reminder: please acknowledge PO {purchase_order.number}",
+        recipients=recipients_now("ack_reminder", recipients),
+        subject=lambda: (
+            gettext("Reminder: please acknowledge PO %(number)s")
+            % {"number": purchase_order.number}
+        ),
         template="suppliers/acknowledgments/email/reminder.txt",
         context={
             "po": purchase_order,

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -71,17 +72,21 @@ def due_first_lines(
 
 def _check_choice(supplier: Supplier, purchase_orders: list[PurchaseOrder]) -> None:
     if not purchase_orders:
-        raise DomainError("Choose at least one purchase order.", field="purchase_orders")
+        raise DomainError(gettext("Choose at least one purchase order."), field="purchase_orders")
     for purchase_order in purchase_orders:
         if purchase_order.supplier_id != supplier.pk:
             raise DomainError(
-                f"{purchase_order.number} is not one of your purchase orders.",
+                gettext("%(number)s is not one of your purchase orders.")
+                % {"number": purchase_order.number},
                 field="purchase_orders",
             )
     if len({po.ship_to_id for po in purchase_orders}) > 1:
         raise DomainError(
-            "These purchase orders ship to different warehouses; one ASN goes to one "
-            "warehouse. Choose purchase orders of the same ship-to.",
+            gettext(
+                "These purchase orders ship to different warehouses; one ASN "
+                "goes to one warehouse. Choose purchase orders of the same "
+                "ship-to."
+            ),
             field="purchase_orders",
         )
 
@@ -151,8 +156,11 @@ def purchase_orders_ship(
     if not due:
         numbers = ", ".join(po.number for po in purchase_orders)
         raise DomainError(
-            f"Nothing is open to ship on {numbers}: only confirmed lines with an open "
-            "quantity can be shipped.",
+            gettext(
+                "Nothing is open to ship on %(numbers)s: only confirmed lines "
+                "with an open quantity can be shipped."
+            )
+            % {"numbers": numbers},
             field="purchase_orders",
         )
     today = timezone.localdate()
@@ -164,7 +172,13 @@ def purchase_orders_ship(
         return ShipResult(shipment=existing, created=False)
 
     def create(number: str) -> Shipment:
-        header = AsnHeader(asn_number=number, ship_date=today, expected_delivery=expected)
+        header = AsnHeader(
+            asn_number=number,
+            ship_date=today,
+            expected_delivery=expected,
+            # One click prints labels at once when the portal numbers the supplier's SSCCs.
+            number_ssccs=bool(supplier.gs1_company_prefix),
+        )
         return asn_create(
             actor=actor, supplier=supplier, header=header, lines=lines, channel=channel
         )

@@ -6,11 +6,12 @@ flags, and the ASN's event payload. See `shipments.py` for the tolerance rule.""
 import datetime
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.services import audit_record, publish
@@ -34,6 +35,7 @@ from suppliers.services.schedule_lines import (
     schedule_lines_allocate,
 )
 from suppliers.services.sscc import sscc_normalize, sscc_problem
+from suppliers.services.sscc_numbers import sscc_allocate
 
 ASN_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 SHIPPABLE_PO_STATUSES = frozenset(
@@ -75,6 +77,9 @@ class AsnHeader:
     package_count: int = 1
     gross_weight_kg: Decimal | None = None
     packages: list[PackageInput] = field(default_factory=list)
+    # Give every package without an SSCC the next one of the supplier's GS1 sequence
+    # (suppliers.services.sscc_numbers); only the portal's forms ask for it.
+    number_ssccs: bool = False
 
 
 def line_label(po_line: PurchaseOrderLine) -> str:
@@ -93,7 +98,9 @@ def validate_header(*, supplier: Supplier, header: AsnHeader, shipment: Shipment
     number = header.asn_number
     if not ASN_NUMBER.fullmatch(number or ""):
         raise DomainError(
-            "Enter an ASN number of up to 40 letters, digits, dots, dashes or underscores.",
+            gettext(
+                "Enter an ASN number of up to 40 letters, digits, dots, dashes or underscores."
+            ),
             field="asn_number",
         )
     taken = Shipment.objects.filter(supplier=supplier, asn_number=number)
@@ -101,27 +108,34 @@ def validate_header(*, supplier: Supplier, header: AsnHeader, shipment: Shipment
         taken = taken.exclude(pk=shipment.pk)
     if taken.exists():
         raise DomainError(
-            f"You already have an ASN numbered {number}; ASN numbers must be unique.",
+            gettext("You already have an ASN numbered %(number)s; ASN numbers must be unique.")
+            % {"number": number},
             field="asn_number",
         )
     if header.ship_date is None:
-        raise DomainError("Enter the ship date.", field="ship_date")
+        raise DomainError(gettext("Enter the ship date."), field="ship_date")
     if header.expected_delivery is None:
-        raise DomainError("Enter the expected delivery date.", field="expected_delivery")
+        raise DomainError(gettext("Enter the expected delivery date."), field="expected_delivery")
     if header.expected_delivery < header.ship_date:
         raise DomainError(
-            f"Expected delivery {header.expected_delivery} is before the ship date "
-            f"{header.ship_date}; it must be on or after it.",
+            gettext(
+                "Expected delivery %(expected_delivery)s is before the ship "
+                "date %(ship_date)s; it must be on or after it."
+            )
+            % {"expected_delivery": header.expected_delivery, "ship_date": header.ship_date},
             field="expected_delivery",
         )
     if header.package_count < 1:
-        raise DomainError("A shipment has at least one package.", field="package_count")
+        raise DomainError(gettext("A shipment has at least one package."), field="package_count")
     if header.gross_weight_kg is not None and header.gross_weight_kg < 0:
-        raise DomainError("Weight cannot be negative.", field="gross_weight_kg")
+        raise DomainError(gettext("Weight cannot be negative."), field="gross_weight_kg")
     if len(header.packages) > header.package_count:
         raise DomainError(
-            f"{len(header.packages)} package labels for {header.package_count} packages; "
-            "raise the package count or remove labels.",
+            gettext(
+                "%(packages)s package labels for %(package_count)s packages; "
+                "raise the package count or remove labels."
+            )
+            % {"packages": len(header.packages), "package_count": header.package_count},
             field="package_count",
         )
     seen: set[str] = set()
@@ -133,10 +147,14 @@ def validate_header(*, supplier: Supplier, header: AsnHeader, shipment: Shipment
                 raise DomainError(problem, field="sscc", line=where)
             sscc = sscc_normalize(package.sscc)
             if sscc in seen:
-                raise DomainError(f"SSCC {sscc} is on two packages.", field="sscc", line=where)
+                raise DomainError(
+                    gettext("SSCC %(sscc)s is on two packages.") % {"sscc": sscc},
+                    field="sscc",
+                    line=where,
+                )
             seen.add(sscc)
         if package.weight_kg is not None and package.weight_kg < 0:
-            raise DomainError("Weight cannot be negative.", field="weight_kg", line=where)
+            raise DomainError(gettext("Weight cannot be negative."), field="weight_kg", line=where)
     if seen:
         reused = (
             ShipmentPackage.objects.filter(shipment__supplier=supplier, sscc__in=seen)
@@ -147,7 +165,8 @@ def validate_header(*, supplier: Supplier, header: AsnHeader, shipment: Shipment
         )
         if reused:
             raise DomainError(
-                f"SSCC {reused[0]} is already on ASN {reused[1]}; every label is used once.",
+                gettext("SSCC %(reused)s is already on ASN %(reused_2)s; every label is used once.")
+                % {"reused": reused[0], "reused_2": reused[1]},
                 field="sscc",
             )
 
@@ -166,7 +185,7 @@ def prepare_lines(
     """Check every line on its own and convert it into the PO unit; the cumulative
     tolerance check needs the other ASNs and is done by `check_tolerance`."""
     if not lines:
-        raise DomainError("An ASN needs at least one line with a quantity.", field="lines")
+        raise DomainError(gettext("An ASN needs at least one line with a quantity."), field="lines")
     supplier_items = supplier_units(supplier, lines)
     prepared = []
     for line_no, line in enumerate(lines, 1):
@@ -175,10 +194,14 @@ def prepare_lines(
         label = line_label(po_line)
         if purchase_order.supplier_id != supplier.pk:
             # Same words as for an unknown PO: a supplier learns nothing about others'.
-            raise DomainError(f"{label} is not one of your purchase orders.", field="po_line")
+            raise DomainError(
+                gettext("%(label)s is not one of your purchase orders.") % {"label": label},
+                field="po_line",
+            )
         if purchase_order.ship_to_id != ship_to_id:
             raise DomainError(
-                f"{label} ships to {purchase_order.ship_to.code}; one ASN goes to one warehouse.",
+                gettext("%(label)s ships to %(code)s; one ASN goes to one warehouse.")
+                % {"label": label, "code": purchase_order.ship_to.code},
                 field="po_line",
                 line=label,
             )
@@ -188,21 +211,26 @@ def prepare_lines(
             or po_line.confirmed_qty <= 0
         ):
             raise DomainError(
-                f"{label} is not confirmed; only acknowledged (confirmed) lines can be shipped.",
+                gettext(
+                    "%(label)s is not confirmed; only acknowledged (confirmed) "
+                    "lines can be shipped."
+                )
+                % {"label": label},
                 field="po_line",
                 line=label,
             )
         if po_line.status != PurchaseOrderLine.Status.OPEN:
             # E.g. received short with the ERP's backorder cancelled: nothing is owed.
             raise DomainError(
-                f"{label} is {po_line.get_status_display().lower()}; nothing is open to "
-                "ship on it.",
+                gettext("%(label)s is %(status)s; nothing is open to ship on it.")
+                % {"label": label, "status": po_line.get_status_display().lower()},
                 field="po_line",
                 line=label,
             )
         if line.quantity is None or line.quantity <= 0:
             raise DomainError(
-                f"{label}: the quantity shipped must be greater than zero.",
+                gettext("%(label)s: the quantity shipped must be greater than zero.")
+                % {"label": label},
                 field="quantity",
                 line=label,
             )
@@ -214,7 +242,10 @@ def prepare_lines(
                 {po_line.uom.code} | ({supplier_item.uom.code} if supplier_item else set())
             )
             raise DomainError(
-                f"{label}: ship in {' or '.join(units)}, not {uom.code}.", field="uom", line=label
+                gettext("%(label)s: ship in %(units)s, not %(code)s.")
+                % {"label": label, "units": " or ".join(units), "code": uom.code},
+                field="uom",
+                line=label,
             )
         try:
             quantity_po_uom = convert_quantity(
@@ -228,33 +259,46 @@ def prepare_lines(
             )
         except DomainError as error:
             raise DomainError(
-                f"{label}: {error.message}", field=error.field or "quantity", line=label
+                gettext("%(label)s: %(message)s") % {"label": label, "message": error.message},
+                field=error.field or "quantity",
+                line=label,
             ) from error
         serials = [serial.strip() for serial in line.serial_numbers if serial.strip()]
         if po_line.item.is_serialized:
             if Decimal(len(serials)) != in_base:
                 raise DomainError(
-                    f"{label}: {po_line.item.sku} is serialised; enter one serial number per "
-                    f"{po_line.item.base_uom.code} shipped ({fmt(in_base)}), not {len(serials)}.",
+                    gettext(
+                        "%(label)s: %(sku)s is serialised; enter one serial number "
+                        "per %(code)s shipped (%(fmt)s), not %(serials)s."
+                    )
+                    % {
+                        "label": label,
+                        "sku": po_line.item.sku,
+                        "code": po_line.item.base_uom.code,
+                        "fmt": fmt(in_base),
+                        "serials": len(serials),
+                    },
                     field="serial_numbers",
                     line=label,
                 )
             if len(set(serials)) != len(serials):
                 raise DomainError(
-                    f"{label}: a serial number is entered twice.",
+                    gettext("%(label)s: a serial number is entered twice.") % {"label": label},
                     field="serial_numbers",
                     line=label,
                 )
         elif serials:
             raise DomainError(
-                f"{label}: {po_line.item.sku} is not serialised; remove the serial numbers.",
+                gettext("%(label)s: %(sku)s is not serialised; remove the serial numbers.")
+                % {"label": label, "sku": po_line.item.sku},
                 field="serial_numbers",
                 line=label,
             )
         check_schedule_line_pick(po_line, line.schedule_line)
         if line.expiry_date is not None and line.expiry_date < ship_date:
             raise DomainError(
-                f"{label}: lot expiry {line.expiry_date} is before the ship date.",
+                gettext("%(label)s: lot expiry %(expiry_date)s is before the ship date.")
+                % {"label": label, "expiry_date": line.expiry_date},
                 field="expiry_date",
                 line=label,
             )
@@ -313,11 +357,24 @@ def check_tolerance(
             left = max(allowed - before, Decimal(0))
             confirmed = po_line.confirmed_qty or Decimal(0)
             raise DomainError(
-                f"{line_label(po_line)}: shipping {fmt(here)} {unit} would bring the total "
-                f"shipped to {fmt(before + here)} {unit}, more than the {fmt(allowed)} {unit} "
-                f"allowed (confirmed {fmt(confirmed)} {unit} + {fmt(pct)}% "
-                f"over-ship tolerance). Other ASNs already ship {fmt(before)} {unit}; at most "
-                f"{fmt(left)} {unit} more can ship.",
+                gettext(
+                    "%(line_label)s: shipping %(fmt)s %(unit)s would bring the "
+                    "total shipped to %(fmt_2)s %(unit)s, more than the %(fmt_3)s "
+                    "%(unit)s allowed (confirmed %(fmt_4)s %(unit)s + %(fmt_5)s%% "
+                    "over-ship tolerance). Other ASNs already ship %(fmt_6)s "
+                    "%(unit)s; at most %(fmt_7)s %(unit)s more can ship."
+                )
+                % {
+                    "line_label": line_label(po_line),
+                    "fmt": fmt(here),
+                    "unit": unit,
+                    "fmt_2": fmt(before + here),
+                    "fmt_3": fmt(allowed),
+                    "fmt_4": fmt(confirmed),
+                    "fmt_5": fmt(pct),
+                    "fmt_6": fmt(before),
+                    "fmt_7": fmt(left),
+                },
                 field="quantity",
                 line=line_label(po_line),
             )
@@ -442,6 +499,9 @@ def replace_lines_and_packages(
     for asn_line in prepared:
         asn_line.shipment = shipment
     AsnLine.objects.bulk_create(prepared)
+    packages = header.packages
+    if header.number_ssccs:
+        packages = with_numbered_ssccs(shipment.supplier, packages, header.package_count)
     ShipmentPackage.objects.bulk_create(
         ShipmentPackage(
             shipment=shipment,
@@ -449,8 +509,20 @@ def replace_lines_and_packages(
             sscc=sscc_normalize(package.sscc) if package.sscc else "",
             weight_kg=package.weight_kg,
         )
-        for sequence, package in enumerate(header.packages, 1)
+        for sequence, package in enumerate(packages, 1)
     )
+
+
+def with_numbered_ssccs(
+    supplier: Supplier, packages: list[PackageInput], package_count: int
+) -> list[PackageInput]:
+    """The ASN's packages, one per package counted, each without an SSCC given the next
+    one of the supplier's sequence; typed SSCCs and weights are kept as they are."""
+    padded = packages + [PackageInput()] * max(package_count - len(packages), 0)
+    unlabelled = [index for index, package in enumerate(padded) if not package.sscc]
+    for index, sscc in zip(unlabelled, sscc_allocate(supplier, len(unlabelled)), strict=True):
+        padded[index] = replace(padded[index], sscc=sscc)
+    return padded
 
 
 def asn_snapshot(shipment: Shipment) -> dict[str, Any]:

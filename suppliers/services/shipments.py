@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -43,6 +44,7 @@ from suppliers.services.inbound_positions import (
     inbound_pairs_for_shipment,
     inbound_positions_refresh_for,
 )
+from suppliers.services.inbound_rows import refresh_inbound_rows
 from suppliers.services.shipment_rules import (
     SHIPPABLE_PO_STATUSES,
     AsnHeader,
@@ -150,7 +152,7 @@ def asn_create(
     """Create a draft ASN. The ship-to warehouse is the lines' POs' (one per ASN)."""
     validate_header(supplier=supplier, header=header, shipment=None)
     if not lines:
-        raise DomainError("An ASN needs at least one line with a quantity.", field="lines")
+        raise DomainError(gettext("An ASN needs at least one line with a quantity."), field="lines")
     ship_to = lines[0].po_line.purchase_order.ship_to
     prepared = prepare_lines(
         supplier=supplier, ship_to_id=ship_to.pk, ship_date=header.ship_date, lines=lines
@@ -208,26 +210,33 @@ def asn_create_from_purchase_orders(
     """ "Ship everything open": a draft ASN with every open-to-ship quantity of these POs
     (which must all ship to the same warehouse), in the PO unit, ready to edit."""
     if not purchase_orders:
-        raise DomainError("Choose at least one purchase order.", field="purchase_orders")
+        raise DomainError(gettext("Choose at least one purchase order."), field="purchase_orders")
     for purchase_order in purchase_orders:
         if purchase_order.supplier_id != supplier.pk:
             raise DomainError(
-                f"{purchase_order.number} is not one of your purchase orders.",
+                gettext("%(number)s is not one of your purchase orders.")
+                % {"number": purchase_order.number},
                 field="purchase_orders",
             )
     warehouses = {po.ship_to_id for po in purchase_orders}
     if len(warehouses) > 1:
         raise DomainError(
-            "These purchase orders ship to different warehouses; one ASN goes to one "
-            "warehouse. Choose purchase orders of the same ship-to.",
+            gettext(
+                "These purchase orders ship to different warehouses; one ASN "
+                "goes to one warehouse. Choose purchase orders of the same "
+                "ship-to."
+            ),
             field="purchase_orders",
         )
     open_lines = open_lines_for_purchase_orders(supplier=supplier, purchase_orders=purchase_orders)
     if not open_lines:
         numbers = ", ".join(po.number for po in purchase_orders)
         raise DomainError(
-            f"Nothing is open to ship on {numbers}: only confirmed lines with an open "
-            "quantity can be shipped.",
+            gettext(
+                "Nothing is open to ship on %(numbers)s: only confirmed lines "
+                "with an open quantity can be shipped."
+            )
+            % {"numbers": numbers},
             field="purchase_orders",
         )
     lines = [AsnLineInput(po_line=line, quantity=line.open_to_ship) for line in open_lines]
@@ -249,13 +258,13 @@ def asn_update(
     shipment = locked_shipment(shipment)
     if not shipment.can_edit:
         raise DomainError(
-            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; it can "
-            "no longer be edited.",
+            gettext("ASN %(asn_number)s is %(status)s; it can no longer be edited.")
+            % {"asn_number": shipment.asn_number, "status": shipment.get_status_display().lower()},
             field="status",
         )
     if not shipment.is_draft and header.asn_number != shipment.asn_number:
         raise DomainError(
-            "The ASN number cannot change after submission; cancel and create a new ASN.",
+            gettext("The ASN number cannot change after submission; cancel and create a new ASN."),
             field="asn_number",
         )
     supplier = shipment.supplier
@@ -316,6 +325,7 @@ def asn_update(
         )
         publish_asn_event(shipment, "asn.updated", actor=actor, channel=channel, data=after)
         inbound_positions_refresh_for(pairs=old_pairs | inbound_pairs_for_shipment(shipment))
+        refresh_inbound_rows(old_ids | new_ids)
     return shipment
 
 
@@ -384,13 +394,13 @@ def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTA
         return shipment
     if not shipment.can_submit:
         raise DomainError(
-            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; only a "
-            "draft can be submitted.",
+            gettext("ASN %(asn_number)s is %(status)s; only a draft can be submitted.")
+            % {"asn_number": shipment.asn_number, "status": shipment.get_status_display().lower()},
             field="status",
         )
     po_line_ids = po_line_ids_of(shipment)
     if not po_line_ids:
-        raise DomainError("An ASN needs at least one line with a quantity.", field="lines")
+        raise DomainError(gettext("An ASN needs at least one line with a quantity."), field="lines")
     lock_po_lines(po_line_ids)
     current = list(
         shipment.lines.select_related(
@@ -444,6 +454,7 @@ def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTA
     )
     # Shipped quantities leave open PO for in transit.
     inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
+    refresh_inbound_rows(po_line_ids)
     return shipment
 
 
@@ -458,8 +469,8 @@ def asn_cancel(
         return shipment
     if not shipment.can_cancel:
         raise DomainError(
-            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; received "
-            "goods cannot be cancelled.",
+            gettext("ASN %(asn_number)s is %(status)s; received goods cannot be cancelled.")
+            % {"asn_number": shipment.asn_number, "status": shipment.get_status_display().lower()},
             field="status",
         )
     before = shipment.status
@@ -495,4 +506,5 @@ def asn_cancel(
         )
         # Its quantities leave in transit and are open PO again.
         inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
+        refresh_inbound_rows(po_line_ids)
     return shipment

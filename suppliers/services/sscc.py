@@ -35,3 +35,13 @@ def sscc_normalize(value: str) -> str:
     elif len(text) == SSCC_LENGTH + 2 and text.startswith("00"):
         text = text[2:]
     return text
+
+
+def sscc_compose(company_prefix: str, serial: int, *, extension: int = 0) -> str:
+    """The SSCC-18 of one serial reference: extension digit, GS1 company prefix, serial
+    reference (zero-padded to fill 17 digits) and check digit."""
+    width = SSCC_LENGTH - 2 - len(company_prefix)
+    if serial < 0 or serial >= 10**width:
+        raise ValueError(f"Serial {serial} does not fit the {width} digits left by the prefix.")
+    first_17 = f"{extension}{company_prefix}{serial:0{width}d}"
+    return first_17 + str(sscc_check_digit(first_17))

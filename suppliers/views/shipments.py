@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -27,7 +28,13 @@ from suppliers.forms.shipping import (
     add_domain_error,
     plain,
 )
-from suppliers.models import PurchaseOrderLine, Shipment, Supplier, SupplierItem
+from suppliers.models import (
+    PurchaseOrderLine,
+    Shipment,
+    ShipmentMilestone,
+    Supplier,
+    SupplierItem,
+)
 from suppliers.resources.shipping import AsnResource, run_upload
 from suppliers.services.shipments import line_label
 
@@ -69,7 +76,12 @@ def asn_new(request: HttpRequest) -> HttpResponse:
     preselected = request.GET.getlist("po")
     if preselected:
         initial["purchase_orders"] = list(purchase_orders.filter(number__in=preselected))
-    form = AsnCreateForm(request.POST or None, purchase_orders=purchase_orders, initial=initial)
+    form = AsnCreateForm(
+        request.POST or None,
+        purchase_orders=purchase_orders,
+        initial=initial,
+        supplier=supplier,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             shipment = services.asn_create_from_purchase_orders(
@@ -82,7 +94,11 @@ def asn_new(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, f"Draft ASN {shipment} created; check the lines and submit.")
+            messages.success(
+                request,
+                gettext("Draft ASN %(asn)s created; check the lines and submit.")
+                % {"asn": shipment},
+            )
             return redirect(
                 reverse("suppliers:asn_edit", kwargs={"asn_number": shipment.asn_number})
             )
@@ -138,6 +154,7 @@ def _line_forms(request: HttpRequest, shipment: Shipment) -> list[AsnLineForm]:
 
 
 def _header_initial(shipment: Shipment) -> dict:
+    packages = list(shipment.packages.order_by("sequence"))
     return {
         "asn_number": shipment.asn_number,
         "ship_date": shipment.ship_date,
@@ -146,7 +163,10 @@ def _header_initial(shipment: Shipment) -> dict:
         "tracking_number": shipment.tracking_number,
         "package_count": shipment.package_count,
         "gross_weight_kg": shipment.gross_weight_kg,
-        "sscc_labels": "\n".join(p.sscc for p in shipment.packages.all() if p.sscc),
+        "sscc_labels": "\n".join(p.sscc for p in packages if p.sscc),
+        "package_weights": "\n".join(
+            plain(p.weight_kg) for p in packages if p.weight_kg is not None
+        ),
     }
 
 
@@ -156,9 +176,11 @@ def asn_edit(request: HttpRequest, asn_number: str) -> HttpResponse:
         supplier=_supplier(request), asn_number=asn_number
     )
     if not shipment.can_edit:
-        messages.error(request, f"ASN {shipment} can no longer be edited.")
+        messages.error(request, gettext("ASN %(asn)s can no longer be edited.") % {"asn": shipment})
         return redirect(_detail_url(shipment))
-    form = AsnHeaderForm(request.POST or None, initial=_header_initial(shipment))
+    form = AsnHeaderForm(
+        request.POST or None, initial=_header_initial(shipment), supplier=shipment.supplier
+    )
     line_forms = _line_forms(request, shipment)
     line_error = None
     if request.method == "POST":
@@ -178,7 +200,7 @@ def asn_edit(request: HttpRequest, asn_number: str) -> HttpResponse:
             else:
                 if request.POST.get("then") == "submit" and shipment.is_draft:
                     return _submit(request, shipment)
-                messages.success(request, f"ASN {shipment} saved.")
+                messages.success(request, gettext("ASN %(asn)s saved.") % {"asn": shipment})
                 return redirect(_detail_url(shipment))
     return render(
         request,
@@ -202,9 +224,13 @@ def _submit(request: HttpRequest, shipment: Shipment) -> HttpResponse:
     try:
         services.asn_submit(actor=request.user, shipment=shipment, channel=Channel.PORTAL)
     except DomainError as error:
-        messages.error(request, f"ASN {shipment} was not submitted: {error.message}")
+        messages.error(
+            request,
+            gettext("ASN %(asn)s was not submitted: %(error)s")
+            % {"asn": shipment, "error": error.message},
+        )
         return redirect(reverse("suppliers:asn_edit", kwargs={"asn_number": shipment.asn_number}))
-    messages.success(request, f"ASN {shipment} submitted.")
+    messages.success(request, gettext("ASN %(asn)s submitted.") % {"asn": shipment})
     return redirect(_detail_url(shipment))
 
 
@@ -252,7 +278,10 @@ def asn_cancel(request: HttpRequest, asn_number: str) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"ASN {shipment} cancelled; its quantities are open again.")
+        messages.success(
+            request,
+            gettext("ASN %(asn)s cancelled; its quantities are open again.") % {"asn": shipment},
+        )
     return redirect(_detail_url(shipment))
 
 
@@ -273,8 +302,11 @@ def asn_milestone(request: HtmxHttpRequest, asn_number: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{form.cleaned_data['code'].replace('_', ' ').capitalize()} "
-                f"reported for ASN {shipment}.",
+                gettext("%(milestone)s reported for ASN %(asn)s.")
+                % {
+                    "milestone": ShipmentMilestone.Code(form.cleaned_data["code"]).label,
+                    "asn": shipment,
+                },
             )
             if request.htmx:
                 return HttpResponseClientRedirect(_detail_url(shipment))
@@ -300,7 +332,9 @@ def asn_upload(request: HttpRequest) -> HttpResponse:
             user=request.user,
         )
         if not dry_run and not result.invalid_rows and not result.has_errors():
-            messages.success(request, f"{result.totals['new']} rows imported.")
+            messages.success(
+                request, gettext("%(count)s rows imported.") % {"count": result.totals["new"]}
+            )
             return redirect(reverse("suppliers:asn_list"))
     return render(
         request,

@@ -154,6 +154,7 @@ def _dispute(supplier, supplier_user) -> Dispute:
 
 def test_a_suppliers_dispute_message_tells_the_buyers_and_no_supplier(supplier, supplier_user):
     dispute = _dispute(supplier, supplier_user)
+    Notification.objects.all().delete()  # the opening's own (dispute.opened) is not the point
     UserFactory(email="ivy@acme.example")  # a user of no supplier and no role
 
     services.dispute_add_message(
@@ -168,6 +169,7 @@ def test_a_suppliers_dispute_message_tells_the_buyers_and_no_supplier(supplier, 
 
 def test_a_buyers_dispute_reply_tells_the_suppliers_users_only(supplier, supplier_user, buyer):
     dispute = _dispute(supplier, supplier_user)
+    Notification.objects.all().delete()  # the opening's own (dispute.opened) is not the point
 
     services.dispute_add_message(
         actor=buyer, dispute=dispute, side=Dispute.Side.BUYER, body="Which letter?"
@@ -176,6 +178,15 @@ def test_a_buyers_dispute_reply_tells_the_suppliers_users_only(supplier, supplie
     title = f"New message on dispute #{dispute.pk} (Invoice INV-1)"
     assert told(Kind.DISPUTE_REPLY) == [
         (email, title, f"/orders/invoices/disputes/{dispute.pk}/") for email in ACME_USERS
+    ]
+
+
+def test_a_dispute_opened_by_the_supplier_tells_the_buyers_and_no_supplier(supplier, supplier_user):
+    dispute = _dispute(supplier, supplier_user)
+
+    title = f"Dispute #{dispute.pk} opened on Invoice INV-1"
+    assert told(Kind.DISPUTE_REPLY) == [
+        ("bea@distributor.example", title, f"/buyer/invoices/disputes/{dispute.pk}/")
     ]
 
 

@@ -150,6 +150,46 @@ def test_kinds_the_services_already_email_are_listed_but_not_emailed_twice(
     assert Notification.objects.get().kind == Kind.ACK_REMINDER
 
 
+def test_a_reminder_reaches_a_digest_reader_in_the_digest_not_in_an_email_now(
+    supplier,
+    supplier_user,
+    teammate,
+    outsider,
+    buyer,
+    eager_tasks,
+    django_capture_on_commit_callbacks,
+):
+    notifications.set_preferences(teammate, {Kind.ACK_REMINDER: Notification.Delivery.DIGEST})
+    po = purchase_order_awaiting_acknowledgment(supplier=supplier, number="PO-M2")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.purchase_order_send_reminder(actor=buyer, purchase_order=po)
+
+    [now] = mail.outbox
+    assert (now.to, now.subject) == (["sam@acme.example"], "Reminder: please acknowledge PO PO-M2")
+    mail.outbox.clear()
+    assert notification_mail.send_digests() == 1
+    [digest] = mail.outbox
+    assert digest.to == ["tia@acme.example"]
+    assert "PO-M2" in digest.body
+    assert not Notification.objects.filter(user=outsider).exists()
+
+
+def test_when_every_user_reads_reminders_in_the_digest_the_reminder_is_still_recorded(
+    supplier, supplier_user, buyer, eager_tasks, django_capture_on_commit_callbacks
+):
+    notifications.set_preferences(supplier_user, {Kind.ACK_REMINDER: Notification.Delivery.DIGEST})
+    po = purchase_order_awaiting_acknowledgment(supplier=supplier, number="PO-M3")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.purchase_order_send_reminder(actor=buyer, purchase_order=po)
+
+    assert mail.outbox == []
+    po.refresh_from_db()
+    assert po.last_reminder_at is not None
+    assert Notification.objects.get(user=supplier_user).emailed_at is None
+
+
 def test_the_sender_sends_each_notification_once(supplier_user):
     notifications.notify([supplier_user], kind=Kind.PO_NEW, title="New purchase order P", url="/")
 
