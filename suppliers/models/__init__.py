@@ -9,7 +9,8 @@ from suppliers.models.acknowledgments import (
 )
 from suppliers.models.availability import SupplierAvailability
 from suppliers.models.edi import Invoice, InvoiceLine, TradingPartner
-from suppliers.models.invoices import Dispute, DisputeMessage, InvoicingTerms
+from suppliers.models.inbound_rows import InboundRow
+from suppliers.models.invoices import Dispute, DisputeMessage, InvoiceTolerance, InvoicingTerms
 from suppliers.models.onboarding import (
     DocumentType,
     Invitation,
@@ -38,9 +39,11 @@ __all__ = [
     "Dispute",
     "DisputeMessage",
     "DocumentType",
+    "InboundRow",
     "Invitation",
     "Invoice",
     "InvoiceLine",
+    "InvoiceTolerance",
     "InvoicingTerms",
     "OnboardingComment",
     "OnboardingSectionReview",

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -30,6 +31,8 @@ from suppliers.services.inbound_positions import (
     inbound_pairs_for_purchase_orders,
     inbound_positions_refresh_for,
 )
+from suppliers.services.inbound_rows import refresh_inbound_rows_for_orders
+from suppliers.services.invoice_matching import invoices_rematch_for_po_lines
 from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
 from suppliers.services.schedule_lines import decimal_text, schedule_lines_replace
 
@@ -104,28 +107,40 @@ def lock_purchase_order(purchase_order: PurchaseOrder) -> PurchaseOrder:
 def check_can_acknowledge(purchase_order: PurchaseOrder, revision: int) -> None:
     if purchase_order.status == PurchaseOrder.Status.CANCELLED:
         raise DomainError(
-            f"PO {purchase_order.number} was cancelled and cannot be acknowledged.",
+            gettext("PO %(number)s was cancelled and cannot be acknowledged.")
+            % {"number": purchase_order.number},
             field="status",
             code="cancelled",
         )
     if purchase_order.status == PurchaseOrder.Status.CHANGE_PROPOSED:
         raise DomainError(
-            f"PO {purchase_order.number} already has changes waiting for the buyer's review.",
+            gettext("PO %(number)s already has changes waiting for the buyer's review.")
+            % {"number": purchase_order.number},
             field="status",
             code="already_acknowledged",
         )
     if not purchase_order.can_acknowledge:
         raise DomainError(
-            f"PO {purchase_order.number} was already acknowledged "
-            f"({purchase_order.get_status_display().lower()}).",
+            gettext("PO %(number)s was already acknowledged (%(status)s).")
+            % {
+                "number": purchase_order.number,
+                "status": purchase_order.get_status_display().lower(),
+            },
             field="status",
             code="already_acknowledged",
         )
     if revision != purchase_order.revision:
         raise DomainError(
-            f"You answered revision {revision}, but PO {purchase_order.number} is now at "
-            f"revision {purchase_order.revision}. Reload the PO and acknowledge the current "
-            "revision.",
+            gettext(
+                "You answered revision %(revision)s, but PO %(number)s is now "
+                "at revision %(revision_2)s. Reload the PO and acknowledge "
+                "the current revision."
+            )
+            % {
+                "revision": revision,
+                "number": purchase_order.number,
+                "revision_2": purchase_order.revision,
+            },
             field="revision",
             code="stale_revision",
         )
@@ -140,7 +155,7 @@ def create_acknowledgment(**fields: Any) -> Acknowledgment:
             return Acknowledgment.objects.create(**fields)
     except IntegrityError:
         raise DomainError(
-            "This purchase order revision was already acknowledged.",
+            gettext("This purchase order revision was already acknowledged."),
             field="status",
             code="already_acknowledged",
         ) from None
@@ -318,6 +333,11 @@ def apply_accepted_proposal(
     emails.notify_change_decided(acknowledgment)
     # Confirmed quantities changed and the PO is open to ship: its positions' open PO.
     inbound_positions_refresh_for(pairs=inbound_pairs_for_purchase_orders([purchase_order]))
+    refresh_inbound_rows_for_orders([purchase_order])
+    # The confirmed price is what an invoice of these lines is now measured against.
+    invoices_rematch_for_po_lines(
+        actor=actor, po_line_ids=[ack_line.po_line_id for ack_line in lines], channel=channel
+    )
 
 
 # --- accept and reject ----------------------------------------------------------------
@@ -361,6 +381,7 @@ def purchase_order_accept(
         data=acknowledgment_data(acknowledgment, lines),
     )
     inbound_positions_refresh_for(pairs=inbound_pairs_for_purchase_orders([purchase_order]))
+    refresh_inbound_rows_for_orders([purchase_order])
     return acknowledgment
 
 
@@ -378,7 +399,7 @@ def purchase_order_reject(
     check_reason_code(reason_code, line=None)
     comment = comment.strip()
     if not comment:
-        raise DomainError("Tell the buyer why you reject this PO.", field="comment")
+        raise DomainError(gettext("Tell the buyer why you reject this PO."), field="comment")
     purchase_order = lock_purchase_order(purchase_order)
     check_can_acknowledge(purchase_order, revision)
     acknowledgment = create_acknowledgment(
@@ -407,10 +428,11 @@ def purchase_order_reject(
 
 def check_reason_code(reason_code: str, *, line: int | None) -> None:
     if not reason_code:
-        raise DomainError("Choose a reason code.", field="reason_code", line=line)
+        raise DomainError(gettext("Choose a reason code."), field="reason_code", line=line)
     if reason_code not in ReasonCode.values:
         raise DomainError(
-            f"Unknown reason code {reason_code!r}; use one of {', '.join(ReasonCode.values)}.",
+            gettext("Unknown reason code %(reason_code)s; use one of %(values)s.")
+            % {"reason_code": repr(reason_code), "values": ", ".join(ReasonCode.values)},
             field="reason_code",
             line=line,
         )

@@ -32,21 +32,7 @@ from suppliers.services.availability import (
     lock_supplier_availability,
     older_count,
 )
-
-
-class AvailabilityItem(NamedTuple):
-    """A supplier item as a set-based post needs it (found by `availability_items`). A
-    named tuple: a feed's batch builds thousands straight from cursor rows (`_make`), at a
-    quarter of a frozen dataclass's cost."""
-
-    id: int
-    supplier_id: int
-    supplier_sku: str
-    sku: str
-    item_id: int
-    uom_id: int
-    uom_code: str
-    decimal_places: int
+from suppliers.services.availability_sql import AvailabilityItem
 
 
 class AvailabilityLine(NamedTuple):

@@ -29,6 +29,7 @@ from suppliers.services.inbound_positions import (
     inbound_pairs_for_purchase_orders,
     inbound_positions_refresh_for,
 )
+from suppliers.services.inbound_rows import refresh_inbound_rows
 from suppliers.services.purchase_orders import (
     PURCHASE_ORDER_LIFECYCLE,
     PURCHASE_ORDER_LINE_LIFECYCLE,
@@ -199,4 +200,5 @@ def short_lines_close(
     inbound_positions_refresh_for(
         pairs=inbound_pairs_for_purchase_orders(line.purchase_order for line in po_lines)
     )
+    refresh_inbound_rows(line.pk for line in po_lines)
     return len(po_lines)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -23,6 +24,8 @@ from suppliers.services.inbound_positions import (
     inbound_pairs_for_purchase_orders,
     inbound_positions_refresh_for,
 )
+from suppliers.services.inbound_rows import refresh_inbound_rows_for_orders
+from suppliers.services.invoice_matching import invoice_lines_relink, invoice_lines_unlink
 
 # ---------------------------------------------------------------- lifecycles
 
@@ -145,30 +148,34 @@ class PurchaseOrderLineInput:
 
 def _validate_lines(lines: list[PurchaseOrderLineInput]) -> None:
     if not lines:
-        raise DomainError("A purchase order needs at least one line.", field="lines")
+        raise DomainError(gettext("A purchase order needs at least one line."), field="lines")
     seen: set[int] = set()
     for line in lines:
         if line.line_no in seen:
             raise DomainError(
-                f"Line number {line.line_no} appears twice.", field="line_no", line=line.line_no
+                gettext("Line number %(line_no)s appears twice.") % {"line_no": line.line_no},
+                field="line_no",
+                line=line.line_no,
             )
         seen.add(line.line_no)
         if line.ordered_qty <= 0:
             raise DomainError(
-                "Ordered quantity must be greater than zero.",
+                gettext("Ordered quantity must be greater than zero."),
                 field="ordered_qty",
                 line=line.line_no,
             )
         if line.uom.is_count and line.ordered_qty != line.ordered_qty.to_integral_value():
             raise DomainError(
-                f"{line.uom.code} is counted in whole units; {line.ordered_qty.normalize():f} "
-                "is not a whole number.",
+                gettext(
+                    "%(code)s is counted in whole units; %(ordered_qty)s is not a whole number."
+                )
+                % {"code": line.uom.code, "ordered_qty": format(line.ordered_qty.normalize(), "f")},
                 field="ordered_qty",
                 line=line.line_no,
             )
         if line.unit_price < 0:
             raise DomainError(
-                "Unit price cannot be negative.", field="unit_price", line=line.line_no
+                gettext("Unit price cannot be negative."), field="unit_price", line=line.line_no
             )
 
 
@@ -190,9 +197,12 @@ def purchase_order_create(
     publish `purchase_order.received`. The acknowledgment is due after the supplier's SLA."""
     number = number.strip()
     if not number:
-        raise DomainError("A purchase order needs a number.", field="number")
+        raise DomainError(gettext("A purchase order needs a number."), field="number")
     if PurchaseOrder.objects.filter(number=number).exists():
-        raise DomainError(f"Purchase order {number} already exists.", field="number")
+        raise DomainError(
+            gettext("Purchase order %(number)s already exists.") % {"number": number},
+            field="number",
+        )
     _validate_lines(lines)
     issued_at = issued_at or timezone.now()
     PURCHASE_ORDER_LIFECYCLE.check_created(PurchaseOrder.Status.ISSUED)
@@ -282,8 +292,12 @@ def _lock_unshipped(purchase_order: PurchaseOrder, verb: str) -> PurchaseOrder:
     if moved:
         lines = ", ".join(str(no) for no in moved)
         raise DomainError(
-            f"Purchase order {purchase_order.number} cannot be {verb}: line(s) {lines} "
-            "already shipped. Settle it with the supplier (cancel or receive the ASN first).",
+            gettext(
+                "Purchase order %(number)s cannot be %(verb)s: line(s) "
+                "%(lines)s already shipped. Settle it with the supplier "
+                "(cancel or receive the ASN first)."
+            )
+            % {"number": purchase_order.number, "verb": verb, "lines": lines},
             field="number",
         )
     return purchase_order
@@ -325,6 +339,7 @@ def purchase_order_cancel(
     )
     # A confirmed PO was counted as open PO until now.
     inbound_positions_refresh_for(pairs=inbound_pairs_for_purchase_orders([purchase_order]))
+    refresh_inbound_rows_for_orders([purchase_order])
     return purchase_order
 
 
@@ -343,13 +358,16 @@ def purchase_order_revise(
     purchase_order = _lock_unshipped(purchase_order, "revised")
     if purchase_order.status == PurchaseOrder.Status.CANCELLED:
         raise DomainError(
-            f"Purchase order {purchase_order.number} is cancelled; it cannot be revised.",
+            gettext("Purchase order %(number)s is cancelled; it cannot be revised.")
+            % {"number": purchase_order.number},
             field="number",
         )
     before = {"revision": purchase_order.revision, "lines": _lines_snapshot(purchase_order)}
     # A confirmed PO's open quantity goes with its old lines; the new ones count nothing
     # until the supplier confirms them.
     pairs = inbound_pairs_for_purchase_orders([purchase_order])
+    # Invoice lines protect their PO line: they let go of it and follow its number.
+    invoiced = invoice_lines_unlink(purchase_order=purchase_order)
     purchase_order.lines.all().delete()
     _create_lines(purchase_order, lines)
     purchase_order.revision += 1
@@ -375,4 +393,9 @@ def purchase_order_revise(
         },
     )
     inbound_positions_refresh_for(pairs=pairs)
+    refresh_inbound_rows_for_orders([purchase_order])
+    # Its invoices are matched again at once: a new price is a price variance now.
+    invoice_lines_relink(
+        actor=actor, purchase_order=purchase_order, unlinked=invoiced, channel=channel
+    )
     return purchase_order

@@ -27,6 +27,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel, ExceptionClass
@@ -52,6 +53,8 @@ from suppliers.services.inbound_positions import (
     inbound_pairs_for_shipment,
     inbound_positions_refresh_for,
 )
+from suppliers.services.inbound_rows import refresh_inbound_rows_for_shipment
+from suppliers.services.invoice_matching import invoices_rematch_for_po_lines
 from suppliers.services.purchase_orders import (
     PURCHASE_ORDER_LIFECYCLE,
     PURCHASE_ORDER_LINE_LIFECYCLE,
@@ -130,18 +133,20 @@ def asn_line_subject(asn_line: AsnLine, shipment: Shipment) -> Subject:
 
 def _validate(lines: list[ReceiptLineInput], by_no: dict[int, AsnLine], shipment: Shipment) -> None:
     if not lines:
-        raise DomainError("A receipt needs at least one line.", field="lines")
+        raise DomainError(gettext("A receipt needs at least one line."), field="lines")
     seen: set[int] = set()
     for line in lines:
         if line.line_no not in by_no:
             raise DomainError(
-                f"ASN {shipment.asn_number} has no line {line.line_no}.",
+                gettext("ASN %(asn_number)s has no line %(line_no)s.")
+                % {"asn_number": shipment.asn_number, "line_no": line.line_no},
                 field="line_no",
                 line=line.line_no,
             )
         if line.line_no in seen:
             raise DomainError(
-                f"Line {line.line_no} appears twice on the receipt: give one total per line.",
+                gettext("Line %(line_no)s appears twice on the receipt: give one total per line.")
+                % {"line_no": line.line_no},
                 field="line_no",
                 line=line.line_no,
             )
@@ -149,11 +154,16 @@ def _validate(lines: list[ReceiptLineInput], by_no: dict[int, AsnLine], shipment
         for name in ("qty_received", "qty_damaged"):
             value = getattr(line, name)
             if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-                raise DomainError("Quantities must be zero or more.", field=name, line=line.line_no)
+                raise DomainError(
+                    gettext("Quantities must be zero or more."), field=name, line=line.line_no
+                )
         if line.qty_damaged > line.qty_received:
             raise DomainError(
-                f"Damaged ({_fmt(line.qty_damaged)}) cannot exceed received "
-                f"({_fmt(line.qty_received)}): count damaged goods as received too.",
+                gettext(
+                    "Damaged (%(_fmt)s) cannot exceed received (%(_fmt_2)s): "
+                    "count damaged goods as received too."
+                )
+                % {"_fmt": _fmt(line.qty_damaged), "_fmt_2": _fmt(line.qty_received)},
                 field="qty_damaged",
                 line=line.line_no,
             )
@@ -175,7 +185,9 @@ def receipt_record(
     same receipt sent again returns the stored one and changes nothing."""
     reference = reference.strip()
     if not reference:
-        raise DomainError("Give the receipt's reference from the source system.", field="reference")
+        raise DomainError(
+            gettext("Give the receipt's reference from the source system."), field="reference"
+        )
     shipment = (
         Shipment.objects.select_for_update(of=("self",))
         .select_related("supplier", "ship_to")
@@ -185,15 +197,21 @@ def receipt_record(
     if existing is not None:
         if existing.shipment_id != shipment.pk:
             raise DomainError(
-                f"Receipt {reference} from the {source.upper()} was already recorded "
-                "against another ASN.",
+                gettext(
+                    "Receipt %(reference)s from the %(source)s was already "
+                    "recorded against another ASN."
+                )
+                % {"reference": reference, "source": source.upper()},
                 field="reference",
             )
         return existing
     if shipment.status not in RECEIVABLE:
         raise DomainError(
-            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; only a "
-            "submitted ASN that is not fully received can be received against.",
+            gettext(
+                "ASN %(asn_number)s is %(status)s; only a submitted ASN that "
+                "is not fully received can be received against."
+            )
+            % {"asn_number": shipment.asn_number, "status": shipment.get_status_display().lower()},
             field="status",
         )
     asn_lines = list(
@@ -313,6 +331,9 @@ def receipt_record(
         )
     # The one writer of in transit on a receipt: recomputed from the ASNs just updated.
     inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
+    refresh_inbound_rows_for_shipment(shipment)
+    # Invoices waiting on these lines are matched again now, not at the next beat.
+    invoices_rematch_for_po_lines(actor=actor, po_line_ids=po_line_ids, channel=channel)
     return receipt
 
 

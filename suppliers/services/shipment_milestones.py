@@ -11,11 +11,13 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
 from portal.access import Actor, actor_user
 from suppliers.models import Shipment, ShipmentMilestone
+from suppliers.services.inbound_rows import refresh_inbound_rows_for_shipment
 from suppliers.services.shipment_rules import locked_shipment, refresh_po_risk
 from suppliers.services.shipments import MILESTONE_STATUS, SHIPMENT_LIFECYCLE
 
@@ -42,27 +44,34 @@ def shipment_milestone_report(
     shipment = locked_shipment(shipment)
     if code not in ShipmentMilestone.Code.values:
         raise DomainError(
-            f"Unknown milestone '{code}'; use one of {', '.join(ShipmentMilestone.Code.values)}.",
+            gettext("Unknown milestone '%(code)s'; use one of %(values)s.")
+            % {"code": code, "values": ", ".join(ShipmentMilestone.Code.values)},
             field="code",
         )
     if not shipment.can_report_milestone:
         raise DomainError(
-            f"ASN {shipment.asn_number} is {shipment.get_status_display().lower()}; milestones "
-            "are reported between submission and delivery.",
+            gettext(
+                "ASN %(asn_number)s is %(status)s; milestones are reported "
+                "between submission and delivery."
+            )
+            % {"asn_number": shipment.asn_number, "status": shipment.get_status_display().lower()},
             field="code",
         )
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now + datetime.timedelta(minutes=5):
-        raise DomainError("A milestone cannot be in the future.", field="occurred_at")
+        raise DomainError(gettext("A milestone cannot be in the future."), field="occurred_at")
     if code == ShipmentMilestone.Code.DELAYED:
         if new_eta is None:
-            raise DomainError("A delay needs the new expected delivery date.", field="new_eta")
+            raise DomainError(
+                gettext("A delay needs the new expected delivery date."), field="new_eta"
+            )
         if not reason.strip():
-            raise DomainError("Say why the shipment is delayed.", field="reason")
+            raise DomainError(gettext("Say why the shipment is delayed."), field="reason")
         if new_eta < shipment.ship_date:
             raise DomainError(
-                f"The new ETA {new_eta} is before the ship date {shipment.ship_date}.",
+                gettext("The new ETA %(new_eta)s is before the ship date %(ship_date)s.")
+                % {"new_eta": new_eta, "ship_date": shipment.ship_date},
                 field="new_eta",
             )
     before = {
@@ -117,4 +126,5 @@ def shipment_milestone_report(
     )
     po_ids = set(shipment.lines.values_list("po_line__purchase_order_id", flat=True).distinct())
     refresh_po_risk(po_ids)
+    refresh_inbound_rows_for_shipment(shipment)
     return milestone
