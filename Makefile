@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= small
 
-.PHONY: fuzz demo test setup migrate seed serve lint typecheck format worker beat clean erp lock bench-smoke
+.PHONY: fuzz demo test setup migrate seed serve lint typecheck format worker beat clean erp erp-venv lock bench-smoke messages
 
 ## Installs exactly what requirements-dev.lock says (hashes checked), so two installs a
 ## month apart run the same code. requirements*.txt say what we accept; `make lock`
@@ -67,6 +67,19 @@ lint: setup
 bench-smoke: setup
 	bench/smoke.sh
 
+## The German catalogs (docs/architecture.md "Languages and time zones"): the project's
+## (locale/: portal, integrations, inventory and every template outside templates/suppliers)
+## and the suppliers app's (suppliers/locale/, its own script), then the compiled .mo files.
+## Translate every new msgid in both .po files before committing: tests/portal/test_i18n.py
+## fails on an empty or fuzzy one, or on a .mo older than its .po.
+MESSAGES_IGNORE := --ignore 'suppliers/*' --ignore 'templates/suppliers/*' --ignore '.venv*' \
+	--ignore 'bench/*' --ignore 'tests/*' --ignore 'var/*' --ignore 'erp/*' --ignore 'deploy/*' \
+	--ignore 'static/*' --ignore 'docs/*'
+messages: setup
+	$(PY) manage.py makemessages -l de --no-obsolete $(MESSAGES_IGNORE)
+	$(SHELL) suppliers/locale/makemessages.sh
+	$(PY) manage.py compilemessages -l de --ignore '.venv*' --ignore 'var/*'
+
 ## mypy with django-stubs: strict on every services/ package and on integrations/.
 typecheck: setup
 	$(VENV)/bin/mypy
@@ -102,8 +115,12 @@ TRYTON_PASSWORD ?= admin
 ERP_ON_PG := $(filter postgres://% postgresql://%,$(DATABASE_URL))
 ERP_CONF := $(if $(ERP_ON_PG),var/erp/trytond-postgresql.conf,erp/trytond.conf)
 ERP_DB := $(if $(ERP_ON_PG),var/erp/tryton.pg,var/erp/tryton.sqlite)
-erp: seed
+## The ERP's own virtualenv (trytond and its modules, from requirements-erp.lock): the erp
+## tests and bench/peer_tryton.py run a real trytond from it.
+erp-venv:
 	test -x $(ERP_VENV)/bin/trytond || ($(PYTHON) -m venv $(ERP_VENV) && $(ERP_VENV)/bin/pip install --quiet --require-hashes -r requirements-erp.lock)
+
+erp: seed erp-venv
 	$(PY) manage.py configure_tryton_connector --url http://127.0.0.1:$(ERP_PORT) --write-spec var/erp/demo-spec.json
 	$(if $(ERP_ON_PG),mkdir -p var/erp && sed "s|^uri = sqlite://|uri = postgresql://$(word 2,$(subst /, ,$(DATABASE_URL)))/|" erp/trytond.conf > $(ERP_CONF))
 	test -f $(ERP_DB) || TRYTON_PASSWORD=$(TRYTON_PASSWORD) $(ERP_VENV)/bin/python erp/build_db.py --spec var/erp/demo-spec.json --config $(ERP_CONF) --output $(ERP_DB)

@@ -6,6 +6,10 @@ Statuses come from the documents' own `TextChoices` (looked up through the app r
 so this kernel module imports no app); everything else is a table here. A code missing
 from a table still reads as words ("role_changed" → "role changed"), and
 tests/portal/test_audit_sentences.py fails when a lifecycle action has no sentence.
+
+Every phrase is marked for translation (`gettext_lazy`, so each is read in the language of
+the request that shows it); the functions return plain strings in the active language. The
+`{object}` slot stays in the translations: the word order is the translator's.
 """
 
 import datetime
@@ -17,194 +21,199 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 EMPTY = "—"
 
 # What the actor did, as the predicate of a sentence: "{actor} {predicate}". `{object}`
 # is the document ("PO-100044", "ASN ASN-7", "contact Order desk"). A key may be
 # "<app.model>:<action>" for a document whose action reads differently.
-ACTION_SENTENCES: dict[str, str] = {
+ACTION_SENTENCES: dict[str, str | Promise] = {
     # purchase orders
-    "suppliers.purchaseorder:received": "issued {object}",
-    "suppliers.purchaseorder:acknowledged": "accepted {object} as ordered",
-    "suppliers.purchaseorder:rejected": "rejected {object}",
-    "suppliers.purchaseorder:change_proposed": "accepted {object} with changes",
-    "suppliers.purchaseorder:change_accepted": "accepted the proposed changes to {object}",
+    "suppliers.purchaseorder:received": _("issued {object}"),
+    "suppliers.purchaseorder:acknowledged": _("accepted {object} as ordered"),
+    "suppliers.purchaseorder:rejected": _("rejected {object}"),
+    "suppliers.purchaseorder:change_proposed": _("accepted {object} with changes"),
+    "suppliers.purchaseorder:change_accepted": _("accepted the proposed changes to {object}"),
     "suppliers.purchaseorder:change_auto_accepted": (
-        "accepted the proposed changes to {object} automatically"
+        _("accepted the proposed changes to {object} automatically")
     ),
-    "suppliers.purchaseorder:change_rejected": "rejected the proposed changes to {object}",
-    "suppliers.purchaseorder:revised": "revised {object}",
-    "suppliers.purchaseorder:cancelled": "cancelled {object}",
-    "suppliers.purchaseorder:closed": "closed {object}",
-    "suppliers.purchaseorder:reminder_sent": "sent a reminder to acknowledge {object}",
-    "suppliers.purchaseorder:asn_submitted": "shipped goods of {object}",
-    "suppliers.purchaseorder:asn_updated": "changed an ASN of {object}",
-    "suppliers.purchaseorder:asn_cancelled": "cancelled an ASN of {object}",
-    "suppliers.purchaseorder:goods_received": "received all goods of {object}",
-    "suppliers.purchaseorder:short_received": "received {object} short; the rest is open to ship",
-    "suppliers.purchaseorderline:received": "issued {object}",
-    "suppliers.purchaseorderline:goods_received": "received all goods of {object}",
+    "suppliers.purchaseorder:change_rejected": _("rejected the proposed changes to {object}"),
+    "suppliers.purchaseorder:revised": _("revised {object}"),
+    "suppliers.purchaseorder:cancelled": _("cancelled {object}"),
+    "suppliers.purchaseorder:closed": _("closed {object}"),
+    "suppliers.purchaseorder:reminder_sent": _("sent a reminder to acknowledge {object}"),
+    "suppliers.purchaseorder:asn_submitted": _("shipped goods of {object}"),
+    "suppliers.purchaseorder:asn_updated": _("changed an ASN of {object}"),
+    "suppliers.purchaseorder:asn_cancelled": _("cancelled an ASN of {object}"),
+    "suppliers.purchaseorder:goods_received": _("received all goods of {object}"),
+    "suppliers.purchaseorder:short_received": _(
+        "received {object} short; the rest is open to ship"
+    ),
+    "suppliers.purchaseorderline:received": _("issued {object}"),
+    "suppliers.purchaseorderline:goods_received": _("received all goods of {object}"),
     # shipping and receiving
-    "suppliers.shipment:created": "created a draft of {object}",
-    "suppliers.shipment:received": "received goods of {object}",
-    "milestone picked_up": "reported {object} picked up",
-    "milestone in_transit": "reported {object} in transit",
-    "milestone out_for_delivery": "reported {object} out for delivery",
-    "milestone delivered": "reported {object} delivered",
-    "milestone delayed": "reported {object} delayed",
+    "suppliers.shipment:created": _("created a draft of {object}"),
+    "suppliers.shipment:received": _("received goods of {object}"),
+    "milestone picked_up": _("reported {object} picked up"),
+    "milestone in_transit": _("reported {object} in transit"),
+    "milestone out_for_delivery": _("reported {object} out for delivery"),
+    "milestone delivered": _("reported {object} delivered"),
+    "milestone delayed": _("reported {object} delayed"),
     # onboarding, people and documents
-    "suppliers.supplier:created": "created supplier {object}",
-    "suppliers.invitation:invited": "invited {email}",
-    "suppliers.invitation:resent": "sent the invitation to {email} again",
-    "suppliers.invitation:revoked": "revoked the invitation of {email}",
-    "suppliers.profilechange:requested": "requested a change to the company profile",
-    "suppliers.profilechange:approved": "approved a change to the company profile",
-    "suppliers.profilechange:rejected": "turned down a change to the company profile",
-    "onboarding_started": "started the onboarding of {object}",
-    "onboarding_submitted": "submitted the onboarding of {object}",
-    "onboarding_approved": "approved the onboarding of {object}",
-    "onboarding_changes_requested": "asked for changes to the onboarding of {object}",
-    "changes_requested": "asked for changes to {object}",
-    "resubmitted": "resubmitted {object}",
-    "suspended": "suspended {object}",
-    "reinstated": "reinstated {object}",
-    "invited": "invited {object}",
-    "resent": "sent the invitation to {object} again",
-    "accepted": "accepted {object}",
-    "expires": "marked {object} as expired",
-    "expired": "marked {object} as expired",
-    "expiry_warned": "warned that {object} expires soon",
-    "joined": "joined ({object})",
-    "reactivated": "reactivated {object}",
-    "deactivated": "deactivated {object}",
-    "role_changed": "changed the role of {object}",
-    "requested": "requested {object}",
-    "uploaded": "uploaded {object}",
+    "suppliers.supplier:created": _("created supplier {object}"),
+    "suppliers.invitation:invited": _("invited {email}"),
+    "suppliers.invitation:resent": _("sent the invitation to {email} again"),
+    "suppliers.invitation:revoked": _("revoked the invitation of {email}"),
+    "suppliers.profilechange:requested": _("requested a change to the company profile"),
+    "suppliers.profilechange:approved": _("approved a change to the company profile"),
+    "suppliers.profilechange:rejected": _("turned down a change to the company profile"),
+    "onboarding_started": _("started the onboarding of {object}"),
+    "onboarding_submitted": _("submitted the onboarding of {object}"),
+    "onboarding_approved": _("approved the onboarding of {object}"),
+    "onboarding_changes_requested": _("asked for changes to the onboarding of {object}"),
+    "changes_requested": _("asked for changes to {object}"),
+    "resubmitted": _("resubmitted {object}"),
+    "suspended": _("suspended {object}"),
+    "reinstated": _("reinstated {object}"),
+    "invited": _("invited {object}"),
+    "resent": _("sent the invitation to {object} again"),
+    "accepted": _("accepted {object}"),
+    "expires": _("marked {object} as expired"),
+    "expired": _("marked {object} as expired"),
+    "expiry_warned": _("warned that {object} expires soon"),
+    "joined": _("joined ({object})"),
+    "reactivated": _("reactivated {object}"),
+    "deactivated": _("deactivated {object}"),
+    "role_changed": _("changed the role of {object}"),
+    "requested": _("requested {object}"),
+    "uploaded": _("uploaded {object}"),
     # exceptions, stock and integrations
-    "integrations.exceptioncase:acknowledged": "took on {object}",
-    "opened": "opened {object}",
-    "resolved": "resolved {object}",
-    "auto_resolved": "closed {object}: the difference is gone",
-    "assigned": "assigned {object}",
-    "note_added": "added a note to {object}",
-    "escalated": "escalated {object}",
-    "ingested": "loaded {object}",
-    "queued": "queued {object}",
-    "started": "started {object}",
-    "finished": "finished {object}",
-    "reported": "reported availability of {object}",
-    "adjusted": "adjusted {object}",
-    "replayed": "replayed {object}",
-    "skipped": "skipped {object}",
-    "paused": "paused {object}",
-    "resumed": "resumed {object}",
-    "reprocessed": "reprocessed {object}",
-    "inbound_rejected": "refused {object} from the ERP",
+    "integrations.exceptioncase:acknowledged": _("took on {object}"),
+    "opened": _("opened {object}"),
+    "resolved": _("resolved {object}"),
+    "auto_resolved": _("closed {object}: the difference is gone"),
+    "assigned": _("assigned {object}"),
+    "note_added": _("added a note to {object}"),
+    "escalated": _("escalated {object}"),
+    "ingested": _("loaded {object}"),
+    "queued": _("queued {object}"),
+    "started": _("started {object}"),
+    "finished": _("finished {object}"),
+    "reported": _("reported availability of {object}"),
+    "adjusted": _("adjusted {object}"),
+    "replayed": _("replayed {object}"),
+    "skipped": _("skipped {object}"),
+    "paused": _("paused {object}"),
+    "resumed": _("resumed {object}"),
+    "reprocessed": _("reprocessed {object}"),
+    "inbound_rejected": _("refused {object} from the ERP"),
     # invoices
-    "match_started": "started matching {object} against its PO and receipts",
-    "matched": "matched {object} against its PO and receipts",
-    "held": "put {object} on hold",
-    "hold_released": "released the hold on {object}",
-    "payment_scheduled": "scheduled the payment of {object}",
-    "paid": "recorded {object} as paid",
-    "credited": "credited {object} in full",
+    "match_started": _("started matching {object} against its PO and receipts"),
+    "matched": _("matched {object} against its PO and receipts"),
+    "held": _("put {object} on hold"),
+    "hold_released": _("released the hold on {object}"),
+    "payment_scheduled": _("scheduled the payment of {object}"),
+    "paid": _("recorded {object} as paid"),
+    "credited": _("credited {object} in full"),
     # any document
-    "failed": "recorded that {object} failed",
-    "created": "created {object}",
-    "updated": "updated {object}",
-    "added": "added {object}",
-    "removed": "removed {object}",
-    "submitted": "submitted {object}",
-    "approved": "approved {object}",
-    "rejected": "rejected {object}",
-    "cancelled": "cancelled {object}",
-    "revoked": "revoked {object}",
-    "received": "received {object}",
-    "recorded": "recorded {object}",
-    "acknowledged": "acknowledged {object}",
-    "change_proposed": "proposed changes to {object}",
-    "change_accepted": "accepted the proposed changes to {object}",
-    "change_auto_accepted": "accepted the proposed changes to {object} automatically",
-    "change_rejected": "rejected the proposed changes to {object}",
-    "revised": "revised {object}",
+    "failed": _("recorded that {object} failed"),
+    "created": _("created {object}"),
+    "updated": _("updated {object}"),
+    "added": _("added {object}"),
+    "removed": _("removed {object}"),
+    "submitted": _("submitted {object}"),
+    "approved": _("approved {object}"),
+    "rejected": _("rejected {object}"),
+    "cancelled": _("cancelled {object}"),
+    "revoked": _("revoked {object}"),
+    "received": _("received {object}"),
+    "recorded": _("recorded {object}"),
+    "acknowledged": _("acknowledged {object}"),
+    "change_proposed": _("proposed changes to {object}"),
+    "change_accepted": _("accepted the proposed changes to {object}"),
+    "change_auto_accepted": _("accepted the proposed changes to {object} automatically"),
+    "change_rejected": _("rejected the proposed changes to {object}"),
+    "revised": _("revised {object}"),
 }
 
 # Short names of the actions, for timelines and lists: "Accepted as ordered".
-ACTION_LABELS: dict[str, str] = {
-    "received": "Received",
-    "acknowledged": "Accepted as ordered",
-    "rejected": "Rejected by the supplier",
-    "change_proposed": "Changes proposed",
-    "change_accepted": "Changes accepted by the buyer",
-    "change_auto_accepted": "Changes auto-accepted",
-    "change_rejected": "Proposal rejected by the buyer",
-    "reminder_sent": "Acknowledgment reminder sent",
-    "asn_submitted": "Shipped on an ASN",
-    "asn_updated": "ASN changed",
-    "asn_cancelled": "ASN cancelled",
-    "goods_received": "All goods received",
-    "short_received": "Received short: the rest is open to ship again",
+ACTION_LABELS: dict[str, str | Promise] = {
+    "received": _("Received"),
+    "acknowledged": _("Accepted as ordered"),
+    "rejected": _("Rejected by the supplier"),
+    "change_proposed": _("Changes proposed"),
+    "change_accepted": _("Changes accepted by the buyer"),
+    "change_auto_accepted": _("Changes auto-accepted"),
+    "change_rejected": _("Proposal rejected by the buyer"),
+    "reminder_sent": _("Acknowledgment reminder sent"),
+    "asn_submitted": _("Shipped on an ASN"),
+    "asn_updated": _("ASN changed"),
+    "asn_cancelled": _("ASN cancelled"),
+    "goods_received": _("All goods received"),
+    "short_received": _("Received short: the rest is open to ship again"),
 }
 
 # The noun before a document's own name, when its name does not already say what it is.
-OBJECT_NOUNS: dict[str, str] = {
-    "suppliers.purchaseorder": "PO",
-    "suppliers.purchaseorderline": "PO line",
-    "suppliers.shipment": "ASN",
-    "suppliers.suppliercontact": "contact",
-    "suppliers.shipfromlocation": "ship-from location",
-    "suppliers.supplierdocument": "document",
-    "suppliers.suppliermembership": "user",
-    "suppliers.invitation": "invitation for",
-    "suppliers.profilechange": "profile change",
-    "suppliers.supplieritem": "supplier item",
+OBJECT_NOUNS: dict[str, str | Promise] = {
+    "suppliers.purchaseorder": _("PO"),
+    "suppliers.purchaseorderline": _("PO line"),
+    "suppliers.shipment": _("ASN"),
+    "suppliers.suppliercontact": _("contact"),
+    "suppliers.shipfromlocation": _("ship-from location"),
+    "suppliers.supplierdocument": _("document"),
+    "suppliers.suppliermembership": _("user"),
+    "suppliers.invitation": _("invitation for"),
+    "suppliers.profilechange": _("profile change"),
+    "suppliers.supplieritem": _("supplier item"),
     "suppliers.supplierprofile": "",
-    "suppliers.invoice": "invoice",
-    "suppliers.receipt": "receipt",
-    "integrations.exceptioncase": "exception",
-    "integrations.connector": "connector",
-    "integrations.delivery": "delivery",
-    "integrations.apikey": "API key",
-    "inventory.item": "item",
-    "inventory.inventorysnapshot": "stock snapshot",
+    "suppliers.invoice": _("invoice"),
+    "suppliers.receipt": _("receipt"),
+    "integrations.exceptioncase": _("exception"),
+    "integrations.connector": _("connector"),
+    "integrations.delivery": _("delivery"),
+    "integrations.apikey": _("API key"),
+    "inventory.item": _("item"),
+    "inventory.inventorysnapshot": _("stock snapshot"),
     "inventory.reconciliationrun": "",
-    "inventory.stockmovement": "stock movement",
+    "inventory.stockmovement": _("stock movement"),
 }
 
-FIELD_LABELS: dict[str, str] = {
-    "ack_due_at": "Acknowledgment due",
-    "asn": "ASN",
-    "address_line1": "Address line 1",
-    "address_line2": "Address line 2",
-    "asn_number": "ASN number",
-    "bank_account_number": "Bank account number",
-    "bank_routing": "Bank routing number",
-    "confirmed_date": "Confirmed date",
-    "confirmed_price": "Confirmed price",
-    "confirmed_qty": "Confirmed quantity",
-    "erp_vendor_id": "ERP vendor number",
-    "expected_delivery": "Expected delivery",
-    "gross_weight_kg": "Gross weight (kg)",
-    "ordered_qty": "Ordered quantity",
-    "po_number": "PO",
-    "reason_code": "Reason",
-    "requested_date": "Requested date",
-    "ship_to": "Ship to",
-    "sku": "SKU",
-    "status": "Status",
-    "tax_id": "Tax ID",
-    "unit_price": "Unit price",
-    "uom": "Unit",
+FIELD_LABELS: dict[str, str | Promise] = {
+    "ack_due_at": _("Acknowledgment due"),
+    "asn": _("ASN"),
+    "address_line1": _("Address line 1"),
+    "address_line2": _("Address line 2"),
+    "asn_number": _("ASN number"),
+    "bank_account_number": _("Bank account number"),
+    "bank_routing": _("Bank routing number"),
+    "confirmed_date": _("Confirmed date"),
+    "confirmed_price": _("Confirmed price"),
+    "confirmed_qty": _("Confirmed quantity"),
+    "erp_vendor_id": _("ERP vendor number"),
+    "expected_delivery": _("Expected delivery"),
+    "gross_weight_kg": _("Gross weight (kg)"),
+    "ordered_qty": _("Ordered quantity"),
+    "po_number": _("PO"),
+    "reason_code": _("Reason"),
+    "requested_date": _("Requested date"),
+    "ship_to": _("Ship to"),
+    "sku": _("SKU"),
+    "status": _("Status"),
+    "tax_id": _("Tax ID"),
+    "unit_price": _("Unit price"),
+    "uom": _("Unit"),
 }
 
-CHANNEL_PHRASES: dict[str, str] = {
-    "portal": "in the portal",
-    "api": "through the API",
-    "edi": "by EDI",
-    "csv": "by file import",
-    "connector": "from the ERP or WMS",
-    "system": "automatically",
+CHANNEL_PHRASES: dict[str, str | Promise] = {
+    "portal": _("in the portal"),
+    "api": _("through the API"),
+    "edi": _("by EDI"),
+    "csv": _("by file import"),
+    "connector": _("from the ERP or WMS"),
+    "system": _("automatically"),
 }
 
 SYSTEM_ACTORS = {"", "system"}
@@ -218,15 +227,20 @@ def words(code: str) -> str:
 
 def action_label(action: str) -> str:
     """The short name of an action ("asn_submitted" → "Shipped on an ASN")."""
-    return ACTION_LABELS.get(action) or words(action).capitalize()
+    label = ACTION_LABELS.get(action)
+    return str(label) if label else words(action).capitalize()
 
 
 def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name) or words(name).capitalize()
+    label = FIELD_LABELS.get(name)
+    return str(label) if label else words(name).capitalize()
 
 
 def channel_phrase(channel: str) -> str:
-    return CHANNEL_PHRASES.get(channel, f"by {words(channel)}")
+    phrase = CHANNEL_PHRASES.get(channel)
+    if phrase is not None:
+        return str(phrase)
+    return gettext("by %(channel)s") % {"channel": words(channel)}
 
 
 def actor_name(actor_label: str) -> str:
@@ -234,7 +248,7 @@ def actor_name(actor_label: str) -> str:
     A connector named in lower case ("erp", "wms") is an abbreviation: "ERP"."""
     label = actor_label.strip()
     if label.lower() in SYSTEM_ACTORS:
-        return "The portal"
+        return gettext("The portal")
     if label.isalpha() and label.islower() and len(label) <= 4:
         return label.upper()
     return label
@@ -243,9 +257,8 @@ def actor_name(actor_label: str) -> str:
 def object_phrase(object_type: str, object_repr: str, object_id: str = "") -> str:
     """The document as a sentence names it: "PO-100044", "ASN ASN-7", "contact Order desk"."""
     name = _readable(object_type, object_repr) or f"#{object_id}"
-    noun = OBJECT_NOUNS.get(object_type)
-    if noun is None:
-        noun = _verbose_name(object_type)
+    known = OBJECT_NOUNS.get(object_type)
+    noun = _verbose_name(object_type) if known is None else str(known)
     if not noun or name.lower().startswith((f"{noun.lower()}-", f"{noun.lower()} ")):
         return name
     return f"{noun} {name}"
@@ -254,10 +267,10 @@ def object_phrase(object_type: str, object_repr: str, object_id: str = "") -> st
 def action_predicate(object_type: str, action: str) -> str:
     """The sentence's predicate with an `{object}` slot, for this kind of document."""
     if f"{object_type}:{action}" in ACTION_SENTENCES:
-        return ACTION_SENTENCES[f"{object_type}:{action}"]
+        return str(ACTION_SENTENCES[f"{object_type}:{action}"])
     if action in ACTION_SENTENCES:
-        return ACTION_SENTENCES[action]
-    head, _, rest = action.partition(":")  # "adjusted: count" keeps its reason after it
+        return str(ACTION_SENTENCES[action])
+    head, _colon, rest = action.partition(":")  # "adjusted: count" keeps its reason after it
     if rest and head in ACTION_SENTENCES:
         return f"{ACTION_SENTENCES[head]} ({rest.strip()})"
     return f"{words(action)}: {{object}}"
@@ -287,7 +300,7 @@ def format_value(value: Any) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, datetime.datetime):
         return _datetime_text(value)
     if isinstance(value, datetime.date):

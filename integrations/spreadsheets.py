@@ -24,6 +24,7 @@ import openpyxl
 import tablib
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from import_export.formats import base_formats
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -79,7 +80,9 @@ def check_xlsx_archive(source: IO[bytes]) -> None:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
         raise DomainError(
-            "The file is not an XLSX workbook; save it from your spreadsheet as .xlsx or .csv.",
+            gettext(
+                "The file is not an XLSX workbook; save it from your spreadsheet as .xlsx or .csv."
+            ),
             field="file",
         ) from error
     total = 0
@@ -89,16 +92,26 @@ def check_xlsx_archive(source: IO[bytes]) -> None:
             member.compress_size, 1
         ):
             raise DomainError(
-                f"The workbook's part {member.filename} unpacks {member.file_size // MIB} MB "
-                f"from {max(member.compress_size // 1024, 1)} KB, more than {max_ratio} times "
-                "its size: no real spreadsheet compresses that well, so it was not opened. "
-                "Save the sheet again as .xlsx or .csv.",
+                gettext(
+                    "The workbook's part %(part)s unpacks %(unpacked)s MB from %(packed)s KB, "
+                    "more than %(ratio)s times its size: no real spreadsheet compresses that "
+                    "well, so it was not opened. Save the sheet again as .xlsx or .csv."
+                )
+                % {
+                    "part": member.filename,
+                    "unpacked": member.file_size // MIB,
+                    "packed": max(member.compress_size // 1024, 1),
+                    "ratio": max_ratio,
+                },
                 field="file",
             )
     if total > max_bytes:
         raise DomainError(
-            f"The workbook unpacks to {total // MIB} MB, more than the "
-            f"{settings.PORTAL_UPLOAD_MAX_UNPACKED_MB} MB allowed; split it into smaller files.",
+            gettext(
+                "The workbook unpacks to %(unpacked)s MB, more than the %(limit)s MB allowed; "
+                "split it into smaller files."
+            )
+            % {"unpacked": total // MIB, "limit": settings.PORTAL_UPLOAD_MAX_UNPACKED_MB},
             field="file",
         )
 
@@ -113,8 +126,11 @@ def _fit(row: list[Any], width: int, number: int, filler: Any) -> list[Any]:
         extra = next((i for i in range(width, len(row)) if not _blank(row[i])), None)
         if extra is not None:
             raise DomainError(
-                f"Row {number} has a value in column {extra + 1}, past the {width} columns "
-                "the header names; give that column a header or clear the cell.",
+                gettext(
+                    "Row %(row)s has a value in column %(column)s, past the %(width)s columns "
+                    "the header names; give that column a header or clear the cell."
+                )
+                % {"row": number, "column": extra + 1, "width": width},
                 field="file",
                 line=number,
             )
@@ -126,11 +142,16 @@ def _header(cells: list[Any], max_columns: int) -> list[Any]:
     while cells and _blank(cells[-1]):
         cells.pop()
     if not cells:
-        raise DomainError("The file's first row is empty; it must name the columns.", line=1)
+        raise DomainError(
+            gettext("The file's first row is empty; it must name the columns."), line=1
+        )
     if len(cells) > max_columns:
         raise DomainError(
-            f"The file has {len(cells)} columns, more than the {max_columns} an upload may "
-            "have; remove the ones the import does not use.",
+            gettext(
+                "The file has %(columns)s columns, more than the %(limit)s an upload may "
+                "have; remove the ones the import does not use."
+            )
+            % {"columns": len(cells), "limit": max_columns},
             field="file",
             line=1,
         )
@@ -149,15 +170,19 @@ def _collect(
             # A long empty tail is harmless, an endless one (forged) is not.
             if number - 1 > 2 * max_rows:
                 raise DomainError(
-                    f"The file has more than {2 * max_rows} rows, most of them empty; delete "
-                    "the empty rows at its end.",
+                    gettext(
+                        "The file has more than %(limit)s rows, most of them empty; delete "
+                        "the empty rows at its end."
+                    )
+                    % {"limit": 2 * max_rows},
                     field="file",
                     line=number,
                 )
             continue
         if number - 1 > max_rows:
             raise DomainError(
-                f"The file has more than {max_rows} rows; split it into smaller files.",
+                gettext("The file has more than %(limit)s rows; split it into smaller files.")
+                % {"limit": max_rows},
                 field="file",
                 line=number,
             )
@@ -188,8 +213,10 @@ def read_xlsx(source: IO[bytes]) -> Sheet:
         raise
     except _UNREADABLE as error:
         raise DomainError(
-            "The workbook could not be read (it is damaged or not a spreadsheet); save it "
-            "again as .xlsx or .csv.",
+            gettext(
+                "The workbook could not be read (it is damaged or not a spreadsheet); save it "
+                "again as .xlsx or .csv."
+            ),
             field="file",
         ) from error
     return Sheet(headers=headers, rows=data)
@@ -201,13 +228,15 @@ def read_csv(content: bytes) -> Sheet:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise DomainError("The file is not UTF-8 text.", field="file") from error
+        raise DomainError(gettext("The file is not UTF-8 text."), field="file") from error
     try:
         rows = csv.reader(io.StringIO(text, newline=""))
         headers = _header(next(rows, []), max_columns)
         data = _collect(rows, len(headers), max_rows, "")
     except csv.Error as error:
-        raise DomainError(f"The CSV file could not be read: {error}.", field="file") from error
+        raise DomainError(
+            gettext("The CSV file could not be read: %(error)s.") % {"error": error}, field="file"
+        ) from error
     return Sheet(headers=headers, rows=data)
 
 
@@ -215,7 +244,8 @@ def check_size(size: int) -> None:
     """Refuse a file larger than PORTAL_UPLOAD_MAX_MB before anything reads it."""
     if size > settings.PORTAL_UPLOAD_MAX_MB * MIB:
         raise DomainError(
-            f"The file is larger than {settings.PORTAL_UPLOAD_MAX_MB} MB; split it.",
+            gettext("The file is larger than %(limit)s MB; split it.")
+            % {"limit": settings.PORTAL_UPLOAD_MAX_MB},
             field="file",
         )
 
@@ -225,7 +255,7 @@ def read_upload(upload: UploadedFile) -> Sheet:
     cap whichever page it came through."""
     name = (upload.name or "").lower()
     if not name.endswith((".xlsx", ".csv")):
-        raise DomainError("Upload a .csv or .xlsx file.", field="file")
+        raise DomainError(gettext("Upload a .csv or .xlsx file."), field="file")
     check_size(upload.size or 0)
     upload.seek(0)
     if name.endswith(".xlsx"):

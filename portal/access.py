@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext
 from django_htmx.middleware import HtmxDetails
 
 # Re-exported: `portal.access` is the one portal module the apps may import.
@@ -115,7 +116,7 @@ def role_required(*roles: Role) -> Callable[[_View[_R, _P]], _View[_R, _P]]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
-                raise PermissionDenied("Your role does not give access to this page.")
+                raise PermissionDenied(gettext("Your role does not give access to this page."))
             return view(request, *args, **kwargs)
 
         return wrapped

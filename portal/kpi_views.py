@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from portal.access import Role, has_role
@@ -35,7 +36,7 @@ def _scope(request: HttpRequest) -> tuple[Supplier | None, bool]:
         return supplier, True
     supplier = supplier_for_user(request.user)
     if supplier is None:
-        raise PermissionDenied("KPIs are for suppliers, buyers and operators.")
+        raise PermissionDenied(gettext("KPIs are for suppliers, buyers and operators."))
     return supplier, False
 
 

@@ -1,11 +1,15 @@
 """Request hygiene shared by every page and the API."""
 
 import uuid
+import zoneinfo
 from collections.abc import Callable
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
 from integrations.correlation import acceptable_correlation_id, bound_correlation_id
 
@@ -96,3 +100,45 @@ class FriendlyNotFoundMiddleware:
         if request.path.startswith("/api/"):
             return None
         return render(request, "404.html", status=404)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    # A zone removed from the tz database since the user chose it falls back to the
+    # portal's zone rather than failing every page.
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class UserLanguageMiddleware:
+    """Activates the language and time zone of the request: a signed-in user's profile
+    choice (`User.language`, `User.time_zone`), else the browser's Accept-Language and the
+    portal's TIME_ZONE. Both are columns of the user row that the authentication backend
+    already loads in its one query, so this costs no query. The API keeps English and UTC:
+    its messages and timestamps are for programs."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        language = zone = ""
+        if user is not None and user.is_authenticated:
+            language = getattr(user, "language", "")
+            zone = getattr(user, "time_zone", "")
+        chosen = language in self.languages
+        if not chosen:
+            language = translation.get_language_from_request(request)
+        with translation.override(language), timezone.override(_zone(zone) if zone else None):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+        if not chosen:
+            # The page depended on the browser's language: caches must keep one per language.
+            patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager["User"]):
@@ -34,6 +35,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can log in to the Django admin.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The language and time zone of the user's pages and e-mails (portal.middleware);
+    # blank follows the browser's language and the portal's TIME_ZONE. Checked against
+    # settings.LANGUAGES and zoneinfo by the preferences form, not by choices here, so a
+    # new language needs no migration.
+    language = models.CharField(max_length=8, blank=True, default="")
+    time_zone = models.CharField(max_length=64, blank=True, default="")
 
     objects = UserManager()
 
@@ -60,17 +67,17 @@ class Notification(models.Model):
     (portal/notifications.py)."""
 
     class Kind(models.TextChoices):
-        PO_NEW = "po_new", "New purchase order"
-        PO_REVISED = "po_revised", "Purchase order revised"
-        PO_CANCELLED = "po_cancelled", "Purchase order cancelled"
-        PROPOSAL_DECIDED = "proposal_decided", "Proposed changes decided"
-        ACK_REMINDER = "ack_reminder", "Acknowledgment reminder"
-        INVOICE_HOLD = "invoice_hold", "Invoice on hold"
-        DISPUTE_REPLY = "dispute_reply", "Dispute reply"
+        PO_NEW = "po_new", _("New purchase order")
+        PO_REVISED = "po_revised", _("Purchase order revised")
+        PO_CANCELLED = "po_cancelled", _("Purchase order cancelled")
+        PROPOSAL_DECIDED = "proposal_decided", _("Proposed changes decided")
+        ACK_REMINDER = "ack_reminder", _("Acknowledgment reminder")
+        INVOICE_HOLD = "invoice_hold", _("Invoice on hold")
+        DISPUTE_REPLY = "dispute_reply", _("Dispute reply")
 
     class Delivery(models.TextChoices):
-        IMMEDIATE = "immediate", "Immediately"
-        DIGEST = "digest", "In a daily digest"
+        IMMEDIATE = "immediate", _("Immediately")
+        DIGEST = "digest", _("In a daily digest")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -12,11 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
-from portal.models import Notification
+from portal.models import Notification, User
 
 Delivery = Notification.Delivery
 
@@ -26,6 +26,18 @@ def _link(notification: Notification) -> str:
 
 
 def _message(
+    *, to: User, subject: str, template: str, context: dict[str, Any]
+) -> EmailMultiAlternatives:
+    """The e-mail in the recipient's language and time zone (their profile; the portal's
+    default when they chose none)."""
+    with (
+        translation.override(to.language or settings.LANGUAGE_CODE),
+        timezone.override(to.time_zone or None),
+    ):
+        return _rendered(to=to.email, subject=subject, template=template, context=context)
+
+
+def _rendered(
     *, to: str, subject: str, template: str, context: dict[str, Any]
 ) -> EmailMultiAlternatives:
     context = {
@@ -58,7 +70,7 @@ def send_immediate(limit: int = 500) -> int:
             if not claimed or not notification.user.is_active:
                 continue
             message = _message(
-                to=notification.user.email,
+                to=notification.user,
                 subject=notification.title,
                 template="portal/email/notification",
                 context={"notification": notification, "link": _link(notification)},
@@ -98,12 +110,18 @@ def send_digests(now: datetime.datetime | None = None) -> int:
             if not claimed or not user.is_active:
                 continue
             groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for n in notifications:
-                groups[n.get_kind_display()].append({"notification": n, "link": _link(n)})
-            count = len(notifications)
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                for n in notifications:
+                    groups[n.get_kind_display()].append({"notification": n, "link": _link(n)})
+                count = len(notifications)
+                subject = ngettext(
+                    "Your daily portal digest: %(count)d notification",
+                    "Your daily portal digest: %(count)d notifications",
+                    count,
+                ) % {"count": count}
             message = _message(
-                to=user.email,
-                subject=f"Your daily portal digest: {count} notification{pluralize(count)}",
+                to=user,
+                subject=subject,
                 template="portal/email/digest",
                 context={"user": user, "groups": dict(groups), "count": count},
             )

@@ -24,6 +24,7 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from integrations.models import Delivery, ExceptionCase, ExceptionClass, OwnerTeam, TeamContact
 from integrations.services.exceptions import (
@@ -130,14 +131,19 @@ def _nights_counts(
     return Counts(total=len(deadlines), bad=len(deadlines) - met)
 
 
+# Workflow names and objectives stay English here (metric labels, exception titles and
+# e-mails to the owner team); gettext_noop puts them in the catalog for the SLO page,
+# which translates them as it shows them.
 SLOS: dict[str, Slo] = {
     slo.key: slo
     for slo in (
         Slo(
             key="po_acknowledgment",
-            workflow="PO acknowledgment",
-            objective="A PO acknowledgment reaches the ERP (and every subscribed system) "
-            "within 5 minutes for 99 % of acknowledgments over 28 days.",
+            workflow=gettext_noop("PO acknowledgment"),
+            objective=gettext_noop(
+                "A PO acknowledgment reaches the ERP (and every subscribed system) "
+                "within 5 minutes for 99 % of acknowledgments over 28 days."
+            ),
             target=0.99,
             owner_team=OwnerTeam.PURCHASING,
             counts=_delivery_counts,
@@ -146,8 +152,10 @@ SLOS: dict[str, Slo] = {
         ),
         Slo(
             key="asn_to_wms",
-            workflow="ASN to the WMS",
-            objective="An ASN reaches the WMS within 2 minutes for 99 % of ASNs over 28 days.",
+            workflow=gettext_noop("ASN to the WMS"),
+            objective=gettext_noop(
+                "An ASN reaches the WMS within 2 minutes for 99 % of ASNs over 28 days."
+            ),
             target=0.99,
             owner_team=OwnerTeam.RECEIVING,
             counts=_delivery_counts,
@@ -156,8 +164,10 @@ SLOS: dict[str, Slo] = {
         ),
         Slo(
             key="nightly_reconciliation",
-            workflow="Nightly reconciliation",
-            objective="The nightly reconciliation is done by 06:00 on 99 % of nights over 28 days.",
+            workflow=gettext_noop("Nightly reconciliation"),
+            objective=gettext_noop(
+                "The nightly reconciliation is done by 06:00 on 99 % of nights over 28 days."
+            ),
             target=0.99,
             owner_team=OwnerTeam.INVENTORY_CONTROL,
             counts=_nights_counts,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import kpi_views, notification_views, slo_views, views
+from portal import kpi_views, notification_views, preference_views, slo_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("scorecards/", kpi_views.scorecards, name="scorecards"),
     path("scorecards.csv", kpi_views.scorecards_csv, name="scorecards_csv"),
     path("slos/", slo_views.slos, name="slos"),
+    path("preferences/", preference_views.preferences, name="preferences"),
     path("notifications/", notification_views.notification_list, name="notifications"),
     path(
         "notifications/preferences/",

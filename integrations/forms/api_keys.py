@@ -5,20 +5,23 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from integrations.errors import DomainError
 from integrations.models import ApiScope
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="The system that will use the key.")
-    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    name = forms.CharField(
+        label=_("Name"), max_length=80, help_text=_("The system that will use the key.")
+    )
+    scopes = forms.MultipleChoiceField(label=_("Scopes"), widget=forms.CheckboxSelectMultiple)
     expires_in_days = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=3650,
-        label="Expires in (days)",
-        help_text="Leave empty for a key that does not expire.",
+        label=_("Expires in (days)"),
+        help_text=_("Leave empty for a key that does not expire."),
     )
 
     def __init__(self, *args: Any, scopes: tuple[ApiScope, ...], **kwargs: Any) -> None:

@@ -11,16 +11,17 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiScope(models.TextChoices):
-    READ = "read", "Read purchase orders, ASNs and events"
-    ACKNOWLEDGE = "acknowledge", "Acknowledge purchase orders"
-    SHIP = "ship", "Create and update ASNs, report milestones"
-    AVAILABILITY = "availability", "Post inventory availability"
-    INVOICE = "invoice", "Submit invoices and credit notes"
-    RECEIPTS = "receipts", "Post receipts (internal)"
-    SNAPSHOTS = "snapshots", "Upload stock snapshots (internal)"
+    READ = "read", _("Read purchase orders, ASNs and events")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge purchase orders")
+    SHIP = "ship", _("Create and update ASNs, report milestones")
+    AVAILABILITY = "availability", _("Post inventory availability")
+    INVOICE = "invoice", _("Submit invoices and credit notes")
+    RECEIPTS = "receipts", _("Post receipts (internal)")
+    SNAPSHOTS = "snapshots", _("Upload stock snapshots (internal)")
 
 
 SUPPLIER_SCOPES = (
@@ -81,8 +82,8 @@ class IdempotencyRecord(models.Model):
     with its response. Kept at least `API_IDEMPOTENCY_HOURS` (24 h by default)."""
 
     class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
 
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)

@@ -8,6 +8,7 @@ partner by its code only, so `integrations` imports no domain app (DESIGN §2).
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class EdiControlNumber(models.Model):
@@ -67,18 +68,18 @@ class EdiInterchange(models.Model):
     """One ISA … IEA, inbound (a partner's file) or outbound (our 850 or 997)."""
 
     class Direction(models.TextChoices):
-        INBOUND = "inbound", "Received"
-        OUTBOUND = "outbound", "Sent"
+        INBOUND = "inbound", _("Received")
+        OUTBOUND = "outbound", _("Sent")
 
     class Status(models.TextChoices):
-        PROCESSING = "processing", "Processing"
-        ACCEPTED = "accepted", "Accepted"
-        PARTIALLY_ACCEPTED = "partially_accepted", "Accepted with errors"
-        REJECTED = "rejected", "Rejected"
-        DUPLICATE = "duplicate", "Duplicate (acknowledged again)"
-        UNREADABLE = "unreadable", "Unreadable"
-        GENERATED = "generated", "Generated"
-        SENT = "sent", "Sent"
+        PROCESSING = "processing", _("Processing")
+        ACCEPTED = "accepted", _("Accepted")
+        PARTIALLY_ACCEPTED = "partially_accepted", _("Accepted with errors")
+        REJECTED = "rejected", _("Rejected")
+        DUPLICATE = "duplicate", _("Duplicate (acknowledged again)")
+        UNREADABLE = "unreadable", _("Unreadable")
+        GENERATED = "generated", _("Generated")
+        SENT = "sent", _("Sent")
 
     # Inbound statuses that an operator may reprocess after fixing a partner mapping.
     REPROCESSABLE = frozenset({Status.REJECTED, Status.PARTIALLY_ACCEPTED})
@@ -164,10 +165,10 @@ class EdiTransactionSet(models.Model):
     """One ST … SE of an interchange with what became of it."""
 
     class Status(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-        DUPLICATE = "duplicate", "Duplicate (not processed again)"
-        GENERATED = "generated", "Generated"
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        DUPLICATE = "duplicate", _("Duplicate (not processed again)")
+        GENERATED = "generated", _("Generated")
 
     interchange = models.ForeignKey(
         EdiInterchange, on_delete=models.CASCADE, related_name="transaction_sets"

@@ -8,6 +8,7 @@ Suppliers and warehouses are referred to by code: `integrations` imports no doma
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models.outbox import Connector
 
@@ -21,13 +22,13 @@ class ErpRoutingRule(models.Model):
     a dead letter "Tryton has no purchase numbered …"."""
 
     class Origin(models.TextChoices):
-        ERP = "erp", "came from this ERP"
-        OTHER = "other", "seeded, imported or from another system"
-        ANY = "any", "any origin"
+        ERP = "erp", _("came from this ERP")
+        OTHER = "other", _("seeded, imported or from another system")
+        ANY = "any", _("any origin")
 
     class Action(models.TextChoices):
-        SEND = "send", "send to the ERP"
-        SKIP = "skip", "do not send (delivered as skipped)"
+        SEND = "send", _("send to the ERP")
+        SKIP = "skip", _("do not send (delivered as skipped)")
 
     connector = models.ForeignKey(Connector, on_delete=models.CASCADE, related_name="routing_rules")
     position = models.PositiveSmallIntegerField(default=100)
@@ -90,8 +91,8 @@ class ErpShortReceiptRule(models.Model):
     cancelled and the portal line closes, so both systems agree."""
 
     class Rule(models.TextChoices):
-        KEEP_OPEN = "keep_open", "keep the remainder open on both sides"
-        CANCEL_BACKORDER = "cancel_backorder", "cancel the ERP backorder and close the line"
+        KEEP_OPEN = "keep_open", _("keep the remainder open on both sides")
+        CANCEL_BACKORDER = "cancel_backorder", _("cancel the ERP backorder and close the line")
 
     connector = models.ForeignKey(
         Connector, on_delete=models.CASCADE, related_name="short_receipt_rules"
@@ -142,9 +143,9 @@ class ErpTransportHealth(models.Model):
     """How the ERP answered the connector last, in words an operator can act on."""
 
     class State(models.TextChoices):
-        OK = "ok", "answering"
-        UNAVAILABLE = "unavailable", "answering HTTP 503 (restarting or overloaded)"
-        UNREACHABLE = "unreachable", "connection refused or timed out"
+        OK = "ok", _("answering")
+        UNAVAILABLE = "unavailable", _("answering HTTP 503 (restarting or overloaded)")
+        UNREACHABLE = "unreachable", _("connection refused or timed out")
         SESSION = "session", "session lost: logged in again"
         REFUSED = "refused", "login refused (user or password)"
         ERROR = "error", "server error"

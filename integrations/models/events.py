@@ -4,15 +4,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    API = "api", "API"
-    EDI = "edi", "EDI"
-    CSV = "csv", "File import"
-    CONNECTOR = "connector", "Connector"
-    SYSTEM = "system", "System"
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    EDI = "edi", _("EDI")
+    CSV = "csv", _("File import")
+    CONNECTOR = "connector", _("Connector")
+    SYSTEM = "system", _("System")
 
 
 class AuditEntry(models.Model):
@@ -35,7 +36,7 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "occurred_at"])]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"{self.object_repr or self.object_id} {self.action}"

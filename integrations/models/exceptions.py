@@ -10,33 +10,34 @@ most one open case per subject × class, enforced by a partial unique constraint
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class ExceptionClass(models.TextChoices):
     # Inventory reconciliation (inventory app).
-    MISSING_IN_ERP = "missing_in_erp", "Missing in ERP"
-    MISSING_IN_WMS = "missing_in_wms", "Missing in WMS"
-    QUANTITY_MISMATCH = "quantity_mismatch", "Quantity mismatch"
-    UOM_MISMATCH = "uom_mismatch", "Unit-of-measure mismatch"
-    IN_FLIGHT = "in_flight", "Still in flight"
-    NEGATIVE_STOCK = "negative_stock", "Negative stock"
+    MISSING_IN_ERP = "missing_in_erp", _("Missing in ERP")
+    MISSING_IN_WMS = "missing_in_wms", _("Missing in WMS")
+    QUANTITY_MISMATCH = "quantity_mismatch", _("Quantity mismatch")
+    UOM_MISMATCH = "uom_mismatch", _("Unit-of-measure mismatch")
+    IN_FLIGHT = "in_flight", _("Still in flight")
+    NEGATIVE_STOCK = "negative_stock", _("Negative stock")
     # Master data found wrong in a snapshot (inventory app): the row is kept, not compared.
-    UNKNOWN_SKU = "unknown_sku", "Unknown SKU"
-    UNKNOWN_UNIT = "unknown_unit", "Unknown unit"
-    INEXACT_CONVERSION = "inexact_conversion", "Inexact unit conversion"
-    CONFLICTING_DUPLICATE = "conflicting_duplicate", "Conflicting duplicate rows"
+    UNKNOWN_SKU = "unknown_sku", _("Unknown SKU")
+    UNKNOWN_UNIT = "unknown_unit", _("Unknown unit")
+    INEXACT_CONVERSION = "inexact_conversion", _("Inexact unit conversion")
+    CONFLICTING_DUPLICATE = "conflicting_duplicate", _("Conflicting duplicate rows")
     # Inventory movements between counts (inventory app).
-    SEQUENCE_GAP = "sequence_gap", "Sequence gap"
+    SEQUENCE_GAP = "sequence_gap", _("Sequence gap")
     # Receiving, purchasing and supplier feeds (suppliers app).
-    RECEIVING_VARIANCE = "receiving_variance", "Receiving variance"
-    OVERDUE_ACKNOWLEDGMENT = "overdue_acknowledgment", "Overdue acknowledgment"
-    LATE_ASN = "late_asn", "Late ASN"
-    STALE_AVAILABILITY = "stale_availability", "Stale supplier availability"
-    INVOICE_DISPUTE = "invoice_dispute", "Invoice or receipt dispute"
+    RECEIVING_VARIANCE = "receiving_variance", _("Receiving variance")
+    OVERDUE_ACKNOWLEDGMENT = "overdue_acknowledgment", _("Overdue acknowledgment")
+    LATE_ASN = "late_asn", _("Late ASN")
+    STALE_AVAILABILITY = "stale_availability", _("Stale supplier availability")
+    INVOICE_DISPUTE = "invoice_dispute", _("Invoice or receipt dispute")
     # Integration (integrations app).
-    DEAD_DELIVERY = "dead_delivery", "Dead delivery"
+    DEAD_DELIVERY = "dead_delivery", _("Dead delivery")
     # Service levels (portal observability): a workflow burning its error budget fast.
-    SLO_BURN = "slo_burn", "Service level at risk"
+    SLO_BURN = "slo_burn", _("Service level at risk")
 
 
 INVENTORY_CLASSES = frozenset(
@@ -52,17 +53,17 @@ INVENTORY_CLASSES = frozenset(
 
 
 class OwnerTeam(models.TextChoices):
-    INVENTORY_CONTROL = "inventory_control", "Inventory control"
-    RECEIVING = "receiving", "Receiving"
-    PURCHASING = "purchasing", "Purchasing"
-    INTEGRATION = "integration", "Integration"
-    MASTER_DATA = "master_data", "Master data"
+    INVENTORY_CONTROL = "inventory_control", _("Inventory control")
+    RECEIVING = "receiving", _("Receiving")
+    PURCHASING = "purchasing", _("Purchasing")
+    INTEGRATION = "integration", _("Integration")
+    MASTER_DATA = "master_data", _("Master data")
 
 
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
 
 
 class ExceptionPolicy(models.Model):
@@ -102,17 +103,17 @@ class ExceptionCase(models.Model):
     `escalated_at` is set once when the case passes its SLA while still open."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
-        RESOLVED = "resolved", "Resolved"
-        AUTO_RESOLVED = "auto_resolved", "Auto-resolved"
+        OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        RESOLVED = "resolved", _("Resolved")
+        AUTO_RESOLVED = "auto_resolved", _("Auto-resolved")
 
     ACTIVE = frozenset({Status.OPEN, Status.ACKNOWLEDGED})
     CLOSED = frozenset({Status.RESOLVED, Status.AUTO_RESOLVED})
 
     class SubjectType(models.TextChoices):
-        POSITION = "position", "Item × warehouse"
-        DOCUMENT = "document", "Document"
+        POSITION = "position", _("Item × warehouse")
+        DOCUMENT = "document", _("Document")
 
     exception_class = models.CharField(max_length=40, choices=ExceptionClass.choices)
     subject_type = models.CharField(max_length=10, choices=SubjectType.choices)

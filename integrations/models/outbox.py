@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models.events import Event
 
@@ -83,13 +84,13 @@ class Delivery(models.Model):
     claim query can check "every earlier delivery of this document is done" on one table."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        IN_FLIGHT = "in_flight", "In flight"
-        DELIVERED = "delivered", "Delivered"
-        RETRY_SCHEDULED = "retry_scheduled", "Retry scheduled"
-        DEAD = "dead", "Dead"
-        BLOCKED = "blocked", "Blocked"
-        SKIPPED = "skipped", "Skipped"
+        PENDING = "pending", _("Pending")
+        IN_FLIGHT = "in_flight", _("In flight")
+        DELIVERED = "delivered", _("Delivered")
+        RETRY_SCHEDULED = "retry_scheduled", _("Retry scheduled")
+        DEAD = "dead", _("Dead")
+        BLOCKED = "blocked", _("Blocked")
+        SKIPPED = "skipped", _("Skipped")
 
     # Named groups of the state machine.
     DUE_STATUSES = (Status.PENDING, Status.RETRY_SCHEDULED)
@@ -162,10 +163,10 @@ class DeliveryAttempt(models.Model):
     """One try of one delivery: what was sent (secrets redacted), what came back."""
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success", "Delivered"
-        TRANSIENT = "transient", "Failed, will retry"
-        PERMANENT = "permanent", "Rejected"
-        LOST = "lost", "Worker lost"
+        SUCCESS = "success", _("Delivered")
+        TRANSIENT = "transient", _("Failed, will retry")
+        PERMANENT = "permanent", _("Rejected")
+        LOST = "lost", _("Worker lost")
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_rows")
     number = models.PositiveIntegerField()
@@ -190,9 +191,9 @@ class CircuitBreaker(models.Model):
     """Per-connector breaker state shared by every worker through the database."""
 
     class State(models.TextChoices):
-        CLOSED = "closed", "Closed"
-        OPEN = "open", "Open"
-        HALF_OPEN = "half_open", "Half-open (probing)"
+        CLOSED = "closed", _("Closed")
+        OPEN = "open", _("Open")
+        HALF_OPEN = "half_open", _("Half-open (probing)")
 
     connector = models.OneToOneField(
         Connector, on_delete=models.CASCADE, primary_key=True, related_name="breaker"

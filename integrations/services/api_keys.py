@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import ApiKey, ApiScope
@@ -41,13 +42,15 @@ def _hash(secret: str) -> str:
 def _check_scopes(scopes: list[str], *, internal: bool) -> list[str]:
     allowed = INTERNAL_SCOPES if internal else SUPPLIER_SCOPES
     if not scopes:
-        raise DomainError("Choose at least one scope.", field="scopes")
+        raise DomainError(gettext("Choose at least one scope."), field="scopes")
     unknown = [s for s in scopes if s not in {a.value for a in allowed}]
     if unknown:
-        kind = "an internal" if internal else "a supplier"
+        if internal:
+            text = gettext("%(unknown)s cannot be granted to an internal key; use %(allowed)s.")
+        else:
+            text = gettext("%(unknown)s cannot be granted to a supplier key; use %(allowed)s.")
         raise DomainError(
-            f"{', '.join(unknown)} cannot be granted to {kind} key; use "
-            f"{', '.join(a.value for a in allowed)}.",
+            text % {"unknown": ", ".join(unknown), "allowed": ", ".join(a.value for a in allowed)},
             field="scopes",
         )
     return sorted(set(scopes), key=[s.value for s in ApiScope].index)
@@ -67,10 +70,10 @@ def api_key_create(
     returned plaintext is the only copy: show it once."""
     name = name.strip()
     if not name:
-        raise DomainError("Name the key after the system that will use it.", field="name")
+        raise DomainError(gettext("Name the key after the system that will use it."), field="name")
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError(
-            "The expiry date is in the past; choose a future date.", field="expires_at"
+            gettext("The expiry date is in the past; choose a future date."), field="expires_at"
         )
     scopes = _check_scopes(list(scopes), internal=supplier_id is None)
     prefix = secrets.token_hex(6)

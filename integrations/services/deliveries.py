@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations import metrics
 from integrations.errors import DomainError
@@ -52,7 +53,7 @@ def _enqueue_after_commit(delivery_ids: list[int]) -> None:
 def _locked(delivery_id: int) -> Delivery:
     delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
     if delivery is None:
-        raise DomainError("This delivery no longer exists.")
+        raise DomainError(gettext("This delivery no longer exists."))
     return delivery
 
 
@@ -63,7 +64,10 @@ def delivery_replay(*, actor: Actor, delivery: Delivery, channel: str = Channel.
     delivery = _locked(delivery.pk)
     if not delivery.can_replay:
         state = delivery.get_status_display().lower()
-        raise DomainError(f"Only dead deliveries can be replayed; this one is {state}.")
+        raise DomainError(
+            gettext("Only dead deliveries can be replayed; this one is %(state)s.")
+            % {"state": state}
+        )
     now = timezone.now()
     before = {
         "status": delivery.status,
@@ -100,12 +104,12 @@ def delivery_skip(
     or it no longer matters); later deliveries of the document go ahead."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("Say why this delivery is skipped.", field="reason")
+        raise DomainError(gettext("Say why this delivery is skipped."), field="reason")
     delivery = _locked(delivery.pk)
     if not delivery.can_skip:
         raise DomainError(
-            "Only dead or blocked deliveries can be skipped; this one is "
-            f"{delivery.get_status_display().lower()}."
+            gettext("Only dead or blocked deliveries can be skipped; this one is %(state)s.")
+            % {"state": delivery.get_status_display().lower()}
         )
     now = timezone.now()
     before = {"status": delivery.status, "error": delivery.last_error}
@@ -167,8 +171,11 @@ def dead_letters_replay(
     deliveries = list(queryset.order_by("connector_id", "aggregate_key", "sequence"))
     if len(deliveries) != expected_count:
         raise DomainError(
-            f"The filter now matches {len(deliveries)} dead deliveries, not {expected_count}: "
-            "review the list and confirm again.",
+            gettext(
+                "The filter now matches %(count)s dead deliveries, not %(expected)s: "
+                "review the list and confirm again."
+            )
+            % {"count": len(deliveries), "expected": expected_count},
             field="expected_count",
         )
     now = timezone.now()
@@ -215,10 +222,12 @@ def connector_pause(
     """Stop sending to a connector; deliveries keep queueing and go out on resume."""
     reason = reason.strip()
     if not reason:
-        raise DomainError("Say why the connector is paused.", field="reason")
+        raise DomainError(gettext("Say why the connector is paused."), field="reason")
     connector = Connector.objects.select_for_update().get(pk=connector.pk)
     if connector.paused:
-        raise DomainError(f"{connector.name} is already paused.")
+        raise DomainError(
+            gettext("%(connector)s is already paused.") % {"connector": connector.name}
+        )
     Connector.objects.filter(pk=connector.pk).update(paused=True, paused_reason=reason[:200])
     connector.refresh_from_db()
     audit_record(
@@ -239,7 +248,7 @@ def connector_resume(
     """Resume sending; what queued meanwhile goes out in order."""
     connector = Connector.objects.select_for_update().get(pk=connector.pk)
     if not connector.paused:
-        raise DomainError(f"{connector.name} is not paused.")
+        raise DomainError(gettext("%(connector)s is not paused.") % {"connector": connector.name})
     before = {"paused": True, "reason": connector.paused_reason}
     Connector.objects.filter(pk=connector.pk).update(paused=False, paused_reason="")
     connector.refresh_from_db()

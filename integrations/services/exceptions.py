@@ -13,6 +13,7 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from integrations.errors import DomainError
 from integrations.models import AuditEntry, Channel
@@ -67,7 +68,7 @@ _GONE = "system (the difference is gone: reconciliation, receiving, availability
 # once (`exceptions_escalate`). Nor is there a reopening: a closed case stays closed and
 # the same difference found again opens a new case.
 EXCEPTION_CASE = Lifecycle(
-    document="Exception case",
+    document=gettext_noop("Exception case"),
     model=ExceptionCase,
     aggregate_type="exception",
     moves=[
@@ -98,7 +99,10 @@ def policy_for(exception_class: str) -> tuple[str, str, int]:
     if row is not None:
         return row.owner_team, row.severity, row.sla_hours
     if exception_class not in DEFAULT_POLICY:
-        raise DomainError(f"Unknown exception class {exception_class!r}.", field="class")
+        raise DomainError(
+            gettext("Unknown exception class %(name)s.") % {"name": repr(exception_class)},
+            field="class",
+        )
     return DEFAULT_POLICY[exception_class]
 
 
@@ -307,9 +311,12 @@ def exception_resolve(
     """Close a case by hand. The reason is required: it is what the next person reads."""
     case = _locked(case)
     if not EXCEPTION_CASE.can(case, Status.RESOLVED):
-        raise DomainError(f"Exception #{case.pk} is already {case.get_status_display().lower()}.")
+        raise DomainError(
+            gettext("Exception #%(number)s is already %(state)s.")
+            % {"number": case.pk, "state": case.get_status_display().lower()}
+        )
     if not reason.strip():
-        raise DomainError("Say why the exception is resolved.", field="reason")
+        raise DomainError(gettext("Say why the exception is resolved."), field="reason")
     return _close(case, actor=actor, to=Status.RESOLVED, reason=reason.strip(), channel=channel)
 
 
@@ -320,7 +327,10 @@ def exception_acknowledge(
     """Someone is on it: the case stays active but leaves the "new" pile."""
     case = _locked(case)
     if not EXCEPTION_CASE.can(case, Status.ACKNOWLEDGED):
-        raise DomainError(f"Exception #{case.pk} is {case.get_status_display().lower()}.")
+        raise DomainError(
+            gettext("Exception #%(number)s is %(state)s.")
+            % {"number": case.pk, "state": case.get_status_display().lower()}
+        )
     user = actor_user(actor)
     if case.assigned_to_id is None and user is not None:
         case.assigned_to = user
@@ -337,10 +347,13 @@ def exception_assign(
     """Give the case to an internal user (or nobody: `assignee=None`); suppliers and
     inactive users cannot own a case."""
     if assignee is not None and not has_role(assignee, *INTERNAL_ROLES):
-        raise DomainError("Choose someone from the list.", field="assignee")
+        raise DomainError(gettext("Choose someone from the list."), field="assignee")
     case = _locked(case)
     if not case.is_active:
-        raise DomainError(f"Exception #{case.pk} is closed; reopen work on a new case.")
+        raise DomainError(
+            gettext("Exception #%(number)s is closed; reopen work on a new case.")
+            % {"number": case.pk}
+        )
     before = {"assigned_to": str(case.assigned_to) if case.assigned_to_id else ""}
     case.assigned_to = assignee
     case.save(update_fields=["assigned_to", "updated_at"])
@@ -360,7 +373,7 @@ def exception_add_note(
     *, actor: Actor, case: ExceptionCase, body: str, channel: str = Channel.PORTAL
 ) -> ExceptionNote:
     if not body.strip():
-        raise DomainError("Write the note first.", field="body")
+        raise DomainError(gettext("Write the note first."), field="body")
     note = ExceptionNote.objects.create(
         case=case,
         author=actor_user(actor),

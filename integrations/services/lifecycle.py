@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import AuditEntry, Channel
@@ -95,7 +96,7 @@ class Lifecycle:
 
     def label(self, status: str) -> str:
         if status == CREATED:
-            return "(created)"
+            return gettext("(created)")
         return dict(self._choices()).get(status, status)
 
     def initial_states(self) -> set[str]:
@@ -125,10 +126,21 @@ class Lifecycle:
         }
 
     def _refusal(self, obj: models.Model | None, source: str, target: str) -> TransitionNotAllowed:
-        name = self.document if obj is None else f"{self.document} {_name(obj)}"
+        # The document's name is a msgid (marked with gettext_noop where it is declared):
+        # the refusal reads in the user's language, the registry keeps the English key.
+        document = gettext(self.document)
+        if obj is None:
+            text = gettext("%(document)s is %(source)s and cannot become %(target)s.")
+        else:
+            text = gettext("%(document)s %(name)s is %(source)s and cannot become %(target)s.")
         return TransitionNotAllowed(
-            f"{name} is {self.label(source).lower()} and cannot become "
-            f"{self.label(target).lower()}."
+            text
+            % {
+                "document": document,
+                "name": _name(obj) if obj is not None else "",
+                "source": self.label(source).lower(),
+                "target": self.label(target).lower(),
+            }
         )
 
     def check_created(self, status: str) -> None:

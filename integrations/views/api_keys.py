@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from integrations import selectors
@@ -73,5 +74,5 @@ def api_key_list(request: HttpRequest) -> HttpResponse:
 def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
     api_key = selectors.get_internal_api_key(pk=key_id)
     api_key_revoke(actor=request.user, api_key=api_key)
-    messages.success(request, f"{api_key} is revoked.")
+    messages.success(request, gettext("%(key)s is revoked.") % {"key": api_key})
     return redirect("api_keys:list")

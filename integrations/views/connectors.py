@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from integrations import selectors, services
@@ -79,7 +80,11 @@ def connector_pause(request: HttpRequest, pk: int) -> HttpResponse:
         services.connector_pause(
             actor=request.user, connector=connector, reason=request.POST.get("reason", "")
         )
-        messages.success(request, f"{connector.name} is paused; deliveries keep queueing.")
+        messages.success(
+            request,
+            gettext("%(connector)s is paused; deliveries keep queueing.")
+            % {"connector": connector.name},
+        )
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("integrations:connector_list")
@@ -91,7 +96,7 @@ def connector_resume(request: HttpRequest, pk: int) -> HttpResponse:
     connector = get_object_or_404(Connector, pk=pk)
     try:
         services.connector_resume(actor=request.user, connector=connector)
-        messages.success(request, f"{connector.name} resumed.")
+        messages.success(request, gettext("%(connector)s resumed.") % {"connector": connector.name})
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("integrations:connector_list")
@@ -129,7 +134,7 @@ def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(Delivery, pk=pk)
     try:
         services.delivery_replay(actor=request.user, delivery=delivery)
-        messages.success(request, "Replayed: the same event goes out again.")
+        messages.success(request, gettext("Replayed: the same event goes out again."))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("integrations:delivery_detail", pk=pk)
@@ -143,7 +148,7 @@ def delivery_skip(request: HttpRequest, pk: int) -> HttpResponse:
         services.delivery_skip(
             actor=request.user, delivery=delivery, reason=request.POST.get("reason", "")
         )
-        messages.success(request, "Skipped; later events of the document go ahead.")
+        messages.success(request, gettext("Skipped; later events of the document go ahead."))
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("integrations:delivery_detail", pk=pk)
@@ -180,13 +185,19 @@ def dead_letters_replay(request: HttpRequest) -> HttpResponse:
     expected = request.POST.get("expected_count", "")
     back = reverse("integrations:dead_letters") + "?" + request.POST.get("query_string", "")
     if not expected.isdigit():
-        messages.error(request, "Confirm the number of dead letters to replay.")
+        messages.error(request, gettext("Confirm the number of dead letters to replay."))
         return redirect(back)
     try:
         count = services.dead_letters_replay(
             actor=request.user, expected_count=int(expected), **_dead_letter_kwargs(filters)
         )
-        messages.success(request, f"Replayed {count} dead deliveries.")
+        messages.success(
+            request,
+            ngettext(
+                "Replayed %(count)d dead delivery.", "Replayed %(count)d dead deliveries.", count
+            )
+            % {"count": count},
+        )
     except DomainError as error:
         messages.error(request, error.message)
     return redirect(back)

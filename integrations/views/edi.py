@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from integrations.errors import DomainError
@@ -125,7 +126,8 @@ def edi_interchange_reprocess_view(request: HttpRequest, pk: int) -> HttpRespons
         interchange = edi_interchange_reprocess(actor=request.user, interchange=interchange)
         messages.success(
             request,
-            f"Reprocessed: {interchange.get_status_display().lower()}; a new 997 was sent.",
+            gettext("Reprocessed: %(status)s; a new 997 was sent.")
+            % {"status": interchange.get_status_display().lower()},
         )
     except DomainError as error:
         messages.error(request, error.message)

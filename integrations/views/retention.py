@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, ngettext
 
 from integrations import selectors
 from integrations.services.retention import RULES
@@ -23,11 +24,12 @@ class RuleRow:
 
 def _kept_for_label(kept_for: datetime.timedelta | None) -> str:
     if kept_for is None:
-        return "forever"
+        return gettext("forever")
     if kept_for.days and not kept_for.seconds:
-        return f"{kept_for.days} day{'s' if kept_for.days != 1 else ''}"
+        days = kept_for.days
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
     hours = int(kept_for.total_seconds() // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+    return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
 
 
 @operator_required

@@ -4,14 +4,15 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class UnitOfMeasure(models.Model):
     class Kind(models.TextChoices):
-        COUNT = "count", "Count"
-        MASS = "mass", "Mass"
-        VOLUME = "volume", "Volume"
-        LENGTH = "length", "Length"
+        COUNT = "count", _("Count")
+        MASS = "mass", _("Mass")
+        VOLUME = "volume", _("Volume")
+        LENGTH = "length", _("Length")
 
     code = models.CharField(max_length=10, unique=True, help_text="e.g. EA, CS, KG")
     name = models.CharField(max_length=60)

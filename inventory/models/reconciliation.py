@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ReconciliationRun(models.Model):
@@ -12,10 +13,10 @@ class ReconciliationRun(models.Model):
     `RECONCILIATION_RUN` in inventory/services/reconciliation.py)."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     FINISHED = frozenset({Status.DONE, Status.FAILED})
 

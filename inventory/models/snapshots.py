@@ -6,19 +6,20 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 from inventory.models.master import Item, Warehouse
 
 
 class InventorySnapshot(models.Model):
     class Source(models.TextChoices):
-        ERP = "erp", "ERP"
-        WMS = "wms", "WMS"
+        ERP = "erp", _("ERP")
+        WMS = "wms", _("WMS")
 
     class Status(models.TextChoices):
-        LOADED = "loaded", "Loaded"
-        LOADED_WITH_ERRORS = "loaded_with_errors", "Loaded with errors"
-        FAILED = "failed", "Failed"
+        LOADED = "loaded", _("Loaded")
+        LOADED_WITH_ERRORS = "loaded_with_errors", _("Loaded with errors")
+        FAILED = "failed", _("Failed")
 
     source = models.CharField(max_length=3, choices=Source.choices)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="snapshots")

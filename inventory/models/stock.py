@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from inventory.models.master import Item, Warehouse
 
@@ -89,9 +90,9 @@ class StockMovement(models.Model):
     that inventory needs no import of the app that owns the document)."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", "Receipt"
-        DAMAGED = "damaged", "Received damaged"
-        ADJUSTMENT = "adjustment", "Adjustment"
+        RECEIPT = "receipt", _("Receipt")
+        DAMAGED = "damaged", _("Received damaged")
+        ADJUSTMENT = "adjustment", _("Adjustment")
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")

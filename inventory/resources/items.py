@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from import_export import fields, resources, widgets
 
 from integrations.errors import DomainError
@@ -44,7 +45,7 @@ class TextWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs) -> str:
         text = cell_text(value)
         if self.required and not text:
-            raise ValueError("This column is required.")
+            raise ValueError(gettext("This column is required."))
         if self.max_length is not None and len(text) > self.max_length:
             raise ValueError(f"'{text}' is longer than {self.max_length} characters.")
         return text
@@ -77,25 +78,29 @@ class CodeLookupWidget(widgets.ForeignKeyWidget):
     def clean(self, value, row=None, **kwargs):
         code = cell_text(value)
         if not code:
-            raise ValueError(f"Enter a {self.label} code.")
+            # `label` is a msgid (gettext_noop where the widget is made).
+            raise ValueError(gettext("Enter a %(label)s code.") % {"label": gettext(self.label)})
         if code not in self._cache:
             self.prime([code])
         obj = self._cache[code]
         if obj is None:
-            raise ValueError(f"Unknown {self.label} '{code}'.")
+            raise ValueError(
+                gettext("Unknown %(label)s '%(code)s'.")
+                % {"label": gettext(self.label), "code": code}
+            )
         return obj
 
 
 def unit_of_measure_widget() -> CodeLookupWidget:
-    return CodeLookupWidget(UnitOfMeasure, "code", label="unit of measure")
+    return CodeLookupWidget(UnitOfMeasure, "code", label=gettext_noop("unit of measure"))
 
 
 def item_widget() -> CodeLookupWidget:
-    return CodeLookupWidget(Item, "sku", label="SKU")
+    return CodeLookupWidget(Item, "sku", label=gettext_noop("SKU"))
 
 
 def warehouse_widget() -> CodeLookupWidget:
-    return CodeLookupWidget(Warehouse, "code", label="warehouse")
+    return CodeLookupWidget(Warehouse, "code", label=gettext_noop("warehouse"))
 
 
 class ExactDecimalWidget(widgets.DecimalWidget):
@@ -110,7 +115,7 @@ class ExactDecimalWidget(widgets.DecimalWidget):
         else:
             text = cell_text(value)
             if not text:
-                raise ValueError("Enter a number.")
+                raise ValueError(gettext("Enter a number."))
             try:
                 number = Decimal(repr(value) if isinstance(value, float) else text)
             except InvalidOperation:
@@ -130,7 +135,7 @@ class WholeNumberWidget(widgets.IntegerWidget):
     def clean(self, value, row=None, **kwargs) -> int:
         text = cell_text(value)
         if not text:
-            raise ValueError("Enter a whole number.")
+            raise ValueError(gettext("Enter a whole number."))
         try:
             number = Decimal(text)
         except InvalidOperation:
@@ -138,7 +143,10 @@ class WholeNumberWidget(widgets.IntegerWidget):
         if not number.is_finite() or number != number.to_integral_value():
             raise ValueError(f"'{text}' is not a whole number.")
         if number < self.minimum:
-            raise ValueError(f"{text} is less than {self.minimum}.")
+            raise ValueError(
+                gettext("%(value)s is less than %(minimum)s.")
+                % {"value": text, "minimum": self.minimum}
+            )
         return int(number)
 
 
@@ -155,7 +163,7 @@ class IsoDateWidget(widgets.DateWidget):
             return value
         text = cell_text(value)
         if not text:
-            raise ValueError("Enter a date as YYYY-MM-DD.")
+            raise ValueError(gettext("Enter a date as YYYY-MM-DD."))
         try:
             # fromisoformat alone would also take 20250314 and 2025-W11-5.
             if not ISO_DATE.fullmatch(text):
@@ -308,7 +316,7 @@ class ItemResource(ServiceSaveMixin, ColumnErrorsMixin, resources.ModelResource)
 
     @classmethod
     def get_display_name(cls) -> str:
-        return "Items (sku, description, base_uom, item_class, is_serialized)"
+        return gettext("Items (sku, description, base_uom, item_class, is_serialized)")
 
     def save_through_service(self, instance: models.Model, *, actor: Any) -> Item:
         assert isinstance(instance, Item)  # this resource's model

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.spreadsheets import read_upload
@@ -37,8 +38,11 @@ def snapshot_upload_stream(upload: UploadedFile) -> io.BytesIO:
     missing = [name for name in COLUMNS if name not in headers]
     if missing:
         raise DomainError(
-            f"The file has no column {', '.join(missing)}; the first row must name the "
-            "columns sku, uom and quantity.",
+            gettext(
+                "The file has no column %(columns)s; the first row must name the "
+                "columns sku, uom and quantity."
+            )
+            % {"columns": ", ".join(missing)},
             field="file",
             line=1,
         )

@@ -6,6 +6,7 @@ from typing import Any, NotRequired, TypedDict
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext, gettext_noop
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -66,24 +67,31 @@ def clean_text(
     or a label breaks the CSV, EDI and ERP files it is written to.
     """
     text = (value or "").strip()
+    # `label` is a msgid (gettext_noop at the callers): the message names it in the
+    # user's language.
+    label = gettext(str(label))
     if required and not text:
-        raise DomainError(f"Enter the {label}.", field=field)
+        raise DomainError(gettext("Enter the %(label)s.") % {"label": label}, field=field)
     if len(text) > max_length:
         raise DomainError(
-            f"The {label} '{text}' is {len(text)} characters long; the most is {max_length}.",
+            gettext("The %(label)s '%(text)s' is %(length)s characters long; the most is %(max)s.")
+            % {"label": label, "text": text, "length": len(text), "max": max_length},
             field=field,
         )
     if any(unicodedata.category(char) == "Cc" for char in text):
         raise DomainError(
-            f"The {label} {text!r} contains a control character (a tab, line break or NUL); "
-            "remove it.",
+            gettext(
+                "The %(label)s %(text)s contains a control character (a tab, line break or "
+                "NUL); remove it."
+            )
+            % {"label": label, "text": repr(text)},
             field=field,
         )
     return text
 
 
 def _clean_sku(sku: str | None) -> str:
-    return clean_text(sku, field="sku", label="SKU", max_length=SKU_MAX_LENGTH)
+    return clean_text(sku, field="sku", label=gettext_noop("SKU"), max_length=SKU_MAX_LENGTH)
 
 
 def _item_values(
@@ -99,13 +107,16 @@ def _item_values(
     return {
         "sku": _clean_sku(sku),
         "description": clean_text(
-            description, field="description", label="description", max_length=DESCRIPTION_MAX_LENGTH
+            description,
+            field="description",
+            label=gettext_noop("description"),
+            max_length=DESCRIPTION_MAX_LENGTH,
         ),
         "base_uom": unit_of_measure(base_uom, field="base_uom"),
         "item_class": clean_text(
             item_class,
             field="item_class",
-            label="item class",
+            label=gettext_noop("item class"),
             max_length=ITEM_CLASS_MAX_LENGTH,
             required=False,
         ),
@@ -132,8 +143,11 @@ def _snapshot_with_status(item: Item) -> dict[str, Any]:
 def _sku_taken(sku: str) -> DomainError:
     # The code lets item_upsert tell "created meanwhile by someone else" from a bad value.
     return DomainError(
-        f"{sku} is already the SKU of another item; a SKU names one item. Choose another "
-        "SKU, or change that item instead.",
+        gettext(
+            "%(sku)s is already the SKU of another item; a SKU names one item. Choose another "
+            "SKU, or change that item instead."
+        )
+        % {"sku": sku},
         field="sku",
         code="sku_taken",
     )
@@ -146,15 +160,15 @@ def _quantities_in_base_unit(item: Item) -> str | None:
     unit"; changing the unit under them would silently turn 10 EA into 10 CS.
     """
     if StockPosition.objects.filter(item=item).exists():
-        return "stock positions"
+        return gettext("stock positions")
     if StockMovement.objects.filter(item=item).exists():
-        return "stock movements"
+        return gettext("stock movements")
     # Probed snapshot by snapshot: each probe is a primary-key lookup (snapshot_id,
     # item_id) in that snapshot's partition, where a filter on item alone would scan
     # every line of every snapshot (there is no index on item_id).
     lines = InventorySnapshotLine.objects.filter(snapshot_id=OuterRef("pk"), item_id=item.pk)
     if InventorySnapshot.objects.filter(Exists(lines)).exists():
-        return "inventory snapshots"
+        return gettext("inventory snapshots")
     return None
 
 
@@ -166,10 +180,12 @@ def _check_serial_numbers_count_base_units(*, values: _ItemValues, existing: Ite
     # is_serialized mistake, moving a serialised item to KG a base_uom one.
     unit_is_new = existing is None or existing.base_uom_id != unit.pk
     raise DomainError(
-        f"{values['sku']} is serialised, so its base unit must be a count unit (an ASN "
-        f"carries one serial number per base unit); {unit.code} is a "
-        f"{unit.get_kind_display().lower()} unit. Choose a count unit such as EA, or make "
-        "the item not serialised.",
+        gettext(
+            "%(sku)s is serialised, so its base unit must be a count unit (an ASN carries one "
+            "serial number per base unit); %(unit)s is a %(kind)s unit. Choose a count unit "
+            "such as EA, or make the item not serialised."
+        )
+        % {"sku": values["sku"], "unit": unit.code, "kind": unit.get_kind_display().lower()},
         field="base_uom" if unit_is_new else "is_serialized",
     )
 
@@ -181,9 +197,12 @@ def _check_base_unit_may_change(*, item: Item, unit: UnitOfMeasure) -> None:
     if holder is not None:
         code = item.base_uom.code
         raise DomainError(
-            f"{item.sku} keeps its base unit {code}: {holder} already hold quantities of it "
-            f"in {code}, and changing the unit would change what they mean. Keep {code}, or "
-            "create a new SKU for the new unit.",
+            gettext(
+                "%(sku)s keeps its base unit %(unit)s: %(holder)s already hold quantities of "
+                "it in %(unit)s, and changing the unit would change what they mean. Keep "
+                "%(unit)s, or create a new SKU for the new unit."
+            )
+            % {"sku": item.sku, "unit": code, "holder": holder},
             field="base_uom",
         )
 

@@ -13,6 +13,7 @@ from typing import IO, Any
 import psycopg
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from inventory.models import (
@@ -45,8 +46,11 @@ def unreadable_file_is_a_domain_error() -> Iterator[None]:
         yield
     except (UnicodeDecodeError, csv.Error, DataError, psycopg.DataError) as error:
         raise DomainError(
-            f"The file is not a readable UTF-8 CSV ({str(error).splitlines()[0]}). "
-            "Save it as CSV UTF-8 with the columns sku, uom and quantity.",
+            gettext(
+                "The file is not a readable UTF-8 CSV (%(error)s). "
+                "Save it as CSV UTF-8 with the columns sku, uom and quantity."
+            )
+            % {"error": str(error).splitlines()[0]},
             field="file",
             code="unreadable_file",
         ) from error

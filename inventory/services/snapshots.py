@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from integrations import metrics
 from integrations.errors import DomainError
@@ -36,19 +37,29 @@ from portal.access import Actor, actor_user
 
 COLUMNS = {"sku": "sku", "uom": "uom", "quantity": "qty"}
 ERROR_LIMIT = 1000  # rows kept on the snapshot; counts by kind are always complete
+# Stored in English on the snapshot (`errors`) and in the CSV report; marked so that the
+# snapshot page translates them when it shows them (`{% translate e.message %}`).
 ERROR_MESSAGES = {
-    "invalid_quantity": "The quantity is not a number.",
-    "unknown_sku": "No item has this SKU.",
-    "unknown_uom": "No unit of measure has this code.",
-    "no_conversion": "There is no conversion from this unit to the item's base unit.",
-    "inexact_conversion": "The quantity does not convert exactly into the item's base unit.",
-    "negative_quantity": "Negative quantities are not allowed from this source.",
-    "quantity_too_large": "The quantity is too large (at most 999,999,999,999 in the base unit).",
-    "conflicting_duplicate": "The SKU appears on other lines of the file with another "
-    "quantity; none of them counts until the source sends one figure.",
+    "invalid_quantity": gettext_noop("The quantity is not a number."),
+    "unknown_sku": gettext_noop("No item has this SKU."),
+    "unknown_uom": gettext_noop("No unit of measure has this code."),
+    "no_conversion": gettext_noop("There is no conversion from this unit to the item's base unit."),
+    "inexact_conversion": gettext_noop(
+        "The quantity does not convert exactly into the item's base unit."
+    ),
+    "negative_quantity": gettext_noop("Negative quantities are not allowed from this source."),
+    "quantity_too_large": gettext_noop(
+        "The quantity is too large (at most 999,999,999,999 in the base unit)."
+    ),
+    "conflicting_duplicate": gettext_noop(
+        "The SKU appears on other lines of the file with another "
+        "quantity; none of them counts until the source sends one figure."
+    ),
     # Loaded, and reported:
-    "negative_stock": "Loaded below zero: reconciliation raises it as negative stock.",
-    "duplicate_row": "The same SKU and quantity as an earlier line: counted once.",
+    "negative_stock": gettext_noop(
+        "Loaded below zero: reconciliation raises it as negative stock."
+    ),
+    "duplicate_row": gettext_noop("The same SKU and quantity as an earlier line: counted once."),
 }
 
 
@@ -76,8 +87,10 @@ def _header(stream: IO[bytes]) -> list[str]:
     unknown = [name for name in names if name not in COLUMNS]
     if missing or unknown or len(set(names)) != len(names):
         raise DomainError(
-            "The first line must name the columns sku, uom and quantity "
-            f"(found: {', '.join(names) or 'nothing'}).",
+            gettext(
+                "The first line must name the columns sku, uom and quantity (found: %(found)s)."
+            )
+            % {"found": ", ".join(names) or gettext("nothing")},
             field="file",
             line=1,
         )
@@ -108,7 +121,10 @@ def snapshot_ingest(
     reconciliation compares those items and keeps the latest full snapshot for the rest.
     """
     if source not in InventorySnapshot.Source.values:
-        raise DomainError(f"Source must be erp or wms, not {source!r}.", field="source")
+        raise DomainError(
+            gettext("Source must be erp or wms, not %(source)s.") % {"source": repr(source)},
+            field="source",
+        )
     if allow_negative is None:
         allow_negative = True
     started = time.monotonic()
@@ -127,8 +143,11 @@ def snapshot_ingest(
         existing = snapshots.filter(taken_at=taken_at).first()
     if existing is not None:
         raise DomainError(
-            f"This snapshot was already ingested as #{existing.pk} ({existing}); "
-            "it is not counted twice.",
+            gettext(
+                "This snapshot was already ingested as #%(number)s (%(snapshot)s); "
+                "it is not counted twice."
+            )
+            % {"number": existing.pk, "snapshot": existing},
             field="file",
             code="duplicate_snapshot",
         )
@@ -202,7 +221,9 @@ def snapshot_ingest(
             )
     except IntegrityError as error:  # a concurrent ingest of the same file won the race
         raise DomainError(
-            "This snapshot is being ingested or was already ingested; it is not counted twice.",
+            gettext(
+                "This snapshot is being ingested or was already ingested; it is not counted twice."
+            ),
             field="file",
             code="duplicate_snapshot",
         ) from error

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -84,9 +85,11 @@ def stock_movement_record(
     in the same transaction. Reconciliation reads these movements to tell a difference
     that is still in flight from one that is not."""
     if kind not in StockMovement.Kind.values:
-        raise DomainError(f"Unknown movement kind {kind!r}.", field="kind")
+        raise DomainError(
+            gettext("Unknown movement kind %(kind)s.") % {"kind": repr(kind)}, field="kind"
+        )
     if not isinstance(quantity, Decimal) or not quantity.is_finite():
-        raise DomainError("Quantity must be a number.", field="quantity")
+        raise DomainError(gettext("Quantity must be a number."), field="quantity")
     movement = StockMovement.objects.create(
         item=item,
         warehouse=warehouse,

@@ -3,6 +3,7 @@
 from decimal import Decimal, localcontext
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from inventory.models import Item, UnitOfMeasure, UomConversion
@@ -63,10 +64,18 @@ def _conversion_rows(*, item_ids: set[int], unit_ids: set[int]) -> list[Conversi
 def _no_conversion(
     *, item: Item | None, from_uom: UnitOfMeasure, to_uom: UnitOfMeasure
 ) -> DomainError:
-    what = f"item {item.sku}" if item is not None else "any item"
+    if item is not None:
+        text = gettext(
+            "There is no conversion from %(from)s to %(to)s for item %(sku)s. "
+            "Ask the buyer to add one to the unit-of-measure table."
+        )
+    else:
+        text = gettext(
+            "There is no conversion from %(from)s to %(to)s for any item. "
+            "Ask the buyer to add one to the unit-of-measure table."
+        )
     return DomainError(
-        f"There is no conversion from {from_uom.code} to {to_uom.code} for {what}. "
-        "Ask the buyer to add one to the unit-of-measure table.",
+        text % {"from": from_uom.code, "to": to_uom.code, "sku": item.sku if item else ""},
         field="uom",
         code="no_conversion",
     )
@@ -123,7 +132,7 @@ def convert_quantity(
     if not isinstance(quantity, Decimal):
         raise TypeError("quantity must be a Decimal")
     if not quantity.is_finite():
-        raise DomainError("Quantity must be a number.", field="quantity")
+        raise DomainError(gettext("Quantity must be a number."), field="quantity")
     numerator, denominator = ratio or conversion_ratio(item=item, from_uom=from_uom, to_uom=to_uom)
     with localcontext() as ctx:
         ctx.prec = 60
@@ -136,15 +145,31 @@ def convert_quantity(
         if to_uom.is_count:
             per = (denominator / numerator).normalize()  # formatted with :f below
             raise DomainError(
-                f"{quantity.normalize():f} {from_uom.code} is not a whole number of "
-                f"{to_uom.code} (1 {to_uom.code} = {per:f} {from_uom.code}). "
-                f"Enter a multiple of {per:f} {from_uom.code}, or use {from_uom.code}.",
+                gettext(
+                    "%(quantity)s %(from)s is not a whole number of %(to)s "
+                    "(1 %(to)s = %(per)s %(from)s). "
+                    "Enter a multiple of %(per)s %(from)s, or use %(from)s."
+                )
+                % {
+                    "quantity": f"{quantity.normalize():f}",
+                    "from": from_uom.code,
+                    "to": to_uom.code,
+                    "per": f"{per:f}",
+                },
                 field="quantity",
                 code="inexact_conversion",
             )
         raise DomainError(
-            f"{quantity.normalize():f} {from_uom.code} does not convert exactly to "
-            f"{to_uom.code} within {places} decimal places.",
+            gettext(
+                "%(quantity)s %(from)s does not convert exactly to %(to)s "
+                "within %(places)s decimal places."
+            )
+            % {
+                "quantity": f"{quantity.normalize():f}",
+                "from": from_uom.code,
+                "to": to_uom.code,
+                "places": places,
+            },
             field="quantity",
             code="inexact_conversion",
         )
@@ -160,8 +185,11 @@ def unit_of_measure(value: UnitOfMeasure | str, *, field: str = "uom") -> UnitOf
     unit = UnitOfMeasure.objects.filter(code=code).first() if code else None
     if unit is None:
         raise DomainError(
-            f"There is no unit of measure '{code}'; use one of the units in the "
-            "unit-of-measure table.",
+            gettext(
+                "There is no unit of measure '%(code)s'; use one of the units in the "
+                "unit-of-measure table."
+            )
+            % {"code": code},
             field=field,
         )
     return unit

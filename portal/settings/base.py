@@ -146,6 +146,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The user's language and time zone (from the user row already loaded), for all below.
+    "portal.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -274,7 +276,16 @@ EMAIL_PORT = _int("EMAIL_PORT", 25)
 # Where the file-based backend writes mail (`make demo` uses it: var/mail/, README).
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
-LANGUAGE_CODE = "en-us"
+# Languages and time zones (docs/architecture.md "Languages and time zones"): English is
+# the default; a signed-in user's profile chooses the language and time zone of every page
+# (portal.middleware.UserLanguageMiddleware), else the browser's Accept-Language. The API
+# and log lines stay English. TIME_ZONE is the portal's zone for users who chose none.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+# The project catalog; each app's own (suppliers/locale) is found by Django itself.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Input formats with ISO 8601 first, for <input type="date"> (portal/formats/__init__.py).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -311,6 +322,11 @@ CACHES = {
 # Redis was unreachable can come back with it (portal/sessions.py); 0: database only.
 SESSION_ENGINE = "portal.sessions"
 SESSION_CACHE_SECONDS = _int("SESSION_CACHE_SECONDS", 300)
+# The signed-in user's row (user, membership, supplier, group names) is kept per process
+# under a generation replaced by every change (portal/auth_cache.py); this bounds a kept
+# row's age for a change made while Redis was unreachable. 0: read on every request, the
+# default without Redis (a process-local cache cannot tell other processes of a change).
+AUTH_USER_CACHE_SECONDS = _int("AUTH_USER_CACHE_SECONDS", 60 if REDIS_URL else 0)
 
 # Celery (DESIGN §5): acks late + reject on worker lost + prefetch 1, so a killed worker's
 # task is redelivered rather than lost. Without a broker, tasks run eagerly in-process.
@@ -375,7 +391,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "suppliers.pull_tryton_receipts",
         "schedule": float(_int("TRYTON_PULL_SECONDS", 120)),
     },
+    "suppliers-tryton-invoices": {
+        "task": "suppliers.pull_tryton_invoices",
+        "schedule": float(_int("TRYTON_PULL_SECONDS", 120)),
+    },
     "suppliers-tryton-stock": {"task": "suppliers.pull_tryton_stock", "schedule": 3600.0},
+    "suppliers-tryton-stock-moves": {
+        "task": "suppliers.pull_tryton_stock_moves",
+        "schedule": float(_int("TRYTON_PULL_SECONDS", 120)),
+    },
 }
 # Daily purge of rows past their retention (integrations/services/retention.py), in
 # batches of RETENTION_BATCH_SIZE rows. Days (0 keeps forever); the API request log and
@@ -405,6 +429,11 @@ CELERY_BEAT_SCHEDULE["integrations-escalate-exceptions"] = {
 }
 CELERY_BEAT_SCHEDULE["suppliers-refresh-inbound-positions"] = {
     "task": "suppliers.refresh_inbound_positions",
+    "schedule": 3600.0,
+}
+# The inbound schedule's read model, compared with its definition and repaired per PO.
+CELERY_BEAT_SCHEDULE["suppliers-repair-inbound-rows"] = {
+    "task": "suppliers.repair_inbound_rows",
     "schedule": 3600.0,
 }
 # Invoices on hold whose PO lines changed (a receipt, a PO revision) are matched again.

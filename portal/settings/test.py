@@ -12,6 +12,9 @@ from .base import *  # noqa: F403
 from .base import PORTAL_FIELD_ENCRYPTION_KEYS, field_encryption_key_from_secret
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The user row read on every request, with or without REDIS_URL: query-count tests then
+# count the same on every request (tests/portal/test_auth_cache.py turns the cache on).
+AUTH_USER_CACHE_SECONDS = 0
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -7,12 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from integrations.errors import DomainError
 from suppliers.models import AcknowledgmentLine, PurchaseOrderLine, ReasonCode
 from suppliers.services import LineProposalInput, ScheduleLineInput
 
-REASON_CHOICES = [("", "— reason —"), *ReasonCode.choices]
+REASON_CHOICES = [("", _("— reason —")), *ReasonCode.choices]
 # A domain error about one of these fields goes next to it; anything else to the line.
 LINE_FIELDS = {"action", "reason_code", "quantity", "uom", "date", "unit_price", "comment"}
 
@@ -20,17 +21,23 @@ LINE_FIELDS = {"action", "reason_code", "quantity", "uom", "date", "unit_price",
 class AcceptForm(forms.Form):
     # Both forms are on the PO page: each hidden revision has an element id of its own.
     revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput({"id": "accept_revision"}))
-    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea({"rows": 2}))
+    comment = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea({"rows": 2}), label=_("Comment")
+    )
 
 
 class RejectForm(forms.Form):
     revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput({"id": "reject_revision"}))
-    reason_code = forms.ChoiceField(choices=REASON_CHOICES, label="Reason")
-    comment = forms.CharField(max_length=2000, widget=forms.Textarea({"rows": 3}))
+    reason_code = forms.ChoiceField(choices=REASON_CHOICES, label=_("Reason"))
+    comment = forms.CharField(
+        max_length=2000, widget=forms.Textarea({"rows": 3}), label=_("Comment")
+    )
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(required=False, max_length=2000, widget=forms.Textarea({"rows": 2}))
+    comment = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea({"rows": 2}), label=_("Comment")
+    )
 
 
 def _uom_choices(po_line: PurchaseOrderLine) -> list[tuple[str, str]]:
@@ -51,13 +58,19 @@ def _uoms(po_line: PurchaseOrderLine) -> dict:
 
 
 class LineForm(forms.Form):
-    action = forms.ChoiceField(choices=AcknowledgmentLine.Action.choices)
-    reason_code = forms.ChoiceField(choices=REASON_CHOICES, required=False, label="Reason")
-    quantity = forms.DecimalField(required=False, max_digits=18, decimal_places=6)
-    uom = forms.ChoiceField(required=False, label="Unit")
-    date = forms.DateField(required=False, widget=forms.DateInput({"type": "date"}))
-    unit_price = forms.DecimalField(required=False, max_digits=18, decimal_places=4, min_value=0)
-    comment = forms.CharField(required=False, max_length=500)
+    action = forms.ChoiceField(choices=AcknowledgmentLine.Action.choices, label=_("Answer"))
+    reason_code = forms.ChoiceField(choices=REASON_CHOICES, required=False, label=_("Reason"))
+    quantity = forms.DecimalField(
+        required=False, max_digits=18, decimal_places=6, label=_("Quantity")
+    )
+    uom = forms.ChoiceField(required=False, label=_("Unit"))
+    date = forms.DateField(
+        required=False, widget=forms.DateInput({"type": "date"}), label=_("Promised date")
+    )
+    unit_price = forms.DecimalField(
+        required=False, max_digits=18, decimal_places=4, min_value=0, label=_("Unit price")
+    )
+    comment = forms.CharField(required=False, max_length=500, label=_("Note"))
 
     def __init__(
         self, data: Mapping[str, Any] | None = None, *, po_line: PurchaseOrderLine, **kwargs: Any
@@ -78,14 +91,14 @@ class LineForm(forms.Form):
         ]
         if data.get("action") == AcknowledgmentLine.Action.ACCEPT and changed:
             # Typed a change but left the answer on Accept: ask rather than drop it silently.
-            self.add_error("action", "You entered changes on this line: choose Change.")
+            self.add_error("action", _("You entered changes on this line: choose Change."))
         return data
 
 
 class ScheduleRowForm(forms.Form):
-    quantity = forms.DecimalField(max_digits=18, decimal_places=6)
-    uom = forms.ChoiceField(label="Unit")
-    date = forms.DateField(widget=forms.DateInput({"type": "date"}))
+    quantity = forms.DecimalField(max_digits=18, decimal_places=6, label=_("Quantity"))
+    uom = forms.ChoiceField(label=_("Unit"))
+    date = forms.DateField(widget=forms.DateInput({"type": "date"}), label=_("Date"))
 
     def __init__(
         self,
@@ -137,7 +150,9 @@ class ChangeProposalForm:
             try:
                 self.revision = int(data.get("revision", ""))
             except ValueError:
-                self.errors.append("The form lost track of the PO revision; reload the page.")
+                self.errors.append(
+                    str(_("The form lost track of the PO revision; reload the page."))
+                )
 
     def is_valid(self) -> bool:
         valid = self.is_bound and not self.errors

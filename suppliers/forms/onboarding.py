@@ -3,6 +3,8 @@ file types, expiry, who may edit when) are the services', whose DomainError the 
 back on the form with `add_domain_error`."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from integrations.errors import DomainError
 from suppliers.models import DocumentType, SupplierContact, SupplierMembership
@@ -15,12 +17,12 @@ def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
 
 
 class SupplierInviteForm(forms.Form):
-    code = forms.CharField(max_length=20, help_text="Short code, e.g. ACME.")
-    name = forms.CharField(max_length=200)
-    erp_vendor_id = forms.CharField(label="ERP vendor id", max_length=64, required=False)
-    admin_email = forms.EmailField(label="Supplier admin's email")
-    orders_contact_name = forms.CharField(label="Orders contact name", required=False)
-    orders_contact_email = forms.EmailField(label="Orders contact email", required=False)
+    code = forms.CharField(max_length=20, label=_("Code"), help_text=_("Short code, e.g. ACME."))
+    name = forms.CharField(max_length=200, label=_("Name"))
+    erp_vendor_id = forms.CharField(label=_("ERP vendor id"), max_length=64, required=False)
+    admin_email = forms.EmailField(label=_("Supplier admin's email"))
+    orders_contact_name = forms.CharField(label=_("Orders contact name"), required=False)
+    orders_contact_email = forms.EmailField(label=_("Orders contact email"), required=False)
 
 
 class ProfileForm(forms.ModelForm):
@@ -32,18 +34,33 @@ class ProfileForm(forms.ModelForm):
             # Never sent back to the browser: the page shows the masked number beside it.
             "bank_account_number": forms.PasswordInput(render_value=False),
         }
+        labels = {
+            "legal_name": _("Legal name"),
+            "tax_id": _("Tax id"),
+            "address_line1": _("Address line 1"),
+            "address_line2": _("Address line 2"),
+            "city": _("City"),
+            "region": _("Region"),
+            "postal_code": _("Postal code"),
+            "country": _("Country"),
+            "remit_to": _("Remit to"),
+            "bank_account_name": _("Bank account name"),
+            "bank_account_number": _("Bank account number"),
+            "bank_routing": _("Bank routing"),
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
-        self.fields["bank_account_number"].help_text = "Leave blank to keep the account on file."
+        self.fields["bank_account_number"].help_text = _("Leave blank to keep the account on file.")
 
 
 class ContactForm(forms.ModelForm):
     class Meta:
         model = SupplierContact
         fields = ["role", "name", "email", "phone"]
+        labels = {"role": _("Role"), "name": _("Name"), "email": _("Email"), "phone": _("Phone")}
 
     def __init__(self, *args, **kwargs) -> None:
         # On the checklist beside the profile and location forms: element ids of its own.
@@ -52,12 +69,14 @@ class ContactForm(forms.ModelForm):
 
 
 class LocationForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    address_line1 = forms.CharField(label="Address", max_length=200)
-    city = forms.CharField(max_length=100)
-    region = forms.CharField(label="State / region", max_length=100, required=False)
-    postal_code = forms.CharField(max_length=20)
-    country = forms.CharField(max_length=2, help_text="Two-letter code, e.g. US.")
+    name = forms.CharField(max_length=100, label=_("Name"))
+    address_line1 = forms.CharField(label=_("Address"), max_length=200)
+    city = forms.CharField(max_length=100, label=_("City"))
+    region = forms.CharField(label=_("State / region"), max_length=100, required=False)
+    postal_code = forms.CharField(max_length=20, label=_("Postal code"))
+    country = forms.CharField(
+        max_length=2, label=_("Country"), help_text=_("Two-letter code, e.g. US.")
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         # On the checklist beside the profile and contact forms: element ids of its own.
@@ -67,21 +86,23 @@ class LocationForm(forms.Form):
 
 class DocumentForm(forms.Form):
     document_type = forms.ModelChoiceField(
-        queryset=DocumentType.objects.filter(is_active=True), empty_label=None
+        queryset=DocumentType.objects.filter(is_active=True),
+        empty_label=None,
+        label=_("Document type"),
     )
-    file = forms.FileField(help_text="PDF, PNG or JPEG.")
+    file = forms.FileField(label=_("File"), help_text=_("PDF, PNG or JPEG."))
     expires_on = forms.DateField(
-        label="Expiry date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Expiry date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField()
-    role = forms.ChoiceField(choices=SupplierMembership.Role.choices)
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(choices=SupplierMembership.Role.choices, label=_("Role"))
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=SupplierMembership.Role.choices)
+    role = forms.ChoiceField(choices=SupplierMembership.Role.choices, label=_("Role"))
 
 
 class ReviewForm(forms.Form):
@@ -92,11 +113,11 @@ class ReviewForm(forms.Form):
         for value, label in Section.choices:
             self.fields[f"{value}_decision"] = forms.ChoiceField(
                 label=label,
-                choices=[("approve", "Approve"), ("changes", "Request changes")],
+                choices=[("approve", _("Approve")), ("changes", _("Request changes"))],
                 widget=forms.RadioSelect,
             )
             self.fields[f"{value}_comment"] = forms.CharField(
-                label=f"Comment on {label.lower()}",
+                label=gettext("Comment on %(section)s") % {"section": str(label).lower()},
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
@@ -112,5 +133,9 @@ class ReviewForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))], label=_("Decision")
+    )
+    comment = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Comment")
+    )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Channel
 from inventory.models import UnitOfMeasure
@@ -21,29 +22,29 @@ class ReasonCode(models.TextChoices):
     """Why a supplier rejects a PO or changes a line. Stable codes: EDI 855 and the API
     map onto them."""
 
-    CAPACITY = "capacity", "Capacity constraint"
-    MATERIAL_SHORTAGE = "material_shortage", "Material shortage"
-    PRICE_CHANGE = "price_change", "Price change"
-    LEAD_TIME = "lead_time", "Lead time"
-    DISCONTINUED = "discontinued", "Item discontinued"
-    MINIMUM_ORDER_QTY = "minimum_order_qty", "Minimum order quantity"
-    PACK_SIZE = "pack_size", "Pack size / rounding"
-    OTHER = "other", "Other"
+    CAPACITY = "capacity", _("Capacity constraint")
+    MATERIAL_SHORTAGE = "material_shortage", _("Material shortage")
+    PRICE_CHANGE = "price_change", _("Price change")
+    LEAD_TIME = "lead_time", _("Lead time")
+    DISCONTINUED = "discontinued", _("Item discontinued")
+    MINIMUM_ORDER_QTY = "minimum_order_qty", _("Minimum order quantity")
+    PACK_SIZE = "pack_size", _("Pack size / rounding")
+    OTHER = "other", _("Other")
 
 
 class Acknowledgment(models.Model):
     class Kind(models.TextChoices):
-        ACCEPT = "accept", "Accepted as ordered"
-        REJECT = "reject", "Rejected"
-        CHANGE = "change", "Accepted with changes"
+        ACCEPT = "accept", _("Accepted as ordered")
+        REJECT = "reject", _("Rejected")
+        CHANGE = "change", _("Accepted with changes")
 
     class Status(models.TextChoices):
         # A plain accept or reject needs no buyer review: it is recorded as given.
-        RECORDED = "recorded", "Recorded"
-        PENDING_REVIEW = "pending_review", "Pending buyer review"
-        ACCEPTED = "accepted", "Accepted by buyer"
-        AUTO_ACCEPTED = "auto_accepted", "Auto-accepted"
-        REJECTED = "rejected", "Rejected by buyer"
+        RECORDED = "recorded", _("Recorded")
+        PENDING_REVIEW = "pending_review", _("Pending buyer review")
+        ACCEPTED = "accepted", _("Accepted by buyer")
+        AUTO_ACCEPTED = "auto_accepted", _("Auto-accepted")
+        REJECTED = "rejected", _("Rejected by buyer")
 
     DECIDED = frozenset({Status.ACCEPTED, Status.AUTO_ACCEPTED, Status.REJECTED})
 
@@ -106,9 +107,9 @@ class AcknowledgmentLine(models.Model):
     """What the supplier says about one PO line, with the original values beside it."""
 
     class Action(models.TextChoices):
-        ACCEPT = "accept", "Accept"
-        REJECT = "reject", "Reject"
-        CHANGE = "change", "Change"
+        ACCEPT = "accept", _("Accept")
+        REJECT = "reject", _("Reject")
+        CHANGE = "change", _("Change")
 
     acknowledgment = models.ForeignKey(
         Acknowledgment, on_delete=models.CASCADE, related_name="lines"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from suppliers.models.fields import EncryptedCharField, EncryptedTextField
 from suppliers.models.suppliers import Supplier, SupplierMembership
@@ -27,10 +28,10 @@ class Invitation(models.Model):
     Only the SHA-256 of the token is stored: a database leak gives no working link."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        REVOKED = "revoked", "Revoked"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
@@ -88,10 +89,10 @@ class Invitation(models.Model):
 class Section(models.TextChoices):
     """The parts of the onboarding checklist, each reviewed on its own."""
 
-    PROFILE = "profile", "Company profile"
-    CONTACTS = "contacts", "Contacts"
-    LOCATIONS = "locations", "Ship-from locations"
-    DOCUMENTS = "documents", "Documents"
+    PROFILE = "profile", _("Company profile")
+    CONTACTS = "contacts", _("Contacts")
+    LOCATIONS = "locations", _("Ship-from locations")
+    DOCUMENTS = "documents", _("Documents")
 
 
 # The profile fields the checklist requires, and those that count as bank details.
@@ -163,9 +164,9 @@ class SupplierProfile(models.Model):
 
 class SupplierContact(models.Model):
     class Role(models.TextChoices):
-        ORDERS = "orders", "Orders"
-        SHIPPING = "shipping", "Shipping"
-        ACCOUNTS_RECEIVABLE = "accounts_receivable", "Accounts receivable"
+        ORDERS = "orders", _("Orders")
+        SHIPPING = "shipping", _("Shipping")
+        ACCOUNTS_RECEIVABLE = "accounts_receivable", _("Accounts receivable")
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="contacts")
     role = models.CharField(max_length=30, choices=Role.choices)
@@ -223,10 +224,10 @@ class DocumentType(models.Model):
 
 class SupplierDocument(models.Model):
     class Status(models.TextChoices):
-        PENDING_REVIEW = "pending_review", "Pending review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        EXPIRED = "expired", "Expired"
+        PENDING_REVIEW = "pending_review", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="documents")
     document_type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="+")
@@ -257,9 +258,9 @@ class OnboardingSectionReview(models.Model):
     """An admin's latest verdict on one checklist section of one supplier."""
 
     class Status(models.TextChoices):
-        NOT_REVIEWED = "not_reviewed", "Not reviewed"
-        APPROVED = "approved", "Approved"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        NOT_REVIEWED = "not_reviewed", _("Not reviewed")
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="section_reviews")
     section = models.CharField(max_length=20, choices=Section.choices)
@@ -305,9 +306,9 @@ class ProfileChange(models.Model):
     only when an admin approves it. At most one is pending per supplier."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="profile_changes")
     changes = models.JSONField(help_text="Field → new value; bank secrets masked.")

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Channel
 from inventory.models import Item, UnitOfMeasure, Warehouse
@@ -13,15 +14,15 @@ from suppliers.models.suppliers import Supplier, SupplierItem
 
 class PurchaseOrder(models.Model):
     class Status(models.TextChoices):
-        ISSUED = "issued", "Awaiting acknowledgment"
-        CHANGE_PROPOSED = "change_proposed", "Change proposed"
-        CONFIRMED = "confirmed", "Confirmed"
-        REJECTED = "rejected", "Rejected"
-        PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
-        SHIPPED = "shipped", "Shipped"
-        RECEIVED = "received", "Received"
-        CLOSED = "closed", "Closed"
-        CANCELLED = "cancelled", "Cancelled"
+        ISSUED = "issued", _("Awaiting acknowledgment")
+        CHANGE_PROPOSED = "change_proposed", _("Change proposed")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+        PARTIALLY_SHIPPED = "partially_shipped", _("Partially shipped")
+        SHIPPED = "shipped", _("Shipped")
+        RECEIVED = "received", _("Received")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     AWAITING_ACKNOWLEDGMENT = frozenset({Status.ISSUED})
     OPEN_TO_SHIP = frozenset({Status.CONFIRMED, Status.PARTIALLY_SHIPPED})
@@ -87,9 +88,9 @@ class PurchaseOrder(models.Model):
 
 class PurchaseOrderLine(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RECEIVED = "received", "Received"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", _("Open")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
 
     FINISHED = frozenset({Status.RECEIVED, Status.CANCELLED})
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Channel
 from suppliers.models.shipments import AsnLine, Shipment
@@ -19,12 +20,12 @@ class Receipt(models.Model):
     class Status(models.TextChoices):
         # A receipt is a fact the warehouse reports: it is recorded once and never edited;
         # a correction is another receipt. Its table therefore holds its creation only.
-        RECORDED = "recorded", "Recorded"
+        RECORDED = "recorded", _("Recorded")
 
     class Source(models.TextChoices):
-        WMS = "wms", "WMS"
-        ERP = "erp", "ERP"
-        PORTAL = "portal", "Portal"
+        WMS = "wms", _("WMS")
+        ERP = "erp", _("ERP")
+        PORTAL = "portal", _("Portal")
 
     shipment = models.ForeignKey(Shipment, on_delete=models.PROTECT, related_name="receipts")
     reference = models.CharField(
@@ -56,10 +57,10 @@ class Receipt(models.Model):
 
 class ReceiptLine(models.Model):
     class Variance(models.TextChoices):
-        NONE = "none", "None"
-        SHORT = "short", "Short"
-        OVER = "over", "Over"
-        DAMAGED = "damaged", "Damaged"
+        NONE = "none", _("None")
+        SHORT = "short", _("Short")
+        OVER = "over", _("Over")
+        DAMAGED = "damaged", _("Damaged")
 
     receipt = models.ForeignKey(Receipt, on_delete=models.CASCADE, related_name="lines")
     asn_line = models.ForeignKey(AsnLine, on_delete=models.PROTECT, related_name="receipt_lines")

@@ -9,6 +9,7 @@ tolerance are measured in.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Channel
 from inventory.models import UnitOfMeasure, Warehouse
@@ -21,14 +22,14 @@ class Shipment(models.Model):
     received (partial or complete); cancelled from any state before receipt."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SUBMITTED = "submitted", "Submitted"
-        IN_TRANSIT = "in_transit", "In transit"
-        DELAYED = "delayed", "Delayed"
-        DELIVERED = "delivered", "Delivered"
-        PARTIALLY_RECEIVED = "partially_received", "Partially received"
-        RECEIVED = "received", "Received"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        IN_TRANSIT = "in_transit", _("In transit")
+        DELAYED = "delayed", _("Delayed")
+        DELIVERED = "delivered", _("Delivered")
+        PARTIALLY_RECEIVED = "partially_received", _("Partially received")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # Quantities on these ASNs count as shipped against their PO lines.
     COUNTS_AS_SHIPPED = frozenset(
@@ -186,11 +187,11 @@ class ShipmentMilestone(models.Model):
     """
 
     class Code(models.TextChoices):
-        PICKED_UP = "picked_up", "Picked up"
-        IN_TRANSIT = "in_transit", "In transit"
-        DELAYED = "delayed", "Delayed"
-        OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
-        DELIVERED = "delivered", "Delivered"
+        PICKED_UP = "picked_up", _("Picked up")
+        IN_TRANSIT = "in_transit", _("In transit")
+        DELAYED = "delayed", _("Delayed")
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELIVERED = "delivered", _("Delivered")
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="milestones")
     code = models.CharField(max_length=20, choices=Code.choices)

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from import_export import exceptions, fields, resources
 from import_export.results import Result, RowResult
 
@@ -143,7 +144,9 @@ class PurchaseOrderResource(resources.Resource):
         if missing:
             self.handle_import_error(
                 result,
-                ValueError(f"The file has no column {', '.join(missing)}."),
+                ValueError(
+                    gettext("The file has no column %(missing)s.") % {"missing": ", ".join(missing)}
+                ),
                 raise_errors,
             )
             return result

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -44,7 +45,11 @@ def read_rows(upload) -> list[dict]:
     headers = [str(h or "").strip().lower() for h in sheet.headers]
     missing = [name for name in REQUIRED if name not in headers]
     if missing:
-        raise DomainError(f"The file has no column {', '.join(missing)}.", field="file", line=1)
+        raise DomainError(
+            gettext("The file has no column %(missing)s.") % {"missing": ", ".join(missing)},
+            field="file",
+            line=1,
+        )
     return [
         {
             name: str(value if value is not None else "").strip()
@@ -58,7 +63,11 @@ def _decimal(value: str, name: str, row: int) -> Decimal:
     try:
         number = Decimal(value or "0")
     except InvalidOperation as error:
-        raise DomainError(f"{name} {value!r} is not a number.", field=name, line=row) from error
+        raise DomainError(
+            gettext("%(name)s %(value)s is not a number.") % {"name": name, "value": repr(value)},
+            field=name,
+            line=row,
+        ) from error
     return number
 
 
@@ -68,7 +77,9 @@ def _when(value: str, row: int) -> datetime.datetime | None:
     when = parse_datetime(value)
     if when is None:
         raise DomainError(
-            f"received_at {value!r} is not a date-time.", field="received_at", line=row
+            gettext("received_at %(value)s is not a date-time.") % {"value": repr(value)},
+            field="received_at",
+            line=row,
         )
     return make_aware(when) if is_naive(when) else when
 
@@ -91,7 +102,8 @@ def receipts_upload(*, actor, upload, dry_run: bool = False) -> UploadResult:
                 try:
                     if source not in Receipt.Source.values:
                         raise DomainError(
-                            f"source must be wms or erp, not {source!r}.",
+                            gettext("source must be wms or erp, not %(source)s.")
+                            % {"source": repr(source)},
                             field="source",
                             line=first,
                         )
@@ -100,7 +112,8 @@ def receipts_upload(*, actor, upload, dry_run: bool = False) -> UploadResult:
                     ).first()
                     if shipment is None:
                         raise DomainError(
-                            f"No ASN {asn_number} from supplier {supplier_code}.",
+                            gettext("No ASN %(asn_number)s from supplier %(supplier_code)s.")
+                            % {"asn_number": asn_number, "supplier_code": supplier_code},
                             field="asn_number",
                             line=first,
                         )
@@ -108,7 +121,9 @@ def receipts_upload(*, actor, upload, dry_run: bool = False) -> UploadResult:
                     for number, row in members:
                         if not row["line_no"].isdigit():
                             raise DomainError(
-                                "line_no must be a whole number.", field="line_no", line=number
+                                gettext("line_no must be a whole number."),
+                                field="line_no",
+                                line=number,
                             )
                         lines.append(
                             ReceiptLineInput(

@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from import_export import fields, resources
 from import_export.results import Error, Result, RowResult
 
@@ -104,7 +105,11 @@ class _ServiceImport(resources.Resource):
         missing = [c for c in self.COLUMNS if c not in headers and c not in self.OPTIONAL_COLUMNS]
         if missing:
             self.handle_import_error(
-                result, ValueError(f"The file has no column {', '.join(missing)}."), raise_errors
+                result,
+                ValueError(
+                    gettext("The file has no column %(missing)s.") % {"missing": ", ".join(missing)}
+                ),
+                raise_errors,
             )
             return result
         for import_field in self.get_import_fields():
@@ -337,7 +342,10 @@ class AsOfWidget(TextWidget):
             try:
                 moment = datetime.datetime.fromisoformat(text)
             except ValueError:
-                raise ValueError(f"'{text}' is not a time in the form YYYY-MM-DD HH:MM.") from None
+                raise ValueError(
+                    gettext("'%(text)s' is not a time in the form YYYY-MM-DD HH:MM.")
+                    % {"text": text}
+                ) from None
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
         return moment

@@ -26,6 +26,8 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from integrations.money import line_amount, total_amount
 from suppliers.models import (
@@ -40,13 +42,17 @@ from suppliers.models import (
 # The stale-feed cut-off is one rule with the availability pages (per-supplier windows).
 from suppliers.selectors.shipping import _stale_filter
 
-MEASURES: dict[str, str] = {
-    "late": "Late",
-    "delayed": "Delayed ASNs",
-    "unacknowledged": "Unacknowledged",
-    "stale": "Stale feed",
+MEASURES: dict[str, str | Promise] = {
+    "late": _("Late"),
+    "delayed": _("Delayed ASNs"),
+    "unacknowledged": _("Unacknowledged"),
+    "stale": _("Stale feed"),
 }
-GROUPS: dict[str, str] = {"supplier": "Supplier", "warehouse": "Warehouse", "week": "Week"}
+GROUPS: dict[str, str | Promise] = {
+    "supplier": _("Supplier"),
+    "warehouse": _("Warehouse"),
+    "week": _("Week"),
+}
 
 
 def _quantity(expression: Any) -> ExpressionWrapper:
@@ -93,7 +99,7 @@ class RiskLine:
 
     @property
     def measure_label(self) -> str:
-        return MEASURES[self.measure]
+        return str(MEASURES[self.measure])
 
     @property
     def quantity_text(self) -> str:

@@ -44,6 +44,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate, TruncWeek
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import Delivery, ExceptionCase
 from inventory.models import ReconciliationRun
@@ -117,11 +119,11 @@ class KpiValue:
 @dataclass(frozen=True)
 class Kpi:
     key: str
-    label: str
+    label: str | Promise  # gettext_lazy: read in the viewer's language
     kind: str  # "duration" or "ratio"
     unit: str  # how the page shows it: "hours", "days", "seconds", "percent"
     facts: Callable[[], QuerySet[Any]]
-    description: str
+    description: str | Promise
     per_supplier: bool = True
 
 
@@ -374,102 +376,107 @@ KPIS: dict[str, Kpi] = {
     for kpi in (
         Kpi(
             "ack_time",
-            "Acknowledgment time",
+            _("Acknowledgment time"),
             "duration",
             "hours",
             _first_acknowledgments,
-            "From a PO's issue to the supplier's first acknowledgment.",
+            _("From a PO's issue to the supplier's first acknowledgment."),
         ),
         Kpi(
             "asn_accuracy",
-            "ASN accuracy",
+            _("ASN accuracy"),
             "ratio",
             "percent",
             _asn_lines_received,
-            "Lines of received ASNs whose received quantity equals the quantity shipped.",
+            _("Lines of received ASNs whose received quantity equals the quantity shipped."),
         ),
         Kpi(
             "asn_lead_time",
-            "ASN lead time",
+            _("ASN lead time"),
             "duration",
             "hours",
             _asns_ahead_of_arrival,
-            "How long before the goods arrived (first receipt) the ASN was submitted.",
+            _("How long before the goods arrived (first receipt) the ASN was submitted."),
         ),
         Kpi(
             "otif",
-            "On time in full",
+            _("On time in full"),
             "ratio",
             "percent",
             _po_lines_due,
-            "PO lines due in the period, received in full by their confirmed (else "
-            "requested) date.",
+            _(
+                "PO lines due in the period, received in full by their confirmed (else "
+                "requested) date."
+            ),
         ),
         Kpi(
             "receiving_variance",
-            "Receiving schedule variance",
+            _("Receiving schedule variance"),
             "duration",
             "days",
             _shipments_received,
-            "First receipt of an ASN against its first promised delivery date (negative: early).",
+            _(
+                "First receipt of an ASN against its first promised delivery date "
+                "(negative: early)."
+            ),
         ),
         Kpi(
             "discrepancy_rate",
-            "Inventory discrepancy rate",
+            _("Inventory discrepancy rate"),
             "ratio",
             "percent",
             _reconciliation_runs,
-            "Differences found by reconciliation per position compared.",
+            _("Differences found by reconciliation per position compared."),
             per_supplier=False,
         ),
         Kpi(
             "exception_resolution",
-            "Exception resolution time",
+            _("Exception resolution time"),
             "duration",
             "hours",
             _exceptions_resolved,
-            "From a case's first sighting to its resolution, by class.",
+            _("From a case's first sighting to its resolution, by class."),
         ),
         Kpi(
             "onboarding_cycle",
-            "Onboarding cycle time",
+            _("Onboarding cycle time"),
             "duration",
             "days",
             _suppliers_onboarded,
-            "From invitation to activation of a supplier.",
+            _("From invitation to activation of a supplier."),
         ),
         Kpi(
             "delivery_latency",
-            "Event delivery latency",
+            _("Event delivery latency"),
             "duration",
             "seconds",
             _deliveries_delivered,
-            "From an event to its delivery to a connector, by workflow (event type).",
+            _("From an event to its delivery to a connector, by workflow (event type)."),
             per_supplier=False,
         ),
         Kpi(
             "invoice_cycle",
-            "Invoice cycle time",
+            _("Invoice cycle time"),
             "duration",
             "days",
             _invoices_paid,
-            "From an invoice's submission to its payment date (paid invoices).",
+            _("From an invoice's submission to its payment date (paid invoices)."),
         ),
         Kpi(
             "invoice_first_pass",
-            "Invoice first-pass match",
+            _("Invoice first-pass match"),
             "ratio",
             "percent",
             _invoices_first_matched,
-            "Invoices approved by their first three-way match, with no hold.",
+            _("Invoices approved by their first three-way match, with no hold."),
         ),
         Kpi(
             "dispute_resolution",
-            "Dispute resolution time",
+            _("Dispute resolution time"),
             "duration",
             "hours",
             _disputes_resolved,
-            "From a dispute's opening to its resolution, by reason.",
+            _("From a dispute's opening to its resolution, by reason."),
         ),
     )
 }

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from integrations.models import AuditEntry
 from suppliers.models import (
@@ -89,19 +90,23 @@ def _profile_field_label(name: str) -> str:
 
 def _profile_problems(profile: SupplierProfile | None) -> list[str]:
     if profile is None:
-        return ["Fill in the company profile."]
+        return [gettext("Fill in the company profile.")]
     missing = [
         _profile_field_label(name)
         for name in PROFILE_REQUIRED_FIELDS
         if not str(getattr(profile, name)).strip()
     ]
-    return [f"Company profile: fill in {', '.join(missing)}."] if missing else []
+    if not missing:
+        return []
+    return [gettext("Company profile: fill in %(fields)s.") % {"fields": ", ".join(missing)}]
 
 
 def _contact_problems(contacts: list[SupplierContact]) -> list[str]:
     roles = {c.role for c in contacts}
-    missing = [label for value, label in SupplierContact.Role.choices if value not in roles]
-    return [f"Contacts: add a contact for {', '.join(missing)}."] if missing else []
+    missing = [str(label) for value, label in SupplierContact.Role.choices if value not in roles]
+    if not missing:
+        return []
+    return [gettext("Contacts: add a contact for %(roles)s.") % {"roles": ", ".join(missing)}]
 
 
 def _document_problems(
@@ -113,7 +118,9 @@ def _document_problems(
         if d.status in VALID_DOCUMENT_STATUSES and (d.expires_on is None or d.expires_on >= today)
     }
     missing = [t.name for t in types if t.required and t.pk not in valid_types]
-    return [f"Documents: upload {', '.join(missing)}."] if missing else []
+    if not missing:
+        return []
+    return [gettext("Documents: upload %(documents)s.") % {"documents": ", ".join(missing)}]
 
 
 def onboarding_checklist(*, supplier: Supplier, today: datetime.date) -> Checklist:
@@ -139,7 +146,7 @@ def onboarding_checklist(*, supplier: Supplier, today: datetime.date) -> Checkli
     sections = [
         SectionState(
             section=value,
-            label=label,
+            label=str(label),
             complete=not problems[value],
             problems=problems[value],
             review=reviews.get(value),

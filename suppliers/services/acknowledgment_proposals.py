@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -82,7 +83,9 @@ def _to_po_uom(
 ) -> Decimal:
     if quantity <= 0:
         raise DomainError(
-            "Quantity must be greater than zero; reject the line instead of proposing zero.",
+            gettext(
+                "Quantity must be greater than zero; reject the line instead of proposing zero."
+            ),
             field=field_name,
             line=po_line.line_no,
         )
@@ -92,7 +95,8 @@ def _to_po_uom(
         )
     except DomainError as error:
         raise DomainError(
-            f"Line {po_line.line_no}: {error.message}",
+            gettext("Line %(line_no)s: %(message)s")
+            % {"line_no": po_line.line_no, "message": error.message},
             field=field_name,
             line=po_line.line_no,
             code=error.code,
@@ -104,7 +108,8 @@ def _check_date(
 ) -> None:
     if date < today:
         raise DomainError(
-            f"Line {po_line.line_no}: {date:%Y-%m-%d} is in the past; promise today or later.",
+            gettext("Line %(line_no)s: %(value)s is in the past; promise today or later.")
+            % {"line_no": po_line.line_no, "value": format(date, "%Y-%m-%d")},
             field=field_name,
             line=po_line.line_no,
         )
@@ -117,7 +122,8 @@ def _proposed_line(
     action = proposal.action
     if action not in AcknowledgmentLine.Action.values:
         raise DomainError(
-            f"Line {po_line.line_no}: choose accept, reject or change.",
+            gettext("Line %(line_no)s: choose accept, reject or change.")
+            % {"line_no": po_line.line_no},
             field="action",
             line=po_line.line_no,
         )
@@ -150,7 +156,8 @@ def _proposed_line(
     price = po_line.unit_price if proposal.unit_price is None else proposal.unit_price
     if price < 0:
         raise DomainError(
-            f"Line {po_line.line_no}: the unit price cannot be negative.",
+            gettext("Line %(line_no)s: the unit price cannot be negative.")
+            % {"line_no": po_line.line_no},
             field="unit_price",
             line=po_line.line_no,
         )
@@ -171,9 +178,17 @@ def _proposed_line(
         total = sum((s.quantity for s in schedule), Decimal(0))
         if total != quantity:
             raise DomainError(
-                f"Line {po_line.line_no}: the schedule lines add up to {total.normalize():f} "
-                f"{po_line.uom.code}, but the proposed quantity is {quantity.normalize():f} "
-                f"{po_line.uom.code}. Make them match.",
+                gettext(
+                    "Line %(line_no)s: the schedule lines add up to %(total)s "
+                    "%(code)s, but the proposed quantity is %(quantity)s "
+                    "%(code)s. Make them match."
+                )
+                % {
+                    "line_no": po_line.line_no,
+                    "total": format(total.normalize(), "f"),
+                    "code": po_line.uom.code,
+                    "quantity": format(quantity.normalize(), "f"),
+                },
                 field="schedule",
                 line=po_line.line_no,
             )
@@ -198,8 +213,11 @@ def _proposed_line(
         and len(schedule) == 1
     ):
         raise DomainError(
-            f"Line {po_line.line_no} proposes no change: choose accept for it, or change its "
-            "quantity, date, price or schedule.",
+            gettext(
+                "Line %(line_no)s proposes no change: choose accept for it, "
+                "or change its quantity, date, price or schedule."
+            )
+            % {"line_no": po_line.line_no},
             field="action",
             line=po_line.line_no,
         )
@@ -257,13 +275,14 @@ def purchase_order_propose_changes(
     for proposal in lines:
         if proposal.line_no not in by_no:
             raise DomainError(
-                f"PO {purchase_order.number} has no line {proposal.line_no}.",
+                gettext("PO %(number)s has no line %(line_no)s.")
+                % {"number": purchase_order.number, "line_no": proposal.line_no},
                 field="line_no",
                 line=proposal.line_no,
             )
         if proposal.line_no in proposals:
             raise DomainError(
-                f"Line {proposal.line_no} is answered twice.",
+                gettext("Line %(line_no)s is answered twice.") % {"line_no": proposal.line_no},
                 field="line_no",
                 line=proposal.line_no,
             )
@@ -274,10 +293,13 @@ def purchase_order_propose_changes(
         for no, po_line in sorted(by_no.items())
     ]
     if all(a.action == AcknowledgmentLine.Action.ACCEPT for a in ack_lines):
-        raise DomainError("Every line is accepted as ordered: use Accept instead.", field="lines")
+        raise DomainError(
+            gettext("Every line is accepted as ordered: use Accept instead."), field="lines"
+        )
     if all(a.action == AcknowledgmentLine.Action.REJECT for a in ack_lines):
         raise DomainError(
-            "Every line is rejected: reject the whole PO instead, with a reason.", field="lines"
+            gettext("Every line is rejected: reject the whole PO instead, with a reason."),
+            field="lines",
         )
     rule = AutoAcceptRule.objects.filter(supplier_id=purchase_order.supplier_id).first()
     auto, why = auto_accept_verdict(rule, ack_lines)

@@ -5,6 +5,7 @@ import datetime
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -30,7 +31,8 @@ def _lock_pending(acknowledgment: Acknowledgment) -> tuple[Acknowledgment, Purch
     acknowledgment.purchase_order = purchase_order
     if not acknowledgment.can_decide:
         raise DomainError(
-            f"This proposal was already decided ({acknowledgment.get_status_display().lower()}).",
+            gettext("This proposal was already decided (%(status)s).")
+            % {"status": acknowledgment.get_status_display().lower()},
             field="status",
             code="already_decided",
         )
@@ -39,9 +41,15 @@ def _lock_pending(acknowledgment: Acknowledgment) -> tuple[Acknowledgment, Purch
         or purchase_order.revision != acknowledgment.revision
     ):
         raise DomainError(
-            f"PO {purchase_order.number} has moved on (revision {purchase_order.revision}, "
-            f"{purchase_order.get_status_display().lower()}); this proposal can no longer be "
-            "decided.",
+            gettext(
+                "PO %(number)s has moved on (revision %(revision)s, "
+                "%(status)s); this proposal can no longer be decided."
+            )
+            % {
+                "number": purchase_order.number,
+                "revision": purchase_order.revision,
+                "status": purchase_order.get_status_display().lower(),
+            },
             field="status",
             code="stale_revision",
         )
@@ -89,7 +97,7 @@ def change_proposal_reject(
     comment = comment.strip()
     if not comment:
         raise DomainError(
-            "Tell the supplier why you reject the proposal, so they can propose again.",
+            gettext("Tell the supplier why you reject the proposal, so they can propose again."),
             field="comment",
         )
     acknowledgment, purchase_order = _lock_pending(acknowledgment)
@@ -148,22 +156,30 @@ def purchase_order_send_reminder(
     purchase_order = lock_purchase_order(purchase_order)
     if not purchase_order.can_acknowledge:
         raise DomainError(
-            f"PO {purchase_order.number} is not awaiting acknowledgment "
-            f"({purchase_order.get_status_display().lower()}).",
+            gettext("PO %(number)s is not awaiting acknowledgment (%(status)s).")
+            % {
+                "number": purchase_order.number,
+                "status": purchase_order.get_status_display().lower(),
+            },
             field="status",
         )
     last = purchase_order.last_reminder_at
     if last is not None and timezone.localdate(last) == timezone.localdate(now):
         raise DomainError(
-            f"A reminder for PO {purchase_order.number} was already sent today at "
-            f"{timezone.localtime(last):%H:%M}.",
+            gettext("A reminder for PO %(number)s was already sent today at %(localtime)s.")
+            % {
+                "number": purchase_order.number,
+                "localtime": format(timezone.localtime(last), "%H:%M"),
+            },
             field="last_reminder_at",
             code="already_reminded",
         )
     recipients = emails.notify_reminder(purchase_order)
     if not recipients:
         raise DomainError(
-            f"{purchase_order.supplier.name} has no active users to remind.", field="supplier"
+            gettext("%(name)s has no active users to remind.")
+            % {"name": purchase_order.supplier.name},
+            field="supplier",
         )
     purchase_order.last_reminder_at = now
     purchase_order.save(update_fields=["last_reminder_at", "updated_at"])

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast, Substr
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from suppliers.models import Shipment, Supplier
@@ -60,6 +61,7 @@ def asn_create_numbered(
             if error.field != "asn_number" or not _taken(supplier, number):
                 raise
     raise DomainError(
-        f"ASN number {number} was taken while this ASN was being created; try again.",
+        gettext("ASN number %(number)s was taken while this ASN was being created; try again.")
+        % {"number": number},
         field="asn_number",
     )

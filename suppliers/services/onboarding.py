@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -56,12 +57,17 @@ def require_editable(supplier: Supplier, *, live_allowed: bool = True) -> None:
     """Checklist data is frozen while a submitted onboarding is under review."""
     if supplier.status == Supplier.Status.PENDING_APPROVAL:
         raise DomainError(
-            "Your onboarding is being reviewed; you can edit again if changes are requested."
+            gettext(
+                "Your onboarding is being reviewed; you can edit again if changes are requested."
+            )
         )
     if supplier.status not in EDITABLE_STATUSES and not (
         live_allowed and supplier.status in LIVE_STATUSES
     ):
-        raise DomainError(f"A {supplier.get_status_display().lower()} supplier cannot be edited.")
+        raise DomainError(
+            gettext("A %(status)s supplier cannot be edited.")
+            % {"status": supplier.get_status_display().lower()}
+        )
 
 
 def supplier_admin_emails(supplier: Supplier) -> list[str]:
@@ -95,11 +101,11 @@ def supplier_contact_add(
     supplier = lock_supplier(supplier)
     require_editable(supplier)
     if role not in SupplierContact.Role.values:
-        raise DomainError("Choose the contact's role.", field="role")
+        raise DomainError(gettext("Choose the contact's role."), field="role")
     if not name.strip():
-        raise DomainError("Enter the contact's name.", field="name")
+        raise DomainError(gettext("Enter the contact's name."), field="name")
     if not email.strip():
-        raise DomainError("Enter the contact's email.", field="email")
+        raise DomainError(gettext("Enter the contact's email."), field="email")
     contact = SupplierContact.objects.create(
         supplier=supplier,
         role=role,
@@ -146,11 +152,18 @@ def ship_from_location_add(
     for name in ("name", "address_line1", "city", "postal_code", "country"):
         if not values[name]:
             label = getattr(ShipFromLocation._meta.get_field(name), "verbose_name", name)
-            raise DomainError(f"Enter the location's {label}.", field=name)
+            raise DomainError(
+                gettext("Enter the location's %(label)s.") % {"label": label}, field=name
+            )
     if len(values["country"]) != 2 or not values["country"].isalpha():
-        raise DomainError("Enter the two-letter ISO country code, e.g. US.", field="country")
+        raise DomainError(
+            gettext("Enter the two-letter ISO country code, e.g. US."), field="country"
+        )
     if ShipFromLocation.objects.filter(supplier=supplier, name__iexact=values["name"]).exists():
-        raise DomainError(f"A location named {values['name']} already exists.", field="name")
+        raise DomainError(
+            gettext("A location named %(name)s already exists.") % {"name": values["name"]},
+            field="name",
+        )
     location = ShipFromLocation.objects.create(supplier=supplier, **values)
     audit_record(actor=actor, channel=channel, obj=location, action="added", after=values)
     return location

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -146,8 +147,8 @@ def onboarding_submit(
     supplier = lock_supplier(supplier)
     if supplier.status not in EDITABLE_STATUSES:
         raise DomainError(
-            f"Only a supplier in onboarding can submit; this one is "
-            f"{supplier.get_status_display().lower()}."
+            gettext("Only a supplier in onboarding can submit; this one is %(status)s.")
+            % {"status": supplier.get_status_display().lower()}
         )
     checklist = onboarding_checklist(supplier=supplier, today=timezone.localdate())
     if not checklist.complete:
@@ -227,16 +228,21 @@ def onboarding_review(
     supplier = lock_supplier(supplier)
     if supplier.status != _Status.PENDING_APPROVAL:
         raise DomainError(
-            f"Only a submitted onboarding can be reviewed; this supplier is "
-            f"{supplier.get_status_display().lower()}."
+            gettext("Only a submitted onboarding can be reviewed; this supplier is %(status)s.")
+            % {"status": supplier.get_status_display().lower()}
         )
-    missing = [label for value, label in Section.choices if value not in decisions]
+    missing = [str(label) for value, label in Section.choices if value not in decisions]
     if missing:
-        raise DomainError(f"Review every section: {', '.join(missing)}.", field="decisions")
+        raise DomainError(
+            gettext("Review every section: %(missing)s.") % {"missing": ", ".join(missing)},
+            field="decisions",
+        )
     for section, (approved, comment) in decisions.items():
         if not approved and not comment.strip():
             label = Section(section).label
-            raise DomainError(f"{label}: say what needs to change.", field=section)
+            raise DomainError(
+                gettext("%(label)s: say what needs to change.") % {"label": label}, field=section
+            )
     now = timezone.now()
     reviews = _section_reviews(supplier)
     for section, (approved, comment) in decisions.items():
@@ -299,7 +305,7 @@ def supplier_suspend(
     admins are told why."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Say why the supplier is suspended.", field="reason")
+        raise DomainError(gettext("Say why the supplier is suspended."), field="reason")
     supplier = lock_supplier(supplier)
     SUPPLIER_CASE.move(
         supplier, to=_Status.SUSPENDED, actor=actor, channel=channel, after={"reason": reason}

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -68,13 +69,17 @@ def _clean_profile_data(data: dict[str, Any], current: SupplierProfile) -> dict[
         if name == "country":
             value = value.upper()
             if value and (len(value) != 2 or not value.isalpha()):
-                raise DomainError("Enter the two-letter ISO country code, e.g. US.", field=name)
+                raise DomainError(
+                    gettext("Enter the two-letter ISO country code, e.g. US."), field=name
+                )
         # A blank account number on the form means "keep the one on file": it is never
         # sent back to the browser, so the field is always empty when the page loads.
         if name in BANK_SECRET_FIELDS and not value:
             value = getattr(current, name)
         if name == "bank_account_number" and value and not value.replace(" ", "").isalnum():
-            raise DomainError("The account number may hold only letters and digits.", field=name)
+            raise DomainError(
+                gettext("The account number may hold only letters and digits."), field=name
+            )
         cleaned[name] = value.replace(" ", "") if name in BANK_SECRET_FIELDS else value
     return cleaned
 
@@ -105,7 +110,9 @@ def supplier_profile_save(
         )
         return None
     if not diff:
-        raise DomainError("Nothing changed: edit a field before sending the change for approval.")
+        raise DomainError(
+            gettext("Nothing changed: edit a field before sending the change for approval.")
+        )
     # One pending change per supplier: a second edit replaces the first before review
     # (its content changes, its status stays pending).
     change = ProfileChange.objects.filter(supplier=supplier, status=_Status.PENDING).first()
@@ -171,9 +178,12 @@ def profile_change_decide(
     An approval publishes `supplier.profile_changed` with the fields that changed."""
     change = ProfileChange.objects.select_for_update().select_related("supplier").get(pk=change.pk)
     if change.status != _Status.PENDING:
-        raise DomainError(f"This change was already {change.get_status_display().lower()}.")
+        raise DomainError(
+            gettext("This change was already %(status)s.")
+            % {"status": change.get_status_display().lower()}
+        )
     if not approve and not comment.strip():
-        raise DomainError("Say why the change is rejected.", field="comment")
+        raise DomainError(gettext("Say why the change is rejected."), field="comment")
     supplier = lock_supplier(change.supplier)
     values = change.proposed_values()
     change.decided_by = actor_user(actor)

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from suppliers.models import (
@@ -181,7 +182,8 @@ def check_schedule_line_pick(
     if schedule_line is not None and schedule_line.line_id != po_line.pk:
         label = f"{po_line.purchase_order.number} line {po_line.line_no}"
         raise DomainError(
-            f"{label}: the delivery chosen is not one of this line's schedule lines.",
+            gettext("%(label)s: the delivery chosen is not one of this line's schedule lines.")
+            % {"label": label},
             field="schedule_line",
             line=label,
         )

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -83,8 +84,10 @@ def _sniff(upload: UploadedFile) -> str:
         if head.startswith(magic) and name.endswith(extensions):
             return content_type
     raise DomainError(
-        f"{upload.name} is not an accepted file: upload a PDF, PNG or JPEG "
-        f"({ACCEPTED_EXTENSIONS}).",
+        gettext(
+            "%(name)s is not an accepted file: upload a PDF, PNG or JPEG (%(accepted_extensions)s)."
+        )
+        % {"name": upload.name, "accepted_extensions": ACCEPTED_EXTENSIONS},
         field="file",
     )
 
@@ -116,23 +119,34 @@ def supplier_document_upload(
     require_editable(supplier)
     today = today or timezone.localdate()
     if not document_type.is_active:
-        raise DomainError(f"{document_type.name} is no longer requested.", field="document_type")
+        raise DomainError(
+            gettext("%(name)s is no longer requested.") % {"name": document_type.name},
+            field="document_type",
+        )
     max_bytes = settings.PORTAL_DOCUMENT_MAX_MB * 1024 * 1024
     name, size = upload.name or "", upload.size or 0
     if size > max_bytes:
         raise DomainError(
-            f"{name} is {size / 1048576:.1f} MB; the limit is "
-            f"{settings.PORTAL_DOCUMENT_MAX_MB} MB.",
+            gettext("%(name)s is %(size)s MB; the limit is %(settings)s MB.")
+            % {
+                "name": name,
+                "size": format(size / 1048576, ".1f"),
+                "settings": settings.PORTAL_DOCUMENT_MAX_MB,
+            },
             field="file",
         )
     if size == 0:
-        raise DomainError(f"{name} is empty.", field="file")
+        raise DomainError(gettext("%(name)s is empty.") % {"name": name}, field="file")
     content_type = _sniff(upload)
     if document_type.expires and expires_on is None:
-        raise DomainError(f"Enter the date the {document_type.name} expires.", field="expires_on")
+        raise DomainError(
+            gettext("Enter the date the %(name)s expires.") % {"name": document_type.name},
+            field="expires_on",
+        )
     if expires_on is not None and expires_on < today:
         raise DomainError(
-            f"The expiry date {expires_on:%Y-%m-%d} is in the past: upload the current document.",
+            gettext("The expiry date %(expires_on)s is in the past: upload the current document.")
+            % {"expires_on": format(expires_on, "%Y-%m-%d")},
             field="expires_on",
         )
     SUPPLIER_DOCUMENT.check_created(_Status.PENDING_REVIEW)
@@ -162,7 +176,9 @@ def supplier_document_remove(
     on file (upload a newer one instead)."""
     require_editable(lock_supplier(document.supplier))
     if document.status == _Status.APPROVED:
-        raise DomainError("An approved document stays on file; upload a newer one instead.")
+        raise DomainError(
+            gettext("An approved document stays on file; upload a newer one instead.")
+        )
     audit_record(
         actor=actor, channel=channel, obj=document, action="removed", before=_doc_snapshot(document)
     )
@@ -186,9 +202,12 @@ def supplier_document_review(
         .get(pk=document.pk)
     )
     if document.status != _Status.PENDING_REVIEW:
-        raise DomainError(f"This document is already {document.get_status_display().lower()}.")
+        raise DomainError(
+            gettext("This document is already %(status)s.")
+            % {"status": document.get_status_display().lower()}
+        )
     if not approve and not comment.strip():
-        raise DomainError("Say why the document is rejected.", field="comment")
+        raise DomainError(gettext("Say why the document is rejected."), field="comment")
     SUPPLIER_DOCUMENT.move(
         document,
         to=_Status.APPROVED if approve else _Status.REJECTED,

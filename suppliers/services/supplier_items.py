@@ -3,6 +3,7 @@
 from typing import Any, NotRequired, TypedDict
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -38,10 +39,13 @@ def _supplier_item_values(
     )
     unit = unit_of_measure(uom)
     if isinstance(lead_time_days, bool) or not isinstance(lead_time_days, int):
-        raise DomainError("Enter the lead time as a whole number of days.", field="lead_time_days")
+        raise DomainError(
+            gettext("Enter the lead time as a whole number of days."), field="lead_time_days"
+        )
     if lead_time_days < 0:
         raise DomainError(
-            f"The lead time cannot be negative ({lead_time_days} days); enter 0 or more.",
+            gettext("The lead time cannot be negative (%(lead_time_days)s days); enter 0 or more.")
+            % {"lead_time_days": lead_time_days},
             field="lead_time_days",
         )
     return {"supplier_sku": supplier_sku, "uom": unit, "lead_time_days": lead_time_days}
@@ -73,8 +77,11 @@ def _check_pair_is_new(*, supplier: Supplier, item: Item) -> None:
         # The code lets supplier_item_upsert tell "created meanwhile by someone else"
         # from a bad value.
         raise DomainError(
-            f"{supplier.code} already sells item {item.sku}, as {known}; a supplier has one "
-            "entry per item. Change that entry instead.",
+            gettext(
+                "%(code)s already sells item %(sku)s, as %(known)s; a "
+                "supplier has one entry per item. Change that entry instead."
+            )
+            % {"code": supplier.code, "sku": item.sku, "known": known},
             field="item",
             code="supplier_item_exists",
         )
@@ -89,8 +96,17 @@ def _check_supplier_sku_is_free(
     taken = others.select_related("item").first()
     if taken is not None:
         raise DomainError(
-            f"{supplier.code} already sells item {taken.item.sku} as {supplier_sku}; a "
-            f"supplier SKU names one item. Give {item.sku} its own supplier SKU.",
+            gettext(
+                "%(code)s already sells item %(sku)s as %(supplier_sku)s; a "
+                "supplier SKU names one item. Give %(sku_2)s its own supplier "
+                "SKU."
+            )
+            % {
+                "code": supplier.code,
+                "sku": taken.item.sku,
+                "supplier_sku": supplier_sku,
+                "sku_2": item.sku,
+            },
             field="supplier_sku",
         )
 
@@ -105,9 +121,12 @@ def _check_unit_converts_to_base(*, item: Item, uom: UnitOfMeasure) -> None:
         conversion_ratio(item=item, from_uom=uom, to_uom=item.base_uom)
     except DomainError:
         raise DomainError(
-            f"{item.sku} is stocked in {item.base_uom.code} and there is no conversion "
-            f"from {uom.code} to {item.base_uom.code} for it. Add one to the "
-            f"unit-of-measure table first, or use {item.base_uom.code}.",
+            gettext(
+                "%(sku)s is stocked in %(code)s and there is no conversion "
+                "from %(code_2)s to %(code)s for it. Add one to the "
+                "unit-of-measure table first, or use %(code)s."
+            )
+            % {"sku": item.sku, "code": item.base_uom.code, "code_2": uom.code},
             field="uom",
         ) from None
 

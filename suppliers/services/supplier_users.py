@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +23,7 @@ from django.core.mail import send_mail
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -93,7 +94,8 @@ INVITATION = DatedLifecycle(
     document="invitation",
     model=Invitation,
     aggregate_type="invitation",
-    choices=_Status.choices,
+    # Lazy labels (gettext_lazy), read as text in the words of whoever reads them.
+    choices=cast(Sequence[tuple[str, str]], _Status.choices),
     moves=[
         Move(CREATED, _Status.PENDING, "invited", _WHO, note=_NO_EVENT),
         # A fresh link with a fresh expiry: the previous link stops working.
@@ -190,12 +192,15 @@ def invitation_create(
     """Invite `email` to join `supplier` with `role`, and email them the link."""
     email = (email or "").strip().lower()
     if not email:
-        raise DomainError("Enter the email address of the person to invite.", field="email")
+        raise DomainError(
+            gettext("Enter the email address of the person to invite."), field="email"
+        )
     if role not in SupplierMembership.Role.values:
-        raise DomainError("Choose the role Staff or Admin.", field="role")
+        raise DomainError(gettext("Choose the role Staff or Admin."), field="role")
     if get_user_model().objects.filter(email__iexact=email).exists():
         raise DomainError(
-            f"{email} already has a portal account; a portal administrator can move it.",
+            gettext("%(email)s already has a portal account; a portal administrator can move it.")
+            % {"email": email},
             field="email",
         )
     now = timezone.now()
@@ -208,7 +213,9 @@ def invitation_create(
     )
     if pending.exists():
         raise DomainError(
-            f"{email} already has a pending invitation; resend it instead.", field="email"
+            gettext("%(email)s already has a pending invitation; resend it instead.")
+            % {"email": email},
+            field="email",
         )
     token = secrets.token_urlsafe(32)
     # Created with a future expiry and no answer: pending.
@@ -253,14 +260,17 @@ def supplier_invite(
     name = (name or "").strip()
     erp_vendor_id = (erp_vendor_id or "").strip()
     if not code:
-        raise DomainError("Enter the supplier's code.", field="code")
+        raise DomainError(gettext("Enter the supplier's code."), field="code")
     if not name:
-        raise DomainError("Enter the supplier's name.", field="name")
+        raise DomainError(gettext("Enter the supplier's name."), field="name")
     if Supplier.objects.filter(code=code).exists():
-        raise DomainError(f"A supplier with code {code} already exists.", field="code")
+        raise DomainError(
+            gettext("A supplier with code %(code)s already exists.") % {"code": code}, field="code"
+        )
     if erp_vendor_id and Supplier.objects.filter(erp_vendor_id=erp_vendor_id).exists():
         raise DomainError(
-            f"ERP vendor id {erp_vendor_id} already belongs to another supplier.",
+            gettext("ERP vendor id %(erp_vendor_id)s already belongs to another supplier.")
+            % {"erp_vendor_id": erp_vendor_id},
             field="erp_vendor_id",
         )
     SUPPLIER_CASE.check_created(Supplier.Status.INVITED)
@@ -306,7 +316,9 @@ def invitation_resend(
     )
     if not invitation.can_resend:
         raise DomainError(
-            f"This invitation was {invitation.status}; create a new one instead.", field="email"
+            gettext("This invitation was %(status)s; create a new one instead.")
+            % {"status": invitation.status},
+            field="email",
         )
     now = timezone.now()
     token = secrets.token_urlsafe(32)
@@ -337,7 +349,9 @@ def invitation_revoke(
         Invitation.objects.select_for_update().select_related("supplier").get(pk=invitation.pk)
     )
     if not invitation.can_revoke:
-        raise DomainError(f"This invitation was already {invitation.status}.")
+        raise DomainError(
+            gettext("This invitation was already %(status)s.") % {"status": invitation.status}
+        )
     INVITATION.move(
         invitation,
         to=_Status.REVOKED,
@@ -482,11 +496,13 @@ def supplier_user_deactivate(
     membership = _lock_membership(membership)
     user = actor_user(actor)
     if user is not None and membership.user_id == user.pk:
-        raise DomainError("You cannot deactivate yourself; ask another admin.")
+        raise DomainError(gettext("You cannot deactivate yourself; ask another admin."))
     if not membership.is_active:
-        raise DomainError(f"{membership.user.email} is already deactivated.")
+        raise DomainError(
+            gettext("%(email)s is already deactivated.") % {"email": membership.user.email}
+        )
     if membership.role == SupplierMembership.Role.ADMIN and not _other_active_admins(membership):
-        raise DomainError("Keep at least one active admin: make someone else admin first.")
+        raise DomainError(gettext("Keep at least one active admin: make someone else admin first."))
     return _set_access(membership, active=False, actor=actor, channel=channel)
 
 
@@ -496,7 +512,9 @@ def supplier_user_reactivate(
 ) -> SupplierMembership:
     membership = _lock_membership(membership)
     if membership.is_active and membership.user.is_active:
-        raise DomainError(f"{membership.user.email} is already active.")
+        raise DomainError(
+            gettext("%(email)s is already active.") % {"email": membership.user.email}
+        )
     return _set_access(membership, active=True, actor=actor, channel=channel)
 
 
@@ -506,7 +524,7 @@ def supplier_user_set_role(
 ) -> SupplierMembership:
     membership = _lock_membership(membership)
     if role not in SupplierMembership.Role.values:
-        raise DomainError("Choose the role Staff or Admin.", field="role")
+        raise DomainError(gettext("Choose the role Staff or Admin."), field="role")
     if role == membership.role:
         return membership
     if (
@@ -514,7 +532,7 @@ def supplier_user_set_role(
         and membership.is_active
         and not _other_active_admins(membership)
     ):
-        raise DomainError("Keep at least one active admin: make someone else admin first.")
+        raise DomainError(gettext("Keep at least one active admin: make someone else admin first."))
     before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from integrations import selectors as key_selectors
@@ -39,5 +40,7 @@ def api_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
     if not has_role(request.user, Role.SUPPLIER_ADMIN):
         raise PermissionDenied("Only a supplier admin can revoke API keys.")
     api_key_revoke(actor=request.user, api_key=api_key)
-    messages.success(request, f"{api_key} is revoked; requests with it now get 401.")
+    messages.success(
+        request, gettext("%(key)s is revoked; requests with it now get 401.") % {"key": api_key}
+    )
     return redirect("suppliers:api_keys")

@@ -12,6 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from integrations import labels
@@ -75,11 +76,19 @@ def _line_changes(name: str, before: list, after: list) -> list[str]:
                 continue
             label = labels.field_label(key).lower()
             if isinstance(value, list):
-                changes.append(f"Line {row.get('line_no')}: {label} changed")
+                changes.append(
+                    gettext("Line %(line)s: %(field)s changed")
+                    % {"line": row.get("line_no"), "field": label}
+                )
             else:
                 changes.append(
-                    f"Line {row.get('line_no')}: {label} {labels.format_value(was.get(key))} "
-                    f"→ {labels.format_value(value)}"
+                    gettext("Line %(line)s: %(field)s %(before)s → %(after)s")
+                    % {
+                        "line": row.get("line_no"),
+                        "field": label,
+                        "before": labels.format_value(was.get(key)),
+                        "after": labels.format_value(value),
+                    }
                 )
     return changes
 
@@ -186,7 +195,8 @@ def supplier_audit(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "portal/audit.html",
         {
-            "title": f"Audit trail of {supplier.code} {supplier.name}",
+            "title": gettext("Audit trail of %(code)s %(name)s")
+            % {"code": supplier.code, "name": supplier.name},
             "page": page,
             "rows": rows,
             "supplier": supplier,
@@ -204,5 +214,10 @@ def object_audit(request: HttpRequest, object_type: str, object_id: str) -> Http
     return render(
         request,
         "portal/audit.html",
-        {"title": f"Audit trail of {name}", "page": page, "rows": rows, "show_object": False},
+        {
+            "title": gettext("Audit trail of %(name)s") % {"name": name},
+            "page": page,
+            "rows": rows,
+            "show_object": False,
+        },
     )

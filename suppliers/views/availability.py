@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -59,7 +60,9 @@ def availability_row(request: HtmxHttpRequest, supplier_item_id: int) -> HttpRes
             else:
                 if not request.htmx:
                     messages.success(
-                        request, f"Availability of {supplier_item.supplier_sku} saved."
+                        request,
+                        gettext("Availability of %(sku)s saved.")
+                        % {"sku": supplier_item.supplier_sku},
                     )
                     return redirect(reverse("suppliers:availability"))
                 supplier_item = selectors.get_supplier_item_for_supplier(
@@ -99,7 +102,11 @@ def availability_upload(request: HttpRequest) -> HttpResponse:
             user=request.user,
         )
         if not dry_run and not result.invalid_rows and not result.has_errors():
-            messages.success(request, f"Availability of {result.totals['new']} items recorded.")
+            messages.success(
+                request,
+                gettext("Availability of %(count)s items recorded.")
+                % {"count": result.totals["new"]},
+            )
             return redirect(reverse("suppliers:availability"))
     return render(
         request,

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from integrations.money import format_money, total_amount
 from portal.access import buyer_required
@@ -117,7 +118,8 @@ def late_value_chart(risk: InboundRisk, *, width: int = 640, height: int = 220) 
                     width=round(bar_width, 1),
                     height=round(bar_height, 1),
                     color=PALETTE[offset % len(PALETTE)],
-                    title=f"{row.key}: {format_money(amount, currency)} late",
+                    title=gettext("%(week)s: %(amount)s late")
+                    % {"week": row.key, "amount": format_money(amount, currency)},
                     label=format_money(amount, currency),
                     url=risk_lines_url(
                         RiskFilters(measure="late", week=row.key, currency=currency)
@@ -192,7 +194,7 @@ def inbound_risk_lines(request: HttpRequest) -> HttpResponse:
     week_from = selectors.week_start(filters.week) if filters.week else None
     context = {
         "filters": filters,
-        "measure_label": MEASURES.get(filters.measure, "At risk (every measure)"),
+        "measure_label": MEASURES.get(filters.measure, gettext("At risk (every measure)")),
         "lines": lines,
         "quantity_totals": [f"{_quantity(q)} {uom}" for uom, q in sorted(quantities.items())],
         "value_totals": [

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.errors import DomainError
@@ -105,12 +106,14 @@ def profile_save(request: HttpRequest) -> HttpResponse:
             add_domain_error(form, error)
         else:
             if change is None:
-                messages.success(request, "Company profile saved.")
+                messages.success(request, gettext("Company profile saved."))
             else:
                 messages.success(
                     request,
-                    "Your profile change is waiting for approval; the current details stay "
-                    "in effect until then.",
+                    gettext(
+                        "Your profile change is waiting for approval; the current details stay "
+                        "in effect until then."
+                    ),
                 )
             return redirect("onboarding:checklist")
     return _render_checklist(request, supplier, status=400, profile_form=form)
@@ -129,7 +132,7 @@ def contact_add(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Contact added.")
+            messages.success(request, gettext("Contact added."))
             return redirect("onboarding:checklist")
     return _render_checklist(request, supplier, status=400, contact_form=form)
 
@@ -159,7 +162,7 @@ def location_add(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Ship-from location added.")
+            messages.success(request, gettext("Ship-from location added."))
             return redirect("onboarding:checklist")
     return _render_checklist(request, supplier, status=400, location_form=form)
 
@@ -193,7 +196,7 @@ def document_upload(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Document uploaded.")
+            messages.success(request, gettext("Document uploaded."))
             return redirect("onboarding:checklist")
     return _render_checklist(request, supplier, status=400, document_form=form)
 
@@ -236,5 +239,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         services.onboarding_submit(actor=request.user, supplier=supplier)
     except DomainError as error:
         return _render_checklist(request, supplier, status=400, submit_error=error.message)
-    messages.success(request, "Submitted for review. We will email you when it is reviewed.")
+    messages.success(
+        request, gettext("Submitted for review. We will email you when it is reviewed.")
+    )
     return redirect("onboarding:checklist")

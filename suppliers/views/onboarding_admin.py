@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.errors import DomainError
@@ -59,7 +60,8 @@ def supplier_invite(request: HttpRequest) -> HttpResponse:
             invitation = issued.invitation
             messages.success(
                 request,
-                f"{invitation.supplier.code} created; invitation sent to {invitation.email}.",
+                gettext("%(code)s created; invitation sent to %(email)s.")
+                % {"code": invitation.supplier.code, "email": invitation.email},
             )
             return redirect("supplier_admin:supplier_detail", code=invitation.supplier.code)
     return render(
@@ -97,7 +99,9 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
         services.invitation_resend(
             actor=request.user, invitation=invitation, base_url=_base_url(request)
         )
-        messages.success(request, f"A new link was sent to {invitation.email}.")
+        messages.success(
+            request, gettext("A new link was sent to %(email)s.") % {"email": invitation.email}
+        )
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("supplier_admin:supplier_detail", code=invitation.supplier.code)
@@ -109,7 +113,10 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.select_related("supplier"), pk=pk)
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
-        messages.success(request, f"The invitation of {invitation.email} was revoked.")
+        messages.success(
+            request,
+            gettext("The invitation of %(email)s was revoked.") % {"email": invitation.email},
+        )
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("supplier_admin:supplier_detail", code=invitation.supplier.code)
@@ -143,9 +150,13 @@ def onboarding_review(request: HttpRequest, code: str) -> HttpResponse:
             add_domain_error(form, error)
         else:
             if supplier.status == Supplier.Status.ACTIVE:
-                messages.success(request, f"{supplier.code} is approved and active.")
+                messages.success(
+                    request, gettext("%(code)s is approved and active.") % {"code": supplier.code}
+                )
             else:
-                messages.success(request, f"Changes requested from {supplier.code}.")
+                messages.success(
+                    request, gettext("Changes requested from %(code)s.") % {"code": supplier.code}
+                )
             return redirect("supplier_admin:review_queue")
     return render(
         request,
@@ -161,7 +172,7 @@ def profile_change_decide(request: HttpRequest, pk: int) -> HttpResponse:
     change = selectors.get_profile_change(pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
+        messages.error(request, gettext("Choose approve or reject."))
         return redirect("supplier_admin:review_queue")
     try:
         services.profile_change_decide(
@@ -170,7 +181,9 @@ def profile_change_decide(request: HttpRequest, pk: int) -> HttpResponse:
             approve=form.cleaned_data["decision"] == "approve",
             comment=form.cleaned_data["comment"],
         )
-        messages.success(request, f"Profile change of {change.supplier.code} decided.")
+        messages.success(
+            request, gettext("Profile change of %(code)s decided.") % {"code": change.supplier.code}
+        )
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("supplier_admin:review_queue")
@@ -182,7 +195,7 @@ def document_review(request: HttpRequest, pk: int) -> HttpResponse:
     document = selectors.get_document(pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
+        messages.error(request, gettext("Choose approve or reject."))
         return redirect("supplier_admin:review_queue")
     try:
         services.supplier_document_review(
@@ -191,7 +204,7 @@ def document_review(request: HttpRequest, pk: int) -> HttpResponse:
             approve=form.cleaned_data["decision"] == "approve",
             comment=form.cleaned_data["comment"],
         )
-        messages.success(request, f"{document} reviewed.")
+        messages.success(request, gettext("%(document)s reviewed.") % {"document": document})
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("supplier_admin:review_queue")

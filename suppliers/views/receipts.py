@@ -12,6 +12,7 @@ from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from integrations.models import ExceptionClass
 from integrations.selectors.exceptions import exception_cases_for_supplier
@@ -22,11 +23,11 @@ from suppliers.resources.receipts import receipts_upload
 
 # (key, label, lowest days late, highest days late) — negative is early.
 SCHEDULE_BUCKETS = (
-    ("early", "Early", None, -1),
-    ("on_time", "On time", 0, 0),
-    ("late_1_2", "1–2 days late", 1, 2),
-    ("late_3_7", "3–7 days late", 3, 7),
-    ("late_8", "More than a week late", 8, None),
+    ("early", _("Early"), None, -1),
+    ("on_time", _("On time"), 0, 0),
+    ("late_1_2", _("1–2 days late"), 1, 2),
+    ("late_3_7", _("3–7 days late"), 3, 7),
+    ("late_8", _("More than a week late"), 8, None),
 )
 
 

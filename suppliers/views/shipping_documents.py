@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from integrations.errors import DomainError
@@ -41,11 +42,18 @@ def _ship(
     if result.created:
         messages.success(
             request,
-            f"Draft ASN {shipment} created with what is due first; check the lines, the "
-            "carrier and the packages, then submit.",
+            gettext(
+                "Draft ASN %(asn)s created with what is due first; check the lines, the "
+                "carrier and the packages, then submit."
+            )
+            % {"asn": shipment},
         )
     else:
-        messages.info(request, f"Draft ASN {shipment} already ships these deliveries; continue it.")
+        messages.info(
+            request,
+            gettext("Draft ASN %(asn)s already ships these deliveries; continue it.")
+            % {"asn": shipment},
+        )
     return redirect(reverse("suppliers:asn_edit", kwargs={"asn_number": shipment.asn_number}))
 
 
@@ -68,10 +76,14 @@ def ship_purchase_orders(request: HttpRequest) -> HttpResponse:
     numbers = list(dict.fromkeys(n.strip() for n in request.POST.getlist("po") if n.strip()))
     back = reverse("suppliers:po_list")
     if not numbers:
-        messages.error(request, "Tick the purchase orders to ship first.")
+        messages.error(request, gettext("Tick the purchase orders to ship first."))
         return redirect(back)
     if len(numbers) > MAX_PURCHASE_ORDERS:
-        messages.error(request, f"Ship at most {MAX_PURCHASE_ORDERS} purchase orders at once.")
+        messages.error(
+            request,
+            gettext("Ship at most %(count)s purchase orders at once.")
+            % {"count": MAX_PURCHASE_ORDERS},
+        )
         return redirect(back)
     found = {
         po.number: po

@@ -4,6 +4,7 @@ role, resend or revoke invitations. Another supplier's user or invitation is a 4
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from integrations.errors import DomainError
@@ -46,7 +47,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request,
+                gettext("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
             return redirect("team:user_list")
     return _render(request, supplier, form, status=400 if form.errors else 200)
 
@@ -73,7 +77,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         lambda: services.supplier_user_deactivate(actor=request.user, membership=membership),
-        f"{membership.user.email} can no longer sign in.",
+        gettext("%(email)s can no longer sign in.") % {"email": membership.user.email},
     )
 
 
@@ -84,7 +88,7 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         lambda: services.supplier_user_reactivate(actor=request.user, membership=membership),
-        f"{membership.user.email} can sign in again.",
+        gettext("%(email)s can sign in again.") % {"email": membership.user.email},
     )
 
 
@@ -94,14 +98,14 @@ def user_set_role(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership(request, pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose the role Staff or Admin.")
+        messages.error(request, gettext("Choose the role Staff or Admin."))
         return redirect("team:user_list")
     return _run(
         request,
         lambda: services.supplier_user_set_role(
             actor=request.user, membership=membership, role=form.cleaned_data["role"]
         ),
-        f"{membership.user.email}'s role was updated.",
+        gettext("%(email)s's role was updated.") % {"email": membership.user.email},
     )
 
 

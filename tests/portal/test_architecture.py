@@ -58,6 +58,8 @@ LAYER_PACKAGES = {
     "connectors",
     "x12",
     "schemas",
+    # An app's translation catalog, where Django looks for it (not code).
+    "locale",
 }
 
 # The modules that write a document's status, always checked against its lifecycle table:

@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 from suppliers import services
-from suppliers.models import Invoice, PurchaseOrderLine
+from suppliers.models import Invoice, PurchaseOrder, PurchaseOrderLine
 from tests.suppliers.shipping_helpers import confirmed_po, line_of, ship
 
 INVOICE_DATE = datetime.date(2026, 3, 10)
@@ -20,10 +20,11 @@ def received_line(
     price: str = "2.50",
     uom: str = "EA",
     asn: str = "ASN-I1",
+    sku: str = "BOLT-M8",
 ) -> PurchaseOrderLine:
     """A confirmed PO line of `qty` `uom` at `price`, shipped in full and received
     `receive` (in the PO line's unit; "0" ships only)."""
-    purchase_order = confirmed_po(supplier, po, lines=[("BOLT-M8", qty, uom)])
+    purchase_order = confirmed_po(supplier, po, lines=[(sku, qty, uom)])
     PurchaseOrderLine.objects.filter(purchase_order=purchase_order).update(
         unit_price=Decimal(price)
     )
@@ -69,3 +70,30 @@ def submit(
         lines=lines,
         channel=channel,
     )
+
+
+def unshipped_line(
+    supplier, *, po: str = "PO-U1", qty: str = "100", price: str = "2.50"
+) -> PurchaseOrderLine:
+    """A confirmed PO line of `qty` EA at `price` (the ERP's `erp_id` 7), nothing shipped:
+    the ERP may still revise it."""
+    purchase_order = confirmed_po(supplier, po, lines=[("BOLT-M8", qty, "EA")])
+    PurchaseOrder.objects.filter(pk=purchase_order.pk).update(erp_id="7")
+    PurchaseOrderLine.objects.filter(purchase_order=purchase_order).update(
+        unit_price=Decimal(price)
+    )
+    return line_of(purchase_order)
+
+
+def revised_line(po_line: PurchaseOrderLine, *, line_no: int = 1, **changes) -> object:
+    """The PO line as the ERP sends it again (`PurchaseOrderLineInput`), with `changes`."""
+    values = {
+        "line_no": line_no,
+        "item": po_line.item,
+        "ordered_qty": po_line.ordered_qty,
+        "uom": po_line.uom,
+        "unit_price": po_line.unit_price,
+        "requested_date": po_line.requested_date,
+        **changes,
+    }
+    return services.PurchaseOrderLineInput(**values)
