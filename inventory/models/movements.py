@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from inventory.models.master import Item, UnitOfMeasure, Warehouse
 
@@ -17,16 +18,16 @@ class InventoryMovement(models.Model):
     base unit. Never updated but for the apply flags: the ledger between two counts."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", "Receipt"
-        PUT_AWAY = "put_away", "Put-away"
-        QUALITY_HOLD = "quality_hold", "Quality hold"
-        QUALITY_RELEASE = "quality_release", "Quality release"
-        ADJUSTMENT = "adjustment", "Adjustment"
-        CYCLE_COUNT = "cycle_count", "Cycle count"
-        TRANSFER_OUT = "transfer_out", "Transfer out"
-        TRANSFER_IN = "transfer_in", "Transfer in"
-        RETURN_TO_VENDOR = "return_to_vendor", "Return to vendor"
-        CUSTOMER_RETURN = "customer_return", "Customer return"
+        RECEIPT = "receipt", _("Receipt")
+        PUT_AWAY = "put_away", _("Put-away")
+        QUALITY_HOLD = "quality_hold", _("Quality hold")
+        QUALITY_RELEASE = "quality_release", _("Quality release")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        CYCLE_COUNT = "cycle_count", _("Cycle count")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        RETURN_TO_VENDOR = "return_to_vendor", _("Return to vendor")
+        CUSTOMER_RETURN = "customer_return", _("Customer return")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     source = models.CharField(max_length=40, help_text="e.g. wms:DC1, erp")
@@ -35,12 +36,27 @@ class InventoryMovement(models.Model):
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(help_text="When the source recorded it.")
     received_at = models.DateTimeField(help_text="When the portal received it.")
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    # The ledger takes a million events a file: no database foreign keys (their checks
+    # at commit cost about as much as the insert; the apply resolves every id by join,
+    # and PROTECT still guards deletes in Django) and no index a query does not read:
+    # the ledger's (item, warehouse, occurred_at), the transfers' partial one, the held
+    # events' partial one and the event's uniqueness.
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     # The other end of a transfer: the destination of a transfer out, the origin of a
     # transfer in. The destination's in-transit figure carries the goods meanwhile.
     counterpart_warehouse = models.ForeignKey(
-        Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Warehouse,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     quantity = models.DecimalField(
         max_digits=18,
@@ -48,7 +64,13 @@ class InventoryMovement(models.Model):
         help_text="As sent, in `uom`: an adjustment is signed, a cycle count absolute, "
         "every other kind positive.",
     )
-    uom = models.ForeignKey(UnitOfMeasure, on_delete=models.PROTECT, related_name="+")
+    uom = models.ForeignKey(
+        UnitOfMeasure,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     base_quantity = models.DecimalField(
         max_digits=18, decimal_places=6, help_text="In the item's base unit, converted exactly."
     )
@@ -79,7 +101,6 @@ class InventoryMovement(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["source", "warehouse", "sequence"], name="movement_stream_seq"),
             models.Index(
                 fields=["item", "warehouse", "occurred_at"], name="movement_ledger_position"
             ),
@@ -87,6 +108,11 @@ class InventoryMovement(models.Model):
                 fields=["source", "warehouse", "received_at"],
                 condition=Q(held=True),
                 name="movement_held",
+            ),
+            models.Index(
+                fields=["counterpart_warehouse", "item"],
+                condition=Q(counterpart_warehouse__isnull=False),
+                name="movement_counterpart",
             ),
         ]
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -39,6 +40,14 @@ from inventory.models import (
     MovementStream,
     UnitOfMeasure,
     Warehouse,
+)
+from inventory.services.movement_apply import (
+    is_postgresql,
+    stage_create,
+    stage_rows,
+    staged_apply,
+    staged_drop,
+    staged_still_held,
 )
 from inventory.services.movement_positions import Applied, positions_apply
 from inventory.services.uom import conversion_ratios_to_base, convert_quantity
@@ -435,6 +444,66 @@ def movements_release_gaps(
     return result
 
 
+def stage_row(index: int, row: MovementInput) -> tuple[object, ...]:
+    """A row as `mv_stage` holds it: a time without its offset is staged empty, which
+    the apply reports on `occurred_at` in its turn among the row's rules."""
+    occurred = None if timezone.is_naive(row.occurred_at) else row.occurred_at
+    recorded = row.recorded_at
+    if recorded is not None and timezone.is_naive(recorded):
+        recorded = timezone.make_aware(recorded)  # as the ORM stores one
+    return (
+        index,
+        row.source,
+        row.source_event_id,
+        row.sequence,
+        row.kind,
+        occurred,
+        recorded,
+        row.sku,
+        row.warehouse,
+        row.quantity,
+        row.uom,
+        row.reason,
+        row.transfer_ref,
+        row.counterpart_warehouse,
+        row.asn_line_ref,
+        row.document_ref,
+    )
+
+
+@transaction.atomic
+def movements_ingest_staged(
+    *,
+    actor: Actor,
+    cursor: CursorWrapper,
+    received: int,
+    now: datetime.datetime,
+    gap_timeout: datetime.timedelta = GAP_TIMEOUT,
+    resolved: bool = False,
+) -> MovementBatchResult:
+    """Apply the batch a channel has put in the temp table `mv_stage`
+    (`movement_apply.stage_create`, rows numbered by the channel: `RowError.row` is that
+    number) by the sequencing rules, set-based on PostgreSQL; any size (the file channel
+    stages a whole file). With `resolved`, the rows `movement_apply.resolve_from` resolved
+    already belong to the batch too. Then times out the gaps, as every ingest does."""
+    staged = staged_apply(cursor, now=now, resolved=resolved)
+    result = MovementBatchResult(
+        received=received,
+        recorded=staged.recorded,
+        duplicates=staged.duplicates,
+        applied=staged.applied,
+        held=staged.held,
+        before_snapshot=staged.before_snapshot,
+        errors=[RowError(row, name, message) for row, name, message in staged.errors or []],
+    )
+    movements_release_gaps(actor=actor, now=now, timeout=gap_timeout, result=result)
+    if result.held and result.applied_after_gap:
+        # Of this batch's events, those a timed-out gap just released no longer wait.
+        result.held = staged_still_held(cursor)
+    staged_drop(cursor)
+    return result
+
+
 @transaction.atomic
 def movements_ingest(
     *,
@@ -448,10 +517,31 @@ def movements_ingest(
     the module's docstring). Rows that break a rule are reported by position and left
     out; the others are stored. Sending the same batch again changes nothing. No audit
     entry per event: the stored events are the record (`channel` names the caller in
-    logs and is kept for the channels' symmetry)."""
+    logs and is kept for the channels' symmetry).
+
+    On PostgreSQL the batch is COPYed into a temp table and applied set-based
+    (`inventory.services.movement_apply`); elsewhere (the SQLite demo) row by row."""
     if len(rows) > BATCH_LIMIT:
         raise DomainError(f"A batch holds at most {BATCH_LIMIT:,} events.", field="movements")
     now = now or timezone.now()
+    if not is_postgresql():
+        return _ingest_rows(rows, actor=actor, now=now, gap_timeout=gap_timeout)
+    with connection.cursor() as cursor:
+        stage_create(cursor)
+        stage_rows(cursor, (stage_row(index, row) for index, row in enumerate(rows)))
+        return movements_ingest_staged(
+            actor=actor, cursor=cursor, received=len(rows), now=now, gap_timeout=gap_timeout
+        )
+
+
+def _ingest_rows(
+    rows: Sequence[MovementInput],
+    *,
+    actor: Actor,
+    now: datetime.datetime,
+    gap_timeout: datetime.timedelta,
+) -> MovementBatchResult:
+    """The row-by-row path (databases without COPY): the same rules, in Python."""
     result = MovementBatchResult(received=len(rows))
     built = _build(rows, now=now, result=result)
     _sequence(built, now=now, result=result)

@@ -174,6 +174,18 @@ def test_an_earlier_dated_movement_after_a_cycle_count_changes_nothing_it_counte
     assert figures() == expect(received=8, available=45)
 
 
+def test_a_movement_at_the_counts_very_time_is_counted_already_one_after_applies(dc1):
+    send(event(1, "cycle_count", 40, minute=60))
+    later = send(
+        event(1, "adjustment", -9, reason="x", source="erp", minute=60),
+        event(2, "adjustment", 4, reason="y", source="erp", minute=61),
+        event(3, "receipt", 6, source="erp", minute=60),
+    )
+
+    assert later.applied == 3
+    assert figures() == expect(received=6, available=44)
+
+
 def test_a_newer_count_arriving_late_recomputes_from_the_ledger(dc1):
     send(event(1, "cycle_count", 40, minute=10), event(2, "adjustment", 5, reason="x", minute=30))
     send(

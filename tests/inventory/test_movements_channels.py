@@ -1,13 +1,17 @@
 """The movement channels (issue 22): the batch API and the CSV file drop hand the same
 events to the same service, checked against the one contract."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 
 from integrations.errors import DomainError
 from inventory.models import InventoryMovement
 from inventory.resources.movements import movements_ingest_upload
+from inventory.services.movement_apply import SOURCE_REGEX, source_ok_sql
 from tests.api.conftest import client_for, issue_key
 from tests.inventory.factories import UnitOfMeasureFactory, UomConversionFactory
 from tests.inventory.movements import expect, figures
@@ -57,6 +61,18 @@ def test_a_batch_is_recorded_and_applied(wms):
         "errors": [],
     }
     assert figures() == expect(received=6, available=4)
+
+
+def test_an_offset_the_database_cannot_read_is_stored_as_the_same_instant_in_utc(wms):
+    # RFC 3339 allows +19:54; PostgreSQL's limit is 15:59 (found by the schema fuzzer).
+    late = movement(1, occurred_at="2026-03-03T23:54:00+19:54")
+
+    response = wms.post(URL, {"movements": [late]}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["applied"] == 1
+    stored = InventoryMovement.objects.get(source_event_id="DC1-1").occurred_at
+    assert stored.isoformat() == "2026-03-03T04:00:00+00:00"
 
 
 def test_the_same_batch_sent_twice_applies_once(wms):
@@ -221,3 +237,30 @@ def test_a_quantity_too_large_in_the_base_unit_is_a_row_error(wms):
             "detail": "The quantity is too large in the base unit.",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "erp",
+        "wms:DC1",
+        "wms:" + "a" * 36,
+        "wms:" + "a" * 37,
+        "wms:",
+        "erp2",
+        "Erp",
+        "wms:DC 1",
+        "wms:DC1\n",
+        "wms:a.b_c-D9",
+        "xwms:DC1",
+        "wms:DC1/2",
+    ],
+)
+def test_the_sql_source_check_says_what_the_contract_pattern_says(source):
+    # The SQL writes the contract's bounded pattern as an unbounded one plus a length,
+    # for speed: both must accept exactly the same sources.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {source_ok_sql('%s::text')}", [source, source])
+        (accepted,) = cursor.fetchone()
+
+    assert accepted is (re.fullmatch(SOURCE_REGEX, source) is not None)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from inventory.resources.movements import movements_ingest_path
+from inventory.resources.movement_files import movements_ingest_path
 
 
 class Command(BaseCommand):
