@@ -20,7 +20,16 @@ os.environ.setdefault(
     base64.urlsafe_b64encode(b"bench-only-key, never deploy it!").decode(),
 )
 
+# Production keeps sessions, caches, the signed-in user's row and the unread badge in
+# Redis (REDIS_URL); a bench without it would measure a shape no deployment runs.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 from portal.settings.production import *  # noqa: F403
+
+if not os.environ.get("CELERY_BROKER_URL"):
+    # REDIS_URL would otherwise become the broker, and no worker runs beside a bench:
+    # tasks keep running in-process, as they did before REDIS_URL was set here.
+    CELERY_BROKER_URL = ""
+    CELERY_TASK_ALWAYS_EAGER = True
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]

@@ -31,12 +31,12 @@ from inventory.services.uom import conversion_ratio
 from suppliers.edi.partners import edi_actor, edi_date, quantity, trading_partner
 from suppliers.models import TradingPartner
 from suppliers.services.availability_batches import (
-    AvailabilityItem,
     AvailabilityLine,
     AvailabilityPost,
     availability_items,
     supplier_availability_post_many,
 )
+from suppliers.services.availability_sql import AvailabilityItem
 
 _DATES: dict[str, datetime.date] = {}
 
