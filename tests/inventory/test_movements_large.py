@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from inventory.models import InventoryMovement, LivePosition, MovementStream
 from inventory.resources.movement_files import movements_ingest_csv, movements_ingest_path
@@ -191,6 +191,9 @@ def test_the_file_channel_reports_bad_rows_by_line_and_loads_the_rest(world, tmp
     ]
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Only PostgreSQL reads files with COPY."
+)
 def test_a_file_copy_cannot_read_takes_the_row_by_row_path_and_says_the_same(world, tmp_path):
     path = tmp_path / "movements.csv"
     path.write_text(

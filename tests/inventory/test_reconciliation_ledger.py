@@ -3,6 +3,8 @@ movements recorded since it. A difference the movements between the two counts e
 (a transfer in transit, a put-away pending, a receipt recorded between the counts) is in
 flight, no case; one the ledger cannot explain stays a real mismatch."""
 
+from decimal import Decimal
+
 import pytest
 
 from integrations.models import ExceptionCase
@@ -93,7 +95,7 @@ def test_a_difference_the_ledger_explains_only_in_part_is_a_mismatch_against_the
 
     case = ExceptionCase.objects.get(subject_key="A@DC1")
     assert case.exception_class == "quantity_mismatch"
-    assert case.detail["expected"] == "120.000000"
+    assert Decimal(case.detail["expected"]) == Decimal("120")
     assert (case.expected_qty, case.actual_qty) == (100, 125)
 
 
