@@ -111,9 +111,6 @@ class AsnHeaderForm(forms.Form):
             PackageInput(sscc=label or "", weight_kg=weight)
             for label, weight in zip_longest(labels, weights)
         ]
-        gross_weight = data.get("gross_weight_kg")
-        if gross_weight is None and weights:
-            gross_weight = sum(weights, Decimal(0))
         return AsnHeader(
             asn_number=data["asn_number"].strip(),
             ship_date=data["ship_date"],
@@ -121,7 +118,7 @@ class AsnHeaderForm(forms.Form):
             carrier=carrier_name(data.get("carrier", "")),
             tracking_number=data.get("tracking_number", ""),
             package_count=data["package_count"],
-            gross_weight_kg=gross_weight,
+            gross_weight_kg=data.get("gross_weight_kg"),
             packages=packages,
             number_ssccs=bool(data.get("number_ssccs")),
         )

@@ -52,6 +52,7 @@ from suppliers.services.shipment_rules import (
     PackageInput,
     asn_snapshot,
     check_tolerance,
+    gross_weight,
     line_label,
     lock_po_lines,
     locked_shipment,
@@ -169,7 +170,7 @@ def asn_create(
         carrier=header.carrier.strip(),
         tracking_number=header.tracking_number.strip(),
         package_count=header.package_count,
-        gross_weight_kg=header.gross_weight_kg,
+        gross_weight_kg=gross_weight(header),
         channel=channel,
         created_by=actor_user(actor),
     )
@@ -298,7 +299,7 @@ def asn_update(
     shipment.carrier = header.carrier.strip()
     shipment.tracking_number = header.tracking_number.strip()
     shipment.package_count = header.package_count
-    shipment.gross_weight_kg = header.gross_weight_kg
+    shipment.gross_weight_kg = gross_weight(header)
     shipment.revision += 1
     shipment.save()
     # A submitted ASN's old lines move quantity too (a line dropped or changed item).
@@ -341,7 +342,7 @@ def _edit_signature(header: AsnHeader, prepared: list[AsnLine]) -> _EditSignatur
         header.carrier.strip(),
         header.tracking_number.strip(),
         header.package_count,
-        header.gross_weight_kg,
+        gross_weight(header),
         tuple((sscc_normalize(p.sscc) if p.sscc else "", p.weight_kg) for p in header.packages),
         tuple(
             (

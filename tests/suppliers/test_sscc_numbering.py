@@ -225,3 +225,30 @@ def test_a_weight_that_is_not_a_number_is_refused_with_its_package_number(
     assert response.status_code == 200
     assert "Package 2: &#x27;heavy&#x27; is not a weight" in response.content.decode()
     assert _packages(shipment) == []
+
+
+def test_any_channel_without_a_gross_weight_gets_the_packages_weights_added(
+    supplier, supplier_user
+):
+    purchase_order = confirmed_po(supplier, "PO-1")
+    packages = [services.PackageInput(weight_kg=Decimal("4.5")), services.PackageInput()]
+
+    summed = ship(
+        supplier,
+        supplier_user,
+        "ASN-1",
+        [(line_of(purchase_order), "5")],
+        package_count=2,
+        packages=packages,
+    )
+    given = ship(
+        supplier,
+        supplier_user,
+        "ASN-2",
+        [(line_of(purchase_order), "5")],
+        package_count=2,
+        packages=packages,
+        gross_weight_kg=Decimal("10"),
+    )
+
+    assert (summed.gross_weight_kg, given.gross_weight_kg) == (Decimal("4.5"), Decimal("10"))
