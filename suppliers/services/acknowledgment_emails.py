@@ -180,7 +180,7 @@ def _by_language(recipients: list[str]) -> dict[str, list[str]]:
     return groups
 
 
-def _send_on_commit(
+def send_on_commit(
     *,
     recipients: list[str],
     subject: Callable[[], str],
@@ -204,7 +204,7 @@ def _send_on_commit(
 
 def notify_change_proposed(acknowledgment: Acknowledgment) -> None:
     purchase_order = acknowledgment.purchase_order
-    _send_on_commit(
+    send_on_commit(
         recipients=buyer_recipients(purchase_order),
         subject=lambda: (
             gettext("PO %(number)s: %(supplier)s proposes changes")
@@ -226,7 +226,7 @@ def notify_change_proposed(acknowledgment: Acknowledgment) -> None:
 
 def notify_purchase_order_rejected(acknowledgment: Acknowledgment) -> None:
     purchase_order = acknowledgment.purchase_order
-    _send_on_commit(
+    send_on_commit(
         recipients=buyer_recipients(purchase_order),
         subject=lambda: (
             gettext("PO %(number)s rejected by %(supplier)s")
@@ -243,7 +243,7 @@ def notify_purchase_order_rejected(acknowledgment: Acknowledgment) -> None:
 
 def notify_change_decided(acknowledgment: Acknowledgment) -> None:
     purchase_order = acknowledgment.purchase_order
-    _send_on_commit(
+    send_on_commit(
         # Those who chose the daily digest for decisions read it there instead.
         recipients=recipients_now("proposal_decided", supplier_recipients(purchase_order)),
         subject=lambda: (
@@ -268,7 +268,7 @@ def notify_reminder(purchase_order: PurchaseOrder) -> list[str]:
     """Remind the supplier's users; returns all of them, though those who chose the daily
     digest for reminders read it there instead of in an e-mail now."""
     recipients = supplier_recipients(purchase_order)
-    _send_on_commit(
+    send_on_commit(
         recipients=recipients_now("ack_reminder", recipients),
         subject=lambda: (
             gettext("Reminder: please acknowledge PO %(number)s")

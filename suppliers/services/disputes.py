@@ -17,16 +17,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from integrations.errors import DomainError
 from integrations.models import Channel, ExceptionClass
-from integrations.money import round_money
+from integrations.money import line_amount, round_money, total_amount
 from integrations.services import Subject, exception_auto_resolve, exception_open_or_update
 from integrations.services.lifecycle import CREATED, Lifecycle, Move
 from integrations.services.notices import announce, recipients_now
@@ -39,9 +39,11 @@ from suppliers.models import (
     InvoiceLine,
     PurchaseOrder,
     Receipt,
+    ReceiptLine,
     Supplier,
     SupplierMembership,
 )
+from suppliers.services.acknowledgment_emails import send_on_commit
 from suppliers.services.invoice_matching import invoices_match
 
 Status = Dispute.Status
@@ -139,10 +141,11 @@ def _buyer_emails(dispute: Dispute) -> list[str]:
 
 
 def _notify(
-    dispute: Dispute, *, to_side: str, text: str, message: DisputeMessage | None = None
+    dispute: Dispute, *, to_side: str, what: str | Promise, message: DisputeMessage | None = None
 ) -> None:
     """E-mail the other side (text and HTML) a link to the dispute, after commit: the
-    supplier's active users, or the PO's buyer (every buyer when it names none)."""
+    supplier's active users, or the PO's buyer (every buyer when it names none), one
+    e-mail per recipients' language (`what` is lazy: written in each)."""
     if to_side == Dispute.Side.SUPPLIER:
         recipients = _supplier_emails(dispute)
         url = reverse("suppliers:dispute_detail", args=[dispute.pk])
@@ -150,26 +153,36 @@ def _notify(
         recipients = _buyer_emails(dispute)
         url = reverse("buyer:dispute_detail", args=[dispute.pk])
     # Those who chose the daily digest for dispute messages find it there instead.
-    recipients = recipients_now("dispute_reply", recipients)
-    if not recipients:
-        return
-    context = {
-        "dispute": dispute,
-        "what": text,
-        "message": message,
-        "link": f"{settings.PORTAL_SITE_URL}{url}",
-        "site_url": settings.PORTAL_SITE_URL,
-    }
-    email = EmailMultiAlternatives(
-        subject=gettext("Dispute #%(number)s (%(subject)s): %(what)s")
-        % {"number": dispute.pk, "subject": dispute.subject_label, "what": text},
-        body=render_to_string("suppliers/invoices/email/dispute.txt", context),
-        to=recipients,
+    send_on_commit(
+        recipients=recipients_now("dispute_reply", recipients),
+        subject=lambda: (
+            gettext("Dispute #%(number)s (%(subject)s): %(what)s")
+            % {"number": dispute.pk, "subject": dispute.subject_label, "what": what}
+        ),
+        template="suppliers/invoices/email/dispute.txt",
+        html_template="suppliers/invoices/email/dispute.html",
+        context={
+            "dispute": dispute,
+            "what": what,
+            "message": message,
+            "link": f"{settings.PORTAL_SITE_URL}{url}",
+        },
     )
-    email.attach_alternative(
-        render_to_string("suppliers/invoices/email/dispute.html", context), "text/html"
-    )
-    transaction.on_commit(email.send, robust=True)
+
+
+def receipt_variance_amount(*, receipt: Receipt, lines: list[ReceiptLine]) -> Decimal:
+    """What a receipt's lines outside tolerance are worth at the PO price (short or over,
+    and damaged), in the dispute's currency: the amount a receipt dispute starts from
+    (either side edits it). `lines` are the receipt's, with their ASN and PO lines."""
+    currency = receipt.shipment.supplier.currency
+    amounts = [
+        line_amount(
+            abs(line.variance_qty) + line.qty_damaged, line.asn_line.po_line.unit_price, currency
+        )
+        for line in lines
+        if not line.within_tolerance
+    ]
+    return total_amount(amounts, currency)
 
 
 def _other(side: str) -> str:
@@ -210,6 +223,11 @@ def dispute_open(
             gettext("Say what is wrong: the other side reads this first."), field="message"
         )
     _attachment(attachment)
+    # The document's row lock makes "one open dispute" hold when both sides open at once.
+    if invoice is not None:
+        list(Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("pk"))
+    if receipt is not None:
+        list(Receipt.objects.select_for_update().filter(pk=receipt.pk).values_list("pk"))
     if invoice is not None and invoice.disputes.filter(status=Status.OPEN).exists():
         raise DomainError(
             gettext("Invoice %(number)s already has an open dispute: add to it.")
@@ -261,8 +279,12 @@ def dispute_open(
         after={"reason": reason, "amount": f"{dispute.amount:f}"},
         data=dispute_event_data(dispute),
     )
-    opened_by = "the distributor" if side == Dispute.Side.BUYER else dispute.supplier.name
-    _notify(dispute, to_side=_other(side), text=f"opened by {opened_by}.", message=first)
+    what = (
+        gettext_lazy("opened by the distributor.")
+        if side == Dispute.Side.BUYER
+        else format_lazy(gettext_lazy("opened by {supplier}."), supplier=dispute.supplier.name)
+    )
+    _notify(dispute, to_side=_other(side), what=what, message=first)
     return dispute
 
 
@@ -300,7 +322,7 @@ def dispute_add_message(
         raise DomainError(gettext("Write a message."), field="body")
     _attachment(attachment)
     message = _message(dispute, actor=actor, side=side, body=body, attachment=attachment)
-    _notify(dispute, to_side=_other(side), text="new message.", message=message)
+    _notify(dispute, to_side=_other(side), what=gettext_lazy("new message."), message=message)
     announce("dispute.message_added", "dispute", dispute.pk, {"side": side})
     return message
 
@@ -361,5 +383,5 @@ def dispute_resolve(
     )
     if invoice is not None and resolution != Resolution.REJECTED:
         invoices_match(actor=actor, invoice_ids=[invoice.pk], channel=channel)
-    _notify(dispute, to_side=Dispute.Side.SUPPLIER, text="resolved.")
+    _notify(dispute, to_side=Dispute.Side.SUPPLIER, what=gettext_lazy("resolved."))
     return dispute

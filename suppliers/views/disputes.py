@@ -2,8 +2,6 @@
 in its thread (opening it marks the other side's messages read), the buyer resolves it.
 Attachments are served through permission-checked views."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +21,7 @@ from suppliers.forms.invoices import (
 )
 from suppliers.models import Dispute, Invoice, Receipt
 from suppliers.selectors import invoices as invoice_selectors
+from suppliers.services.disputes import receipt_variance_amount
 from suppliers.views.invoices import render_detail
 
 SUPPLIER = Dispute.Side.SUPPLIER
@@ -216,23 +215,12 @@ def buyer_dispute_open(request: HttpRequest, supplier_code: str, number: str) ->
     return _open_invoice_dispute(request, invoice, side=BUYER)
 
 
-def _receipt_variance_amount(lines: list) -> Decimal:
-    """What the lines outside tolerance are worth at the PO price: the amount to start
-    from (either side edits it)."""
-    total = Decimal(0)
-    for line in lines:
-        if not line.within_tolerance:
-            total += abs(line.variance_qty) * line.asn_line.po_line.unit_price
-            total += line.qty_damaged * line.asn_line.po_line.unit_price
-    return total.quantize(Decimal("0.01"))
-
-
 def _receipt_dispute(request: HttpRequest, receipt: Receipt, *, side: str) -> HttpResponse:
     lines = invoice_selectors.receipt_lines(receipt=receipt)
     form = ReceiptDisputeForm(
         initial={
             "reason": Dispute.Reason.QUANTITY,
-            "amount": _receipt_variance_amount(lines),
+            "amount": receipt_variance_amount(receipt=receipt, lines=lines),
         }
     )
     status = 200

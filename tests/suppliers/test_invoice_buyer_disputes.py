@@ -14,7 +14,7 @@ from django.urls import reverse
 from integrations.models import Event, ExceptionCase
 from portal.models import Notification
 from suppliers import services
-from suppliers.models import Dispute, DisputeMessage
+from suppliers.models import Dispute, DisputeMessage, PurchaseOrder, PurchaseOrderLine
 from tests.suppliers.invoicing_helpers import received_line, submit
 from tests.suppliers.receipts_helpers import receive, submitted_asn
 
@@ -134,6 +134,24 @@ def test_the_buyer_opens_a_dispute_on_a_short_receipt(
     assert mail.outbox[0].subject == (
         f"Dispute #{dispute.pk} (Receipt R-SHORT): opened by the distributor."
     )
+
+
+def test_a_receipt_dispute_starts_from_the_shortfall_at_the_po_price_in_the_currencys_decimals(
+    client, supplier, buyer
+):
+    supplier.currency = "KWD"
+    supplier.save(update_fields=["currency"])
+    receipt = _short_receipt(supplier)
+    PurchaseOrder.objects.filter(supplier=supplier).update(currency="KWD")
+    PurchaseOrderLine.objects.filter(purchase_order__supplier=supplier).update(
+        unit_price=Decimal("1.0005")
+    )
+    client.force_login(buyer)
+
+    page = client.get(reverse("buyer:receipt_dispute", args=[receipt.pk])).content.decode()
+
+    # 10 short × 1.0005 KWD, in fils (3 decimals): not cut to cents.
+    assert 'name="amount" value="10.005"' in page
 
 
 def test_the_supplier_opens_a_dispute_on_its_receipt_and_the_buyers_are_emailed(

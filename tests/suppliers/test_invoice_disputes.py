@@ -134,3 +134,24 @@ def test_a_resolved_dispute_takes_no_more_messages(supplier, supplier_user, buye
         services.dispute_add_message(
             actor=supplier_user, dispute=dispute, side="supplier", body="But..."
         )
+
+
+def test_a_dispute_email_is_written_in_each_recipients_language(
+    supplier, supplier_user, teammate, buyer, django_capture_on_commit_callbacks
+):
+    teammate.language = "de"
+    teammate.save(update_fields=["language"])
+    invoice = _held(supplier)
+    dispute = _open(supplier, supplier_user, invoice)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispute_resolve(
+            actor=buyer,
+            dispute=dispute,
+            resolution=Dispute.Resolution.ACCEPT_VARIANCE,
+            note="Price increase confirmed by purchasing.",
+        )
+
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects[supplier_user.email].endswith(": resolved.")
+    assert subjects[teammate.email].endswith(": geklärt.")
