@@ -69,8 +69,6 @@ def _list_filters(request: HttpRequest) -> dict:
 
 
 _STATUS_LABELS = dict(PurchaseOrder.Status.choices)
-# The statuses a supplier may tick a PO in to ship it (the list's "Ship these POs").
-_SHIPPABLE = frozenset({PurchaseOrder.Status.CONFIRMED, PurchaseOrder.Status.PARTIALLY_SHIPPED})
 
 
 def _rows_html(page, *, detail_url_prefix: str, show_supplier: bool) -> SafeString:
@@ -93,8 +91,8 @@ def _rows_html(page, *, detail_url_prefix: str, show_supplier: bool) -> SafeStri
         if show_supplier:
             # The supplier column comes after the PO's.
             cells = f"{link}<td>{escape(po.supplier.code)} {escape(po.supplier.name)}</td>"
-        elif po.status in _SHIPPABLE:
-            # The tick box of "Ship these POs" before it.
+        elif po.status in PurchaseOrder.OPEN_TO_SHIP:
+            # The tick box of "Ship these POs" before it (the model's open-to-ship rule).
             aria = escape(ship_label % {"number": po.number})
             tick = f'<input type="checkbox" name="po" value="{number}" aria-label="{aria}">'
             cells = f"<td>{tick}</td>{link}"

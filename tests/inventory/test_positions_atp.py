@@ -17,6 +17,7 @@ from inventory.services.stock import stock_position_adjust
 from suppliers.models import PurchaseOrder
 from suppliers.services.schedule_lines import schedule_lines_replace
 from tests.api.conftest import client_for, issue_key
+from tests.inventory.factories import UnitOfMeasureFactory, UomConversionFactory
 from tests.inventory.movements import at, event, send
 from tests.inventory.snapshots import ingest, items, warehouse
 from tests.suppliers.factories import PurchaseOrderFactory, PurchaseOrderLineFactory
@@ -300,3 +301,33 @@ def _queries() -> int:
     with CaptureQueriesContext(connection) as captured:
         item_positions(item=item)
     return len(captured)
+
+
+def test_supplier_inbound_in_another_unit_counts_in_the_base_unit(stock):
+    """A delivery of 2 cases of 12 is 24 EA in the figures and ATP, never 2; a line in
+    a unit the item has no conversion for is left out rather than added as EA."""
+    item = Item.objects.get(sku="A")
+    UomConversionFactory(item=item, from_uom=UnitOfMeasureFactory(code="CS"), factor=D(12))
+    order = PurchaseOrderFactory(ship_to=stock, status=PurchaseOrder.Status.CONFIRMED)
+    in_cases = PurchaseOrderLineFactory(
+        purchase_order=order, line_no=1, item=item, uom=UnitOfMeasureFactory(code="CS")
+    )
+    in_pallets = PurchaseOrderLineFactory(
+        purchase_order=order, line_no=2, item=item, uom=UnitOfMeasureFactory(code="PAL")
+    )
+    today = timezone.localdate()
+    schedule_lines_replace(
+        [
+            (in_cases, [(D(2), today + datetime.timedelta(days=3))], None),
+            (in_pallets, [(D(1), today + datetime.timedelta(days=3))], None),
+        ]
+    )
+
+    dc1 = by_code()["DC1"]
+
+    assert [(row.document_ref, row.quantity) for row in dc1.inbound_lines] == [
+        (f"{order.number} line 1", D(24))
+    ]
+    assert dc1.inbound.quantity == D(24)
+    # available 90 + received 15 today; the 24 EA due in 3 days from +7 d on
+    assert [b.quantity for b in dc1.atp] == [D(105), D(129), D(129), D(129)]

@@ -158,3 +158,18 @@ def test_po_detail_shows_quantities_in_their_unit(client, supplier, supplier_use
     response = client.get(reverse("suppliers:po_detail", args=["PO-UNITS"]))
 
     assert "24 EA" in response.content.decode()
+
+
+def test_the_supplier_list_offers_a_ship_tick_box_only_for_pos_open_to_ship(
+    client, supplier, other_supplier, supplier_user
+):
+    for status in PurchaseOrder.Status.values:
+        PurchaseOrderFactory(supplier=supplier, number=f"PO-{status}", status=status)
+    PurchaseOrderFactory(supplier=other_supplier, number="PO-OUTSIDER", status="confirmed")
+    client.force_login(supplier_user)
+
+    listing = client.get(reverse("suppliers:po_list")).content.decode()
+
+    ticked = {s for s in PurchaseOrder.Status.values if f'value="PO-{s}"' in listing}
+    assert ticked == {"confirmed", "partially_shipped"}
+    assert "PO-OUTSIDER" not in listing
