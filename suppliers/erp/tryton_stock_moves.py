@@ -11,6 +11,8 @@ numbering (a refused number would hold the warehouse's later events as a gap).
 """
 
 import datetime
+import logging
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +25,8 @@ from integrations.models import Channel, Connector, ErpPullCursor
 from inventory.models import InventoryMovement, Item, UnitOfMeasure, Warehouse
 from inventory.services.movements import BATCH_LIMIT, MovementInput, movements_ingest
 from suppliers.erp.tryton import _tryton
+
+logger = logging.getLogger(__name__)
 
 STREAM = "stock_moves"
 SOURCE = "erp"
@@ -60,7 +64,11 @@ def tryton_stock_moves_pull(
     since = cursors.since_for(cursor)
     codes = list(Warehouse.objects.order_by("code").values_list("code", flat=True))
     events, stamp = fetch_done_stock_moves(
-        impl.client, warehouses=codes, since=since, uom_map=impl.uom_map
+        impl.client,
+        warehouses=codes,
+        since=since,
+        uom_map=impl.uom_map,
+        also_ids=[int(i) for i in cursor.retry_ids if str(i).isdigit()],
     )
     report = StockMovePull(read=len(events))
     stored = set(
@@ -78,11 +86,21 @@ def tryton_stock_moves_pull(
             "code", flat=True
         )
     )
+    refused: set[str] = set()
     for event in new:
+        # Read again on every pull until the item or unit exists: never lost to the cursor.
         if event["sku"] not in skus:
-            report.errors.append(f"{event['source_event_id']} ({event['sku']}): unknown item")
+            refused.add(_move_id(event["source_event_id"]))
+            report.errors.append(
+                f"{event['source_event_id']}: item {event['sku']} is not in the portal; add "
+                "it (Items import), and the move goes in on the next pull."
+            )
         elif (event["uom"] or event["unit"]) not in units:
-            report.errors.append(f"{event['source_event_id']} ({event['unit']}): unknown unit")
+            refused.add(_move_id(event["source_event_id"]))
+            report.errors.append(
+                f"{event['source_event_id']}: unit {event['unit']} is not in the portal; add "
+                "it or map it in the connector's units, and the move goes in on the next pull."
+            )
     new = [e for e in new if e["sku"] in skus and (e["uom"] or e["unit"]) in units]
     numbers = _next_numbers({e["warehouse"] for e in new})
     rows = []
@@ -115,5 +133,12 @@ def tryton_stock_moves_pull(
             f"{batch[e.row].source_event_id} ({batch[e.row].sku}): {e.field}: {e.message}"
             for e in result.errors
         ]
-    cursors.cursor_advance(cursor, stamp=stamp, read=len(events))
+    if report.errors:
+        logger.warning("Tryton stock moves refused: %s", "; ".join(report.errors[:20]))
+    cursors.cursor_advance(cursor, stamp=stamp, read=len(events), retry_ids=sorted(refused))
     return report
+
+
+def _move_id(source_event_id: str) -> str:
+    """The Tryton stock.move id of an event id "stock.move:<id>[-suffix]"."""
+    return re.match(r"stock\.move:(\d+)", source_event_id).group(1)  # type: ignore[union-attr]

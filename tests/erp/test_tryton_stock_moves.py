@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.models import InventoryMovement, LivePosition
+from inventory.models import InventoryMovement, Item, LivePosition
 from suppliers.erp.tryton_stock_moves import tryton_stock_moves_pull
 from tests.erp import helpers
 
@@ -218,3 +218,30 @@ def test_done_stock_moves_become_erp_movements_numbered_per_warehouse(tryton, tr
         )
         assert numbers == list(range(1, len(numbers) + 1))
     assert not InventoryMovement.objects.filter(source="erp", held=True).exists()
+
+
+def test_a_move_of_an_item_the_portal_lacks_is_read_again_until_the_item_exists(
+    tryton, tryton_connector
+):
+    helpers.portal_master_data()
+    # No overlap re-reads recent moves: only the refused move's id can bring it back.
+    tryton_connector.config["pull_overlap_seconds"] = 0
+    tryton_connector.save(update_fields=["config"])
+    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
+    dal = _location(tryton, type="warehouse", code="DAL1")
+    before = _figures("DAL1")
+    item = Item.objects.get(sku=BOLT)
+    Item.objects.filter(pk=item.pk).update(sku="BOLT-RENAMED")  # the portal lacks it now
+    _inventory(tryton, dal, BOLT, str(before["available"] + 7))
+
+    refused = tryton_stock_moves_pull(connector=tryton_connector)
+    Item.objects.filter(pk=item.pk).update(sku=BOLT)
+    taken = tryton_stock_moves_pull(connector=tryton_connector)
+
+    assert refused.recorded == 0
+    assert [e.split(": ", 1)[1] for e in refused.errors] == [
+        f"item {BOLT} is not in the portal; add it (Items import), and the move goes in "
+        "on the next pull."
+    ]
+    assert (taken.errors, taken.recorded) == ([], 1)
+    assert _delta(_figures("DAL1"), before) == {"available": D(7)}

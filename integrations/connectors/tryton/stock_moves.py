@@ -99,13 +99,21 @@ def fetch_done_stock_moves(
     warehouses: list[str],
     since: datetime.datetime | None,
     uom_map: dict[str, str],
+    also_ids: list[int] | None = None,
 ) -> tuple[list[dict[str, Any]], datetime.datetime | None]:
-    """The done moves changed since `since` (naive UTC; None: all) that touch one of
-    `warehouses` (codes), as events oldest first, and the newest stamp read (the
-    cursor's next position)."""
+    """The done moves changed since `since` (naive UTC; None: all), and the moves
+    `also_ids` a previous pull refused, that touch one of `warehouses` (codes), as events
+    oldest first, and the newest stamp read (the cursor's next position)."""
     domain: list[Any] = [("state", "=", "done")]
     if since is not None:
-        domain.append(["OR", ("write_date", ">", since), ("create_date", ">", since)])
+        domain.append(
+            [
+                "OR",
+                ("write_date", ">", since),
+                ("create_date", ">", since),
+                ("id", "in", also_ids or []),
+            ]
+        )
     moves = client.search_read("stock.move", domain, MOVE_FIELDS, order=[["id", "ASC"]])
     stamp: datetime.datetime | None = None
     for move in moves:
