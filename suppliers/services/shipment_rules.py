@@ -82,15 +82,6 @@ class AsnHeader:
     number_ssccs: bool = False
 
 
-def gross_weight(header: AsnHeader) -> Decimal | None:
-    """The ASN's gross weight: as given, else the sum of the packages' weights when any
-    package has one (every channel alike: the form, the API, EDI)."""
-    if header.gross_weight_kg is not None:
-        return header.gross_weight_kg
-    weights = [p.weight_kg for p in header.packages if p.weight_kg is not None]
-    return sum(weights, Decimal(0)) if weights else None
-
-
 def line_label(po_line: PurchaseOrderLine) -> str:
     """How errors name a PO line: "PO-1001 line 2"."""
     return f"{po_line.purchase_order.number} line {po_line.line_no}"

@@ -22,6 +22,7 @@ milestones (`shipment_milestones.py`) and by receipts (`receipts.py`).
 """
 
 from dataclasses import replace
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,7 +53,6 @@ from suppliers.services.shipment_rules import (
     PackageInput,
     asn_snapshot,
     check_tolerance,
-    gross_weight,
     line_label,
     lock_po_lines,
     locked_shipment,
@@ -141,6 +141,15 @@ SHIPMENT_LIFECYCLE = Lifecycle(
 # ---------------------------------------------------------------- ASN services
 
 
+def _gross_weight(header: AsnHeader) -> Decimal | None:
+    """The ASN's gross weight: as given, else the sum of the packages' weights when any
+    package has one (every channel alike: the form, the API, EDI)."""
+    if header.gross_weight_kg is not None:
+        return header.gross_weight_kg
+    weights = [p.weight_kg for p in header.packages if p.weight_kg is not None]
+    return sum(weights, Decimal(0)) if weights else None
+
+
 @transaction.atomic
 def asn_create(
     *,
@@ -170,7 +179,7 @@ def asn_create(
         carrier=header.carrier.strip(),
         tracking_number=header.tracking_number.strip(),
         package_count=header.package_count,
-        gross_weight_kg=gross_weight(header),
+        gross_weight_kg=_gross_weight(header),
         channel=channel,
         created_by=actor_user(actor),
     )
@@ -299,7 +308,7 @@ def asn_update(
     shipment.carrier = header.carrier.strip()
     shipment.tracking_number = header.tracking_number.strip()
     shipment.package_count = header.package_count
-    shipment.gross_weight_kg = gross_weight(header)
+    shipment.gross_weight_kg = _gross_weight(header)
     shipment.revision += 1
     shipment.save()
     # A submitted ASN's old lines move quantity too (a line dropped or changed item).
@@ -342,7 +351,7 @@ def _edit_signature(header: AsnHeader, prepared: list[AsnLine]) -> _EditSignatur
         header.carrier.strip(),
         header.tracking_number.strip(),
         header.package_count,
-        gross_weight(header),
+        _gross_weight(header),
         tuple((sscc_normalize(p.sscc) if p.sscc else "", p.weight_kg) for p in header.packages),
         tuple(
             (
