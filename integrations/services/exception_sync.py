@@ -129,8 +129,16 @@ def exceptions_sync_bulk(
         due_sql, due_params = case_of(
             {cls: db_time(now + datetime.timedelta(hours=p[2])) for cls, p in policies.items()}
         )
-        cursor.execute(
-            f"""
+        insert_params = [
+            *severity_params,
+            *team_params,
+            opening.target,
+            *due_params,
+            db_time(now),
+            db_time(now),
+            db_time(now),
+        ]
+        insert_sql = f"""
             INSERT INTO {table}
                 (exception_class, subject_type, subject_key, document_type, document_ref,
                  sku, warehouse_code, supplier_code, title, expected_qty, actual_qty, delta,
@@ -145,32 +153,46 @@ def exceptions_sync_bulk(
                 SELECT 1 FROM {table} AS c
                 WHERE c.exception_class = x.exception_class AND c.subject_key = x.subject_key
                   AND {active})
-            RETURNING id, exception_class
-            """,
-            [
-                *severity_params,
-                *team_params,
-                opening.target,
-                *due_params,
-                db_time(now),
-                db_time(now),
-                db_time(now),
-            ],
-        )
-        opened_ids_by_class = _by_class(cursor.fetchall())
-        sql_audit(
-            EXCEPTION_CASE,
-            cursor,
-            [case_id for ids in opened_ids_by_class.values() for case_id in ids],
-            action=opening.action,
-            before={},
-            after={"status": opening.target},
-            after_sql=_AUDIT_AFTER,
-            object_repr=_AUDIT_REPR,
-            actor=actor,
-            now=now,
-            correlation_id=correlation_id,
-        )
+            RETURNING id, exception_class"""
+        audit: dict[str, Any] = {
+            "action": opening.action,
+            "before": {},
+            "after": {"status": opening.target},
+            "after_sql": _AUDIT_AFTER,
+            "object_repr": _AUDIT_REPR,
+            "actor": actor,
+            "now": now,
+            "correlation_id": correlation_id,
+        }
+        if connection.vendor == "postgresql":
+            # The opened ids stay in the database (a first night opens tens of thousands:
+            # fetched into Python they were the run's only memory that grew with the
+            # positions); Python gets a count and the first ids per class for the events.
+            cursor.execute("DROP TABLE IF EXISTS exc_opened")
+            cursor.execute("CREATE TEMP TABLE exc_opened (id bigint, exception_class text)")
+            cursor.execute(
+                f"WITH opened AS ({insert_sql}) "
+                "INSERT INTO exc_opened SELECT id, exception_class FROM opened",
+                insert_params,
+            )
+            sql_audit(EXCEPTION_CASE, cursor, (), ids_sql="SELECT id FROM exc_opened", **audit)
+            cursor.execute(
+                "SELECT exception_class, COUNT(*), (array_agg(id ORDER BY id))[1:%s] "
+                "FROM exc_opened GROUP BY exception_class",
+                [_EVENT_ID_LIMIT],
+            )
+            opened_by_class = {cls: (count, ids) for cls, count, ids in cursor.fetchall()}
+            cursor.execute("DROP TABLE exc_opened")
+        else:
+            cursor.execute(insert_sql, insert_params)
+            opened_ids = _by_class(cursor.fetchall())
+            sql_audit(
+                EXCEPTION_CASE,
+                cursor,
+                [case_id for ids in opened_ids.values() for case_id in ids],
+                **audit,
+            )
+            opened_by_class = {cls: (len(ids), ids) for cls, ids in opened_ids.items()}
 
         class_marks = ", ".join(["%s"] * len(scope_classes))
         scope_sql, scope_params = f"c.exception_class IN ({class_marks})", list(scope_classes)
@@ -198,23 +220,23 @@ def exceptions_sync_bulk(
             object_repr=_AUDIT_REPR,
             correlation_id=correlation_id,
         )
-        resolved_ids_by_class = _by_class(resolved.rows)
+        resolved_by_class = {cls: (len(ids), ids) for cls, ids in _by_class(resolved.rows).items()}
         cursor.execute("DROP TABLE exc_candidates")
         if previous_nestloop is not None:
             restore = "on" if previous_nestloop == "on" else "off"
             cursor.execute(f"SET LOCAL enable_nestloop = {restore}")
         for event_type, by_class in (
-            (opening.event, opened_ids_by_class),
-            (resolved.event, resolved_ids_by_class),
+            (opening.event, opened_by_class),
+            (resolved.event, resolved_by_class),
         ):
-            for cls, ids in sorted(by_class.items()):
+            for cls, (count, ids) in sorted(by_class.items()):
                 publish(
                     event_type=event_type,
                     aggregate_type="exception_batch",
                     aggregate_id=f"{reference or now.isoformat()}:{cls}",
                     data={
                         "class": cls,
-                        "count": len(ids),
+                        "count": count,
                         "case_ids": ids[:_EVENT_ID_LIMIT],
                         "bulk": True,
                         "reference": reference,
@@ -222,10 +244,9 @@ def exceptions_sync_bulk(
                     actor=actor,
                     correlation_id=correlation_id,
                 )
-    opened = sum(len(ids) for ids in opened_ids_by_class.values())
     return BulkSyncResult(
-        opened=opened,
+        opened=sum(count for count, _ids in opened_by_class.values()),
         updated=updated,
         auto_resolved=len(resolved.rows),
-        opened_by_class={cls: len(ids) for cls, ids in opened_ids_by_class.items()},
+        opened_by_class={cls: count for cls, (count, _ids) in opened_by_class.items()},
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,6 +157,7 @@ def sql_audit(
     cursor: CursorWrapper,
     ids: Sequence[int],
     *,
+    ids_sql: str = "",
     action: str,
     before: Mapping[str, Any],
     after: Mapping[str, Any],
@@ -169,8 +170,10 @@ def sql_audit(
 ) -> None:
     """One audit entry per id, written by one INSERT … SELECT per chunk of ids: `before`
     and `after` are constants, `after_sql` adds `{key: SQL expression}` read from each row
-    (an expression's JSON value wins over a constant of the same key)."""
-    if not ids:
+    (an expression's JSON value wins over a constant of the same key). `ids_sql`, a query
+    selecting the ids (a temporary table the caller filled), replaces `ids` with one
+    statement: tens of thousands of ids need not travel to Python and back."""
+    if not ids and not ids_sql:
         return
     table = lifecycle.model._meta.db_table
     pk = lifecycle.model._meta.pk.column
@@ -188,13 +191,18 @@ def sql_audit(
     user = actor_user(actor)
     postgres = connection.vendor == "postgresql"
     chunk = _CHUNK_POSTGRES if postgres else _CHUNK_SQLITE
-    for start in range(0, len(ids), chunk):
-        part = list(ids[start : start + chunk])
-        where_params: list[Any]
-        if postgres:
-            where, where_params = f"{pk} = ANY(%s)", [part]
-        else:
-            where, where_params = f"{pk} IN ({', '.join(['%s'] * len(part))})", [*part]
+
+    def wheres() -> Iterator[tuple[str, list[Any]]]:
+        if ids_sql:
+            yield f"{pk} IN ({ids_sql})", []
+        for start in range(0, len(ids), chunk):
+            part = list(ids[start : start + chunk])
+            if postgres:
+                yield f"{pk} = ANY(%s)", [part]
+            else:
+                yield f"{pk} IN ({', '.join(['%s'] * len(part))})", [*part]
+
+    for where, where_params in wheres():
         cursor.execute(
             f"""
             INSERT INTO {AuditEntry._meta.db_table}

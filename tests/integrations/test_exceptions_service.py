@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.errors import DomainError
-from integrations.models import ExceptionCase, ExceptionPolicy
+from integrations.models import AuditEntry, Event, ExceptionCase, ExceptionPolicy
 from integrations.services import (
     Subject,
     exception_assign,
@@ -137,3 +137,45 @@ def test_a_case_can_be_assigned_to_an_internal_user_or_nobody_but_not_to_a_suppl
     exception_assign(actor=operator, case=case, assignee=None)
     case.refresh_from_db()
     assert case.assigned_to is None
+
+
+def test_bulk_sync_audits_each_opened_case_once_and_announces_them_per_class():
+    result = exceptions_sync_bulk(
+        actor=None,
+        candidates_sql="""
+            SELECT 'quantity_mismatch' AS exception_class, 'A@DC1' AS subject_key, 'A' AS sku,
+                   'DC1' AS warehouse_code, 'A at DC1' AS title, 10 AS expected_qty,
+                   8 AS actual_qty, -2 AS delta, 'EA' AS uom_code, '{}' AS detail
+            UNION ALL
+            SELECT 'quantity_mismatch', 'B@DC1', 'B', 'DC1', 'B at DC1', 1, 2, 1, 'EA', '{}'
+            UNION ALL
+            SELECT 'missing_in_wms', 'C@DC1', 'C', 'DC1', 'C at DC1', 5, 0, -5, 'EA', '{}'
+        """,
+        scope_classes=["quantity_mismatch", "missing_in_wms"],
+        reference="night-1",
+    )
+
+    cases = dict(ExceptionCase.objects.values_list("subject_key", "pk"))
+    assert (result.opened, result.opened_by_class) == (
+        3,
+        {"quantity_mismatch": 2, "missing_in_wms": 1},
+    )
+    audited = AuditEntry.objects.filter(object_type="integrations.exceptioncase")
+    # The delta as each database writes it in JSON (text on PostgreSQL, a number on SQLite).
+    assert sorted(
+        (object_id, action, status, Decimal(str(delta)))
+        for object_id, action, status, delta in audited.values_list(
+            "object_id", "action", "after__status", "after__delta"
+        )
+    ) == sorted(
+        [
+            (str(cases["A@DC1"]), "opened", "open", Decimal(-2)),
+            (str(cases["B@DC1"]), "opened", "open", Decimal(1)),
+            (str(cases["C@DC1"]), "opened", "open", Decimal(-5)),
+        ]
+    )
+    announced = Event.objects.filter(type="exception.opened").order_by("aggregate_id")
+    assert [(e.aggregate_id, e.data["count"], e.data["case_ids"]) for e in announced] == [
+        ("night-1:missing_in_wms", 1, [cases["C@DC1"]]),
+        ("night-1:quantity_mismatch", 2, sorted([cases["A@DC1"], cases["B@DC1"]])),
+    ]
