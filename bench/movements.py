@@ -431,7 +431,10 @@ def main() -> int:
     from inventory.resources.movement_files import movements_ingest_path
 
     ensure_items(items)
-    Warehouse.objects.get_or_create(code=WAREHOUSE, defaults={"name": "Bench movements"})
+    # A WMS connector: its positions follow the wms:… events the bench sends.
+    Warehouse.objects.update_or_create(
+        code=WAREHOUSE, defaults={"name": "Bench movements", "wms_connector": "bench-wms"}
+    )
     clean_up()
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -2,6 +2,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
@@ -21,6 +22,7 @@ from inventory.models import (
 )
 from inventory.resources.items import ItemResource
 from inventory.services import item_create, item_update
+from inventory.services.positions_source import warehouse_positions_source_set
 from portal.access import Actor, Role, has_role
 
 if TYPE_CHECKING:
@@ -110,10 +112,31 @@ class WarehouseAdmin(admin.ModelAdmin):
         "name",
         "time_zone",
         "wms_connector",
+        "positions_source",
         "in_flight_window_hours",
         "is_active",
     ]
+    list_filter = ["positions_source", "is_active"]
     search_fields = ["code", "name"]
+
+    def save_model(self, request: HttpRequest, obj: Warehouse, form: Any, change: bool) -> None:
+        """The source of record goes through its service, which recomputes the
+        warehouse's positions when the family they follow changes (a new WMS connector
+        moves an automatic warehouse to its WMS too)."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        stored = Warehouse.objects.get(pk=obj.pk)
+        wanted = obj.positions_source
+        obj.positions_source = stored.positions_source
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            warehouse_positions_source_set(
+                actor=request.user,
+                warehouse=obj,
+                positions_source=wanted,
+                family_before=stored.positions_family,
+            )
 
 
 # --- stock, snapshots and reconciliation (issue 6) -------------------------------------

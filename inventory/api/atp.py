@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from integrations.api.auth import scope_required
 from integrations.api.views import ApiView
 from integrations.models import ApiScope
-from inventory.models import Warehouse
+from inventory.api.warehouses import active_warehouse_or_404
 from inventory.selectors.atp import item_positions
 from inventory.selectors.stock import item_by_sku
 
@@ -90,12 +90,12 @@ EXAMPLE = {
             },
             "received": {
                 "quantity": "24.000000",
-                "source": "live position (applied movements)",
+                "source": "live position (WMS movements)",
                 "as_of": "2026-03-20T14:02:00Z",
             },
             "quality_hold": {
                 "quantity": "0.000000",
-                "source": "live position (applied movements)",
+                "source": "live position (WMS movements)",
                 "as_of": "2026-03-20T14:02:00Z",
             },
             "available": {
@@ -106,7 +106,7 @@ EXAMPLE = {
             "allocated": {"quantity": "0.000000", "source": "no allocation source", "as_of": None},
             "in_transit": {
                 "quantity": "0.000000",
-                "source": "0 open transfer(s) in the ledger",
+                "source": "0 open transfer(s) in the WMS ledger",
                 "as_of": None,
             },
             "inbound": {
@@ -144,7 +144,8 @@ class AvailableToPromise(ApiView):
             "Per warehouse (all active ones with a figure for the item, or the one named): "
             "on hand by status, allocated, in transit between warehouses, inbound from "
             "suppliers by date, and ATP today, +7, +14 and +28 days. Each figure names its "
-            "source and the time it is as of. An unknown SKU or warehouse is a 404."
+            "source and the time it is as of. An unknown SKU, or a warehouse unknown or "
+            "not active, is a 404."
         ),
         parameters=[AtpQuery],
         responses={200: AtpOutput},
@@ -157,8 +158,8 @@ class AvailableToPromise(ApiView):
         item = item_by_sku(sku)
         if item is None:
             raise exceptions.NotFound(f"No item has SKU {sku!r}: check the SKU.")
-        if code and not Warehouse.objects.filter(code=code).exists():
-            raise exceptions.NotFound(f"No warehouse has code {code!r}: check the code.")
+        if code:
+            active_warehouse_or_404(code)  # as the position page: an inactive one is a 404
         positions = item_positions(item=item, warehouse_code=code)
         return Response(
             {

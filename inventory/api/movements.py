@@ -14,6 +14,7 @@ from integrations.api.auth import scope_required
 from integrations.api.views import ApiView
 from integrations.contracts import load_schema
 from integrations.models import ApiScope, Channel
+from inventory.api.warehouses import active_warehouse_or_404
 from inventory.resources.movements import SCHEMA, movement_from_record, record_problems
 from inventory.selectors.movements import live_positions
 from inventory.services.movements import BATCH_LIMIT, movements_ingest
@@ -210,6 +211,10 @@ class PositionList(ApiView):
     )
     def get(self, request):
         params = self.parse_query(PositionsQuery)
+        if params["warehouse"]:
+            # As the position page and the ATP: an unknown or inactive warehouse is a 404,
+            # not an empty page a caller would take for "no stock".
+            active_warehouse_or_404(params["warehouse"])
         limit = params["limit"]
         rows = live_positions(
             warehouse_code=params["warehouse"],

@@ -94,11 +94,28 @@ class UomConversion(models.Model):
 
 
 class Warehouse(models.Model):
+    class PositionsSource(models.TextChoices):
+        AUTOMATIC = "", _("Automatic: the WMS when it has a WMS connector, else the ERP")
+        WMS = "wms", _("WMS")
+        ERP = "erp", _("ERP")
+
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=120)
     time_zone = models.CharField(max_length=64, default="UTC")
     wms_connector = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=True)
+    # The source of record of the live positions (issue 22): one receipt both the WMS and
+    # the ERP report is one receipt. The other family's movements are recorded, not
+    # counted (`inventory.services.positions_source`).
+    positions_source = models.CharField(
+        max_length=3,
+        choices=PositionsSource.choices,
+        blank=True,
+        default=PositionsSource.AUTOMATIC,
+        help_text="Whose movements the live positions and ATP follow; the other "
+        "source's are recorded in the ledger for reconciliation only. Changing it "
+        "recomputes the warehouse's positions from the ledger.",
+    )
     # How long goods may be in flight (an open ASN, a receipt or an adjustment that one
     # source shows and the other not yet) before a difference they explain is a case.
     in_flight_window_hours = models.PositiveIntegerField(
@@ -112,3 +129,12 @@ class Warehouse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def positions_family(self) -> str:
+        """The source family ("wms" or "erp") whose movements change this warehouse's
+        live positions. Automatic follows the WMS when the warehouse has a WMS connector.
+        (`positions_source.positions_family_sql` says the same in SQL.)"""
+        if self.positions_source:
+            return self.positions_source
+        return "wms" if self.wms_connector else "erp"

@@ -142,6 +142,8 @@ class MovementStream(models.Model):
 class LivePosition(models.Model):
     """One item in one warehouse as the applied movements have it, in the base unit.
 
+    Only the movements of the source family the warehouse follows count
+    (`Warehouse.positions_family`; the other family's are recorded, not counted).
     `available` is the latest cycle count (`counted_at`, `counted_qty`) plus the
     movements after it; the other figures are sums of every applied movement. Figures
     may go below zero (a put-away applied before its receipt): the sums must not depend

@@ -1,9 +1,14 @@
 """Live positions and available to promise per item × warehouse, as of now (issue 22):
 every figure with the source it comes from and the time it is as of.
 
+- The source of record. Each warehouse's figures follow one source family, the one its
+  live positions follow (`Warehouse.positions_family`: its WMS or its ERP; see
+  `inventory.services.positions_source`), and every figure's source says which. The other
+  family's movements are in the ledger, marked "recorded, not counted".
 - On hand by status. The basis is the latest of: the position's latest cycle count, the
-  latest full WMS snapshot (the ERP's when the WMS has none). From a count, the figures
-  are the live position's (`LivePosition`: count + movements after it). From a snapshot,
+  latest full snapshot of the warehouse's source of record (the other source's when it
+  has none). From a count, the figures are the live position's (`LivePosition`: count
+  + movements after it). From a snapshot,
   on hand is the snapshot's line plus the on-hand effect of that source's movements
   applied since it (receipts, customer returns and transfers in add; returns to vendor
   and transfers out take off; adjustments are signed); received (awaiting put-away) and
@@ -12,7 +17,8 @@ every figure with the source it comes from and the time it is as of.
   changes. No order feed allocates stock yet, so without such an adjustment the figure is
   0 with the source "no allocation source" (nothing is invented).
 - In transit between warehouses: transfers out to this warehouse (by transfer reference)
-  without their matching transfer in, from the ledger.
+  without their matching transfer in, from the ledger: both legs of the family this
+  warehouse follows, as its live `in_transit`.
 - Inbound from suppliers: what the registered providers report, dated: confirmed
   deliveries (schedule lines) not shipped yet, by their date, and goods shipped on ASNs
   and not received, by the ASN's expected delivery. Inventory may not import suppliers,
@@ -31,7 +37,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -68,6 +74,7 @@ ON_HAND_SIGN: dict[str, int] = {
     Kind.TRANSFER_OUT: -1,
 }
 NO_ALLOCATION_SOURCE = gettext_noop("no allocation source")
+FAMILY_LABELS = {"wms": "WMS", "erp": "ERP"}
 
 
 # ---------------------------------------------------------------- inbound providers
@@ -155,6 +162,7 @@ class WarehousePosition:
     inbound: Figure
     basis: str  # "cycle_count", "wms_snapshot", "erp_snapshot" or "movements"
     basis_at: datetime.datetime | None
+    follows: str  # "wms" or "erp": the source family of its movements that counts
     open_transfers: list[OpenTransfer] = field(default_factory=list)
     inbound_lines: list[ScheduledInbound] = field(default_factory=list)
     atp: list[AtpBucket] = field(default_factory=list)
@@ -192,8 +200,7 @@ def _since(
     (quantity, movement count, latest occurred-at). One grouped query."""
     scope = Q()
     for warehouse_id, (basis_at, source) in bases.items():
-        family = Q(source="erp") if source == "erp" else Q(source__startswith="wms:")
-        scope |= Q(family, warehouse_id=warehouse_id, occurred_at__gt=basis_at)
+        scope |= Q(_family(source), warehouse_id=warehouse_id, occurred_at__gt=basis_at)
     totals: dict[int, tuple[Decimal, int, datetime.datetime | None]] = {}
     if not bases:
         return totals
@@ -213,15 +220,31 @@ def _since(
     return totals
 
 
-def open_transfers(*, item: Item, warehouse_ids: Sequence[int]) -> dict[int, list[OpenTransfer]]:
+def _family(family: str) -> Q:
+    """The movements of one source family ("erp", or "wms" for every `wms:…` source)."""
+    return Q(source="erp") if family == "erp" else Q(source__startswith="wms:")
+
+
+def open_transfers(
+    *, item: Item, warehouse_ids: Sequence[int], families: dict[int, str] | None = None
+) -> dict[int, list[OpenTransfer]]:
     """Per destination warehouse, the transfers out of this item to it whose transfer in
-    has not (fully) arrived: by transfer reference, from the applied ledger."""
+    has not (fully) arrived: by transfer reference, from the applied ledger, both legs
+    of the family the destination's positions follow (`families`, warehouse id →
+    family; read when not given)."""
+    if families is None:
+        families = {
+            wh.pk: wh.positions_family for wh in Warehouse.objects.filter(pk__in=warehouse_ids)
+        }
+    scope = Q(pk__in=[])
+    for family in ("erp", "wms"):
+        ids = [wh_id for wh_id in warehouse_ids if families.get(wh_id) == family]
+        if ids:
+            legs_to = Q(kind=Kind.TRANSFER_OUT, counterpart_warehouse_id__in=ids)
+            scope |= _family(family) & (legs_to | Q(kind=Kind.TRANSFER_IN, warehouse_id__in=ids))
     rows = (
         InventoryMovement.objects.filter(item=item, applied=True)
-        .filter(
-            Q(kind=Kind.TRANSFER_OUT, counterpart_warehouse_id__in=warehouse_ids)
-            | Q(kind=Kind.TRANSFER_IN, warehouse_id__in=warehouse_ids)
-        )
+        .filter(scope)
         .values_list(
             "kind",
             "transfer_ref",
@@ -279,9 +302,10 @@ def item_positions(
             item=item, snapshot_id__in=[s.pk for s in snapshots.values()]
         ).values_list("snapshot_id", "quantity")
     )
+    families = {wh_id: warehouse.positions_family for wh_id, warehouse in warehouses.items()}
     bases: dict[int, tuple[str, datetime.datetime | None, Decimal, str]] = {}
     for wh_id in ids:
-        bases[wh_id] = _basis(live.get(wh_id), snapshots, wh_id, lines)
+        bases[wh_id] = _basis(live.get(wh_id), snapshots, wh_id, lines, families[wh_id])
     since = _since(
         item,
         {
@@ -290,7 +314,7 @@ def item_positions(
             if at is not None and kind.endswith("snapshot")
         },
     )
-    transfers = open_transfers(item=item, warehouse_ids=ids)
+    transfers = open_transfers(item=item, warehouse_ids=ids, families=families)
     inbound: dict[int, list[ScheduledInbound]] = defaultdict(list)
     for row in scheduled_inbound(item_ids=[item.pk], warehouse_ids=ids):
         inbound[row.warehouse_id].append(row)
@@ -325,9 +349,12 @@ def _basis(
     snapshots: dict[tuple[int, str], InventorySnapshot],
     warehouse_id: int,
     lines: dict[int, Decimal],
+    family: str,
 ) -> tuple[str, datetime.datetime | None, Decimal, str]:
-    """(kind, time, on-hand quantity at that time, source text) of a position's basis."""
-    snapshot = snapshots.get((warehouse_id, "wms")) or snapshots.get((warehouse_id, "erp"))
+    """(kind, time, on-hand quantity at that time, source text) of a position's basis:
+    a snapshot of the warehouse's source of record (`family`) first."""
+    other = "erp" if family == "wms" else "wms"
+    snapshot = snapshots.get((warehouse_id, family)) or snapshots.get((warehouse_id, other))
     counted_at = position.counted_at if position is not None else None
     if (
         position is not None
@@ -348,7 +375,13 @@ def _basis(
             "time": f"{snapshot.taken_at:%Y-%m-%d %H:%M}",
         }
         return f"{snapshot.source}_snapshot", snapshot.taken_at, quantity, source
-    return "movements", None, ZERO, gettext("movements ledger (no snapshot or count yet)")
+    return (
+        "movements",
+        None,
+        ZERO,
+        gettext("%(family)s movements (no snapshot or count yet)")
+        % {"family": FAMILY_LABELS[family]},
+    )
 
 
 def _position(
@@ -364,7 +397,9 @@ def _position(
 ) -> WarehousePosition:
     kind, basis_at, basis_qty, basis_source = basis
     live_as_of = live.as_of if live is not None else None
-    ledger = gettext("live position (applied movements)")
+    follows = warehouse.positions_family
+    moves = {"family": FAMILY_LABELS[follows]}
+    ledger = gettext("live position (%(family)s movements)") % moves
     received = Figure(live.received if live else ZERO, ledger, live_as_of)
     hold = Figure(live.quality_hold if live else ZERO, ledger, live_as_of)
     if kind.endswith("snapshot"):
@@ -383,7 +418,10 @@ def _position(
         )
     else:
         if kind == "cycle_count":
-            source = gettext("%(basis)s + movements since") % {"basis": basis_source}
+            source = gettext("%(basis)s + %(family)s movements since") % {
+                "basis": basis_source,
+                **moves,
+            }
         else:
             source = basis_source
         available = Figure(live.available if live else ZERO, source, live_as_of)
@@ -397,7 +435,8 @@ def _position(
         allocated = Figure(ZERO, gettext(NO_ALLOCATION_SOURCE), None)
     in_transit = Figure(
         sum((t.quantity for t in transfers), ZERO),
-        gettext("%(count)s open transfer(s) in the ledger") % {"count": len(transfers)},
+        gettext("%(count)s open transfer(s) in the %(family)s ledger")
+        % {"count": len(transfers), **moves},
         max((t.shipped_at for t in transfers), default=None),
     )
     inbound_figure = Figure(
@@ -416,6 +455,7 @@ def _position(
         inbound=inbound_figure,
         basis=kind,
         basis_at=basis_at,
+        follows=follows,
         open_transfers=transfers,
         inbound_lines=inbound,
     )
@@ -486,9 +526,14 @@ def ledger(
     *, item: Item, warehouse: Warehouse, window: LedgerWindow
 ) -> QuerySet[InventoryMovement]:
     """The movements of the item at the warehouse (or in transit to it) in the window,
-    newest first."""
-    rows = InventoryMovement.objects.filter(item=item).filter(
-        Q(warehouse=warehouse) | Q(kind=Kind.TRANSFER_OUT, counterpart_warehouse=warehouse)
+    newest first, each with `counted`: whether it is of the source family the
+    warehouse's positions follow (every row shown changes a figure of this warehouse),
+    else it is recorded, not counted."""
+    counted = ExpressionWrapper(_family(warehouse.positions_family), output_field=BooleanField())
+    rows = (
+        InventoryMovement.objects.filter(item=item)
+        .filter(Q(warehouse=warehouse) | Q(kind=Kind.TRANSFER_OUT, counterpart_warehouse=warehouse))
+        .annotate(counted=counted)
     )
     if window.start is not None:
         rows = rows.filter(occurred_at__gt=window.start)

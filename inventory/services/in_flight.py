@@ -13,8 +13,10 @@ document:
 
 A third kind is read by SQL too: the ledger of movement events from the WMS and the ERP
 (`InventoryMovement`, `reconciliation_sql.create_ledger`). Expected = the earlier count +
-the movements recorded since it; each source family's events are summed apart, so one
-physical movement both report is not counted twice.
+the movements recorded since it, of one source family at a time (the ERP's or the WMS's,
+never their sum), so one physical movement both report is not counted twice. Every
+recorded event is read, also those of the family a warehouse's live positions do not
+follow (`inventory.services.positions_source`): they are the corroborating record.
 
 A provider is asked only for the warehouses of one run, and answers with the open
 quantities still expected, in the item's base unit: a few thousand rows, not one per

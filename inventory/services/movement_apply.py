@@ -16,7 +16,8 @@ transaction:
 3. sequence per stream with window functions: events at or below where the stream has
    got to, and the contiguous run after it, are ready; the rest are held;
 4. positions: one INSERT … ON CONFLICT DO UPDATE of the per-position sums of the ready
-   events; positions a cycle count of the batch touches go through
+   events' effects that count (of the warehouse's source family, by a join); positions
+   a cycle count of the batch touches go through
    `movement_positions.positions_apply` (a count recomputes `available` from the
    ledger, which is rare and per position);
 5. the new events are inserted with their final flags (`ON CONFLICT DO NOTHING`), the
@@ -44,13 +45,19 @@ from inventory.models import (
     UomConversion,
     Warehouse,
 )
-from inventory.services.movement_positions import Applied, positions_apply
+from inventory.services.movement_positions import (
+    Applied,
+    positions_apply,
+    positions_family_sql,
+    source_family_sql,
+)
 from inventory.services.uom import conversion_ratios_to_base, convert_quantity
 
 Kind = InventoryMovement.Kind
 MOVEMENT = InventoryMovement._meta.db_table
 STREAM = MovementStream._meta.db_table
 POSITION = LivePosition._meta.db_table
+WAREHOUSE = Warehouse._meta.db_table
 SOURCE_REGEX = "^(erp|wms:[A-Za-z0-9_.-]{1,36})$"
 
 
@@ -407,17 +414,26 @@ _APPLIED_COLUMNS = (
 )
 
 
+# An effect counts on a warehouse whose positions follow the event's source family
+# (`movement_positions.counted_effects`): a join to the warehouse, never per row.
+_COUNTS = f"{source_family_sql('a.source')} = {positions_family_sql('w')}"
+
+
 def _positions(cursor: CursorWrapper) -> None:
-    """Apply the ready events (not older than the snapshot) to the live positions."""
+    """Apply the ready events (not older than the snapshot) to the live positions: each
+    effect where it counts."""
     cursor.execute(
         f"""CREATE TEMP TABLE mv_apply ON COMMIT DROP AS
         SELECT {_APPLIED_COLUMNS} FROM mv_seq WHERE ready AND NOT before_snapshot"""
     )
     # A count recomputes `available` from the ledger after it: the positions a count of
-    # this batch touches take the per-position path, with every event of theirs.
+    # this batch touches (one that counts there) take the per-position path, with every
+    # event of theirs.
     cursor.execute(
         f"""SELECT {_APPLIED_COLUMNS} FROM mv_apply WHERE (item_id, warehouse_id) IN (
-            SELECT item_id, warehouse_id FROM mv_apply WHERE kind = 'cycle_count')"""
+            SELECT a.item_id, a.warehouse_id FROM mv_apply a JOIN {WAREHOUSE} w
+              ON w.id = a.warehouse_id
+            WHERE a.kind = 'cycle_count' AND {_COUNTS})"""
     )
     counted = [Applied(*row) for row in cursor.fetchall()]
     if counted:
@@ -442,10 +458,12 @@ def _positions(cursor: CursorWrapper) -> None:
                  WHEN 'transfer_in' THEN {q} END AS available,
             CASE WHEN a.kind = 'transfer_in' AND a.counterpart_id IS NOT NULL THEN -{q}
                  ELSE 0 END AS in_transit
-        FROM mv_apply a
+        FROM mv_apply a JOIN {WAREHOUSE} w ON w.id = a.warehouse_id
+        WHERE {_COUNTS}
         UNION ALL  -- in transit is the destination's figure
         SELECT a.item_id, a.counterpart_id, a.occurred_at, false, 0, 0, NULL, {q}
-        FROM mv_apply a WHERE a.kind = 'transfer_out' AND a.counterpart_id IS NOT NULL"""
+        FROM mv_apply a JOIN {WAREHOUSE} w ON w.id = a.counterpart_id
+        WHERE a.kind = 'transfer_out' AND {_COUNTS}"""
     )
     # A position counted earlier keeps only the `available` effects after its count:
     # per position, read from the effects table (indexed when any such position exists).

@@ -14,7 +14,10 @@ transaction, with a fixed number of queries however many events it holds:
   source → the WMS snapshot, `erp` → the ERP's) for its warehouse is recorded, takes its
   place in the sequence, and is not applied: the snapshot already counts it;
 - a cycle count sets `available` as of its time, later movements apply on top
-  (`inventory.services.movement_positions`).
+  (`inventory.services.movement_positions`);
+- a warehouse's live positions follow one source family, its source of record
+  (`Warehouse.positions_family`): the other family's events are checked, sequenced and
+  recorded alike, and change no position (`inventory.services.positions_source`).
 """
 
 import datetime
@@ -174,11 +177,9 @@ def _snapshot_source(source: str) -> str:
     return InventorySnapshot.Source.ERP if source == "erp" else InventorySnapshot.Source.WMS
 
 
-def _build(
-    rows: Sequence[MovementInput], *, now: datetime.datetime, result: MovementBatchResult
-) -> list[InventoryMovement]:
-    """The valid, new rows of the batch as unsaved movements (held until sequenced)."""
-    master = _master_data(rows)
+def _checked(rows: Sequence[MovementInput], master: _Master) -> list[Decimal | tuple[str, str]]:
+    """Each row's quantity in its item's base unit, converted exactly, or the (field,
+    message) of the first rule it breaks."""
     problems = [_check(row, master) for row in rows]
     pairs = {
         (master.items[row.sku], master.units[row.uom])
@@ -186,10 +187,8 @@ def _build(
         if problem is None
     }
     ratios = conversion_ratios_to_base(pairs)
-    seen: set[tuple[str, str]] = set()
-    built: list[InventoryMovement] = []
-    for index, row in enumerate(rows):
-        problem = problems[index]
+    checked: list[Decimal | tuple[str, str]] = []
+    for row, problem in zip(rows, problems, strict=True):
         if problem is None:
             item, unit = master.items[row.sku], master.units[row.uom]
             ratio = ratios[(item.pk, unit.pk)]
@@ -203,9 +202,32 @@ def _build(
                     problem = ("quantity", "The quantity is too large in the base unit.")
             except DomainError as error:
                 problem = ("quantity", error.message)
-        if problem is not None:
-            result.errors.append(RowError(index, *problem))
+        checked.append(base if problem is None else problem)
+    return checked
+
+
+def movements_check(rows: Sequence[MovementInput]) -> list[RowError]:
+    """The rows the ingest would refuse, each with the first rule it breaks; writes
+    nothing. For a channel that numbers events itself (the Tryton pull): it numbers only
+    the rows that go in, since a refused number is a gap that holds its stream."""
+    checked = _checked(rows, _master_data(rows))
+    return [RowError(i, *c) for i, c in enumerate(checked) if isinstance(c, tuple)]
+
+
+def _build(
+    rows: Sequence[MovementInput], *, now: datetime.datetime, result: MovementBatchResult
+) -> list[InventoryMovement]:
+    """The valid, new rows of the batch as unsaved movements (held until sequenced)."""
+    master = _master_data(rows)
+    checked = _checked(rows, master)
+    seen: set[tuple[str, str]] = set()
+    built: list[InventoryMovement] = []
+    for index, row in enumerate(rows):
+        base = checked[index]
+        if isinstance(base, tuple):
+            result.errors.append(RowError(index, *base))
             continue
+        item, unit = master.items[row.sku], master.units[row.uom]
         key = (row.source, row.source_event_id)
         if key in seen:
             result.duplicates += 1

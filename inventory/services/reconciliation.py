@@ -12,7 +12,8 @@ never one per position.
 Classes, first match wins: negative stock (from either source); an item a snapshot
 could not load (no comparison: its master-data case covers it); missing in ERP; missing
 in WMS; within tolerance (no case); moved between the two counts (the stock movements
-the portal records, or the ledger of movement events of the ERP, of the WMS or of both:
+the portal records, or the ledger of movement events of the ERP or of the WMS, one
+family at a time and never their sum, which would count twice a receipt both report:
 expected = the earlier count + the movements since) → in flight, pending (no case);
 explained by one receipt, adjustment or open ASN the lagging source has not shown →
 pending until that source counts again more than the warehouse's window after

@@ -18,7 +18,8 @@ recon_master    the master-data cases of the basis snapshots
 
 Differences are in flight when evidence explains them. Expected = the earlier count +
 the movements since it (the stock movements the portal records, or the ledger of
-movement events of one source family, or of both): a difference the movements recorded
+movement events of one source family: the ERP's or the WMS's, one at a time, never their
+sum, which would count twice the receipt both report): a difference the movements recorded
 between the two counts explain is pending, never a case; one they cannot explain (a
 movement one side never recorded, before both counts) stays a real one. Other evidence
 keeps a difference without a case until the lagging source has counted again more than
@@ -260,9 +261,10 @@ def create_ledger(cursor: CursorWrapper) -> None:
     """Per differing position and source family ("erp", "wms" for every `wms:…`), the
     on-hand effect of the movement events that occurred between the two counts: the
     earlier count cannot show them yet. Every recorded event counts (held or older than
-    its own source's snapshot too: the ledger is the record of what happened). Each
-    family is summed apart so that one physical movement both sources report is never
-    counted twice."""
+    its own source's snapshot too, and the family a warehouse's live positions do not
+    follow: the ledger is the record of what happened). Each family is summed apart and
+    read apart, so that one physical movement both sources report is never counted
+    twice."""
     mov = InventoryMovement._meta.db_table
     kinds = ", ".join(f"'{kind}'" for kind in ON_HAND_KINDS)
     family = "CASE WHEN mv.source = 'erp' THEN 'erp' ELSE 'wms' END"
@@ -368,10 +370,11 @@ def classify_sql() -> str:
         item_join = f"JOIN {item} AS i ON i.id = d.item_id"
     sign = "CASE WHEN d.wms_taken >= d.erp_taken THEN 1 ELSE -1 END"
     lag = "CASE x.lagging WHEN 'erp' THEN d.erp_taken ELSE d.wms_taken END"
-    # Expected from the ledger: the later count's own family first (what it has seen).
+    # Expected from the ledger: the later count's own family first (what it has seen),
+    # else the other's; never both summed.
     later_moved = (
-        "CASE WHEN d.wms_taken >= d.erp_taken THEN COALESCE(lg.wms_moved, lg.all_moved) "
-        "ELSE COALESCE(lg.erp_moved, lg.all_moved) END"
+        "CASE WHEN d.wms_taken >= d.erp_taken THEN COALESCE(lg.wms_moved, lg.erp_moved) "
+        "ELSE COALESCE(lg.erp_moved, lg.wms_moved) END"
     )
     return f"""
         CREATE TEMP TABLE recon_result AS
@@ -392,13 +395,13 @@ def classify_sql() -> str:
                      WHEN m.moved IS NOT NULL
                           AND {_within("d.wms_qty", f"d.erp_qty + {sign} * m.moved")}
                        THEN '{PENDING}'
-                     -- the ledger of one source family (or both) between the two counts
+                     -- the ledger of one source family between the two counts: the
+                     -- ERP's or the WMS's, never their sum (a receipt both report is one)
                      WHEN lg.item_id IS NOT NULL AND (
                           (lg.erp_moved IS NOT NULL
                            AND {_within("d.wms_qty", f"d.erp_qty + {sign} * lg.erp_moved")})
                           OR (lg.wms_moved IS NOT NULL
-                           AND {_within("d.wms_qty", f"d.erp_qty + {sign} * lg.wms_moved")})
-                          OR {_within("d.wms_qty", f"d.erp_qty + {sign} * lg.all_moved")})
+                           AND {_within("d.wms_qty", f"d.erp_qty + {sign} * lg.wms_moved")}))
                        THEN '{PENDING}'
                      WHEN x.item_id IS NOT NULL THEN
                        CASE WHEN {_past_window(lag, "x.at")} THEN 'in_flight'
@@ -430,8 +433,7 @@ def classify_sql() -> str:
             LEFT JOIN (
                 SELECT item_id, warehouse_id,
                        SUM(CASE WHEN family = 'erp' THEN moved END) AS erp_moved,
-                       SUM(CASE WHEN family = 'wms' THEN moved END) AS wms_moved,
-                       SUM(moved) AS all_moved
+                       SUM(CASE WHEN family = 'wms' THEN moved END) AS wms_moved
                 FROM recon_ledger GROUP BY item_id, warehouse_id
             ) AS lg ON lg.item_id = d.item_id AND lg.warehouse_id = d.warehouse_id
         ) AS classified

@@ -6,8 +6,18 @@ The ERP's events have no sequence of their own: the pull numbers each warehouse'
 events after the highest `erp` number already stored there, in the order Tryton did them,
 under the cursor's row lock (two pulls at once take turns), so the stream has no gap. A
 move already stored (the cursor's overlap re-reads a few) is left out before numbering.
-A move of an item or unit the portal does not know is reported and left out before
-numbering (a refused number would hold the warehouse's later events as a gap).
+So is a move the ingest would refuse (`movements_check`, the ingest's own rules: an item,
+unit or transfer warehouse the portal lacks, a quantity that does not convert exactly):
+a refused number would be a gap holding the warehouse's later events until it timed out
+as a false "sequence gap" case. It is reported, saying what to add, read again on every
+pull (the cursor's retry ids) and numbered on the pull it goes in.
+
+A return to vendor made against a purchase line of a PO the portal imported from this
+Tryton (same Tryton id and number) names that PO in `document_ref`, as a WMS's return
+does, so that the PO's supplier sees it among its returns; the Tryton return's own
+reference moves to `reason`. A return without such a purchase, or whose return shipment
+goes to another supplier than the PO's, stays unlinked (`StockMovePull.unlinked`): no
+supplier sees it.
 """
 
 import datetime
@@ -15,6 +25,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -22,9 +33,16 @@ from django.db.models import Max
 from integrations.connectors.tryton import cursors
 from integrations.connectors.tryton.stock_moves import fetch_done_stock_moves
 from integrations.models import Channel, Connector, ErpPullCursor
-from inventory.models import InventoryMovement, Item, UnitOfMeasure, Warehouse
-from inventory.services.movements import BATCH_LIMIT, MovementInput, movements_ingest
+from inventory.models import InventoryMovement, Warehouse
+from inventory.services.movements import (
+    BATCH_LIMIT,
+    MovementInput,
+    RowError,
+    movements_check,
+    movements_ingest,
+)
 from suppliers.erp.tryton import _tryton
+from suppliers.models import PurchaseOrder
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +57,8 @@ class StockMovePull:
     applied: int = 0
     already: int = 0
     errors: list[str] = field(default_factory=list)
+    # Returns to vendor recorded without a portal PO (no supplier sees them), and why.
+    unlinked: list[str] = field(default_factory=list)
 
 
 def _next_numbers(codes: set[str]) -> dict[str, int]:
@@ -50,6 +70,80 @@ def _next_numbers(codes: set[str]) -> dict[str, int]:
         .values_list("warehouse__code", "last")
     )
     return {code: (heads.get(code) or 0) + 1 for code in codes}
+
+
+def _as_input(event: dict[str, Any], sequence: int) -> MovementInput:
+    return MovementInput(
+        source=SOURCE,
+        source_event_id=event["source_event_id"],
+        sequence=sequence,
+        kind=event["kind"],
+        occurred_at=event["occurred_at"],
+        sku=event["sku"],
+        warehouse=event["warehouse"],
+        quantity=Decimal(event["quantity"]),
+        uom=event["uom"] or event["unit"],
+        reason=event["reason"],
+        transfer_ref=event["transfer_ref"],
+        counterpart_warehouse=event["counterpart_warehouse"],
+        document_ref=event["document_ref"],
+    )
+
+
+def _refusal(event: dict[str, Any], error: RowError) -> str:
+    """The refusal of a move as the operator reads it: what to add so that it goes in."""
+    eid = event["source_event_id"]
+    then = "and the move goes in on the next pull."
+    if error.field == "sku":
+        return f"{eid}: item {event['sku']} is not in the portal; add it (Items import), {then}"
+    if error.field == "uom":
+        return (
+            f"{eid}: unit {event['unit']} is not in the portal; add it or map it in the "
+            f"connector's units, {then}"
+        )
+    if error.field in ("warehouse", "counterpart_warehouse"):
+        code = event[error.field]
+        return f"{eid}: warehouse {code} is not in the portal; add it, {then}"
+    # The ingest's own words (a conversion says which one to add); read again until in.
+    return f"{eid} ({event['sku']}): {error.field}: {error.message} It is read again on every pull."
+
+
+def _link_returns(
+    events: list[dict[str, Any]], *, prefix: str, report: StockMovePull
+) -> list[dict[str, Any]]:
+    """Returns to vendor against a purchase the portal imported: `document_ref` the PO's
+    number, the Tryton return's reference in `reason` (one query)."""
+    returns = [e for e in events if e["kind"] == InventoryMovement.Kind.RETURN_TO_VENDOR]
+    wanted = {(e["purchase_erp_id"], prefix + e["purchase_number"]) for e in returns}
+    orders = {
+        (po.erp_id, po.number): po
+        for po in PurchaseOrder.objects.filter(
+            erp_id__in={erp_id for erp_id, _ in wanted if erp_id},
+            number__in={number for _, number in wanted},
+        ).select_related("supplier")
+    }
+    linked = []
+    for event in events:
+        if event["kind"] != InventoryMovement.Kind.RETURN_TO_VENDOR:
+            linked.append(event)
+            continue
+        po = orders.get((event["purchase_erp_id"], prefix + event["purchase_number"]))
+        party = event["supplier_party"]
+        if po is None:
+            report.unlinked.append(
+                f"{event['source_event_id']} ({event['document_ref']}): no purchase line of a "
+                "portal PO is its origin in Tryton; no supplier sees it."
+            )
+        elif party and party != po.supplier.erp_vendor_id:
+            # Shown to nobody rather than to a supplier the goods did not go back to.
+            report.unlinked.append(
+                f"{event['source_event_id']} ({event['document_ref']}): returned to party "
+                f"{party}, but PO {po.number} is {po.supplier.code}'s; no supplier sees it."
+            )
+        else:
+            event = {**event, "document_ref": po.number, "reason": event["document_ref"]}
+        linked.append(event)
+    return linked
 
 
 @transaction.atomic
@@ -78,63 +172,40 @@ def tryton_stock_moves_pull(
     )
     new = [e for e in events if e["source_event_id"] not in stored]
     report.already = len(events) - len(new)
-    # Refused before numbering, so that a refused row leaves no gap that would hold the
-    # warehouse's later events: an item or unit the portal does not know.
-    skus = set(Item.objects.filter(sku__in={e["sku"] for e in new}).values_list("sku", flat=True))
-    units = set(
-        UnitOfMeasure.objects.filter(code__in={e["uom"] or e["unit"] for e in new}).values_list(
-            "code", flat=True
-        )
-    )
+    new = _link_returns(new, prefix=impl.prefix, report=report)
+    # Checked by the ingest's rules before numbering (any valid number will do here), so
+    # that a refused event takes no number: a gap would hold the warehouse's later events.
     refused: set[str] = set()
-    for event in new:
-        # Read again on every pull until the item or unit exists: never lost to the cursor.
-        if event["sku"] not in skus:
-            refused.add(_move_id(event["source_event_id"]))
-            report.errors.append(
-                f"{event['source_event_id']}: item {event['sku']} is not in the portal; add "
-                "it (Items import), and the move goes in on the next pull."
-            )
-        elif (event["uom"] or event["unit"]) not in units:
-            refused.add(_move_id(event["source_event_id"]))
-            report.errors.append(
-                f"{event['source_event_id']}: unit {event['unit']} is not in the portal; add "
-                "it or map it in the connector's units, and the move goes in on the next pull."
-            )
-    new = [e for e in new if e["sku"] in skus and (e["uom"] or e["unit"]) in units]
+    errors = movements_check([_as_input(event, 1) for event in new])
+    for error in errors:
+        event = new[error.row]
+        refused.add(_move_id(event["source_event_id"]))  # read again on every pull
+        report.errors.append(_refusal(event, error))
+    failed = {error.row for error in errors}
+    new = [event for index, event in enumerate(new) if index not in failed]
     numbers = _next_numbers({e["warehouse"] for e in new})
     rows = []
     for event in new:
         sequence = numbers[event["warehouse"]]
         numbers[event["warehouse"]] = sequence + 1
-        rows.append(
-            MovementInput(
-                source=SOURCE,
-                source_event_id=event["source_event_id"],
-                sequence=sequence,
-                kind=event["kind"],
-                occurred_at=event["occurred_at"],
-                sku=event["sku"],
-                warehouse=event["warehouse"],
-                quantity=Decimal(event["quantity"]),
-                uom=event["uom"] or event["unit"],
-                reason=event["reason"],
-                transfer_ref=event["transfer_ref"],
-                counterpart_warehouse=event["counterpart_warehouse"],
-                document_ref=event["document_ref"],
-            )
-        )
+        rows.append(_as_input(event, sequence))
     for start in range(0, len(rows), BATCH_LIMIT):
         batch = rows[start : start + BATCH_LIMIT]
         result = movements_ingest(actor=None, rows=batch, channel=Channel.SYSTEM, now=now)
         report.recorded += result.recorded
         report.applied += result.applied
-        report.errors += [
-            f"{batch[e.row].source_event_id} ({batch[e.row].sku}): {e.field}: {e.message}"
-            for e in result.errors
-        ]
+        for error in result.errors:
+            # Checked above, so only a change since (in this transaction's time) lands
+            # here: its number is a gap, but the move is read again, never lost.
+            row = batch[error.row]
+            refused.add(_move_id(row.source_event_id))
+            report.errors.append(
+                f"{row.source_event_id} ({row.sku}): {error.field}: {error.message}"
+            )
     if report.errors:
         logger.warning("Tryton stock moves refused: %s", "; ".join(report.errors[:20]))
+    if report.unlinked:
+        logger.info("Tryton returns not linked to a PO: %s", "; ".join(report.unlinked[:20]))
     cursors.cursor_advance(cursor, stamp=stamp, read=len(events), retry_ids=sorted(refused))
     return report
 

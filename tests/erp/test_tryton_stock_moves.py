@@ -1,18 +1,27 @@
 """The Tryton pull of done stock moves (issue 22) against a real trytond: a supplier
 receipt and its put-away, an inventory's loss, an internal shipment between warehouses
 (in transit until it is done) and a return to the supplier become `erp` movement events,
-numbered per warehouse without gaps; pulling again records nothing new.
+numbered per warehouse without gaps; pulling again records nothing new. A move the ingest
+would refuse takes no number until it goes in; a return against a purchase the portal
+imported is shown to that PO's supplier only.
 
 The Tryton database is shared by the session's tests, so every figure is compared with
 the one before this test's own moves."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
-from inventory.models import InventoryMovement, Item, LivePosition
+from integrations.models import ExceptionCase, ExceptionClass
+from inventory.models import InventoryMovement, Item, LivePosition, Warehouse
+from inventory.services.movements import movements_release_gaps
+from suppliers.erp import tryton as erp_tryton
 from suppliers.erp.tryton_stock_moves import tryton_stock_moves_pull
 from tests.erp import helpers
+from tests.suppliers.factories import SupplierItemFactory, SupplierMembershipFactory
 
 pytestmark = [pytest.mark.erp, pytest.mark.django_db]
 
@@ -245,3 +254,98 @@ def test_a_move_of_an_item_the_portal_lacks_is_read_again_until_the_item_exists(
     ]
     assert (taken.errors, taken.recorded) == ([], 1)
     assert _delta(_figures("DAL1"), before) == {"available": D(7)}
+
+
+def _available(sku: str, code: str = "DAL1") -> Decimal:
+    position = LivePosition.objects.filter(item__sku=sku, warehouse__code=code).first()
+    return position.available if position else D(0)
+
+
+def _erp_events(code: str, after: int) -> list[tuple[int, str, str, bool]]:
+    return list(
+        InventoryMovement.objects.filter(source="erp", warehouse__code=code, sequence__gt=after)
+        .order_by("sequence")
+        .values_list("sequence", "kind", "item__sku", "applied")
+    )
+
+
+def test_a_refused_move_between_two_good_ones_takes_no_number_until_it_goes_in(
+    tryton, tryton_connector
+):
+    helpers.portal_master_data()
+    tryton_connector.config["pull_overlap_seconds"] = 0  # only its retry id brings it back
+    tryton_connector.save(update_fields=["config"])
+    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
+    head = len(_erp_events("DAL1", 0))  # numbered 1 … head, no gap (the first test)
+    nuts, boxes = _available("TRY-NUT-M8"), _available("TRY-BOX-12")
+    dal = _location(tryton, type="warehouse", code="DAL1")
+    atl = _location(tryton, type="warehouse", code="ATL1")
+    Warehouse.objects.filter(code="ATL1").update(code="ATL1-OLD")  # the portal lacks it now
+    _inventory(tryton, dal, "TRY-NUT-M8", str(nuts + 6))
+    _internal(tryton, dal, atl, BOLT, "4")  # a transfer out to a warehouse the portal lacks
+    _inventory(tryton, dal, "TRY-BOX-12", str(boxes + 2))
+
+    refused = tryton_stock_moves_pull(connector=tryton_connector)
+    late = movements_release_gaps(now=timezone.now() + datetime.timedelta(days=1))
+
+    assert [e.split(": ", 1)[1] for e in refused.errors] == [
+        "warehouse ATL1 is not in the portal; add it, and the move goes in on the next pull."
+    ]
+    assert _erp_events("DAL1", head) == [
+        (head + 1, "adjustment", "TRY-NUT-M8", True),
+        (head + 2, "adjustment", "TRY-BOX-12", True),
+    ]
+    assert (_available("TRY-NUT-M8") - nuts, _available("TRY-BOX-12") - boxes) == (D(6), D(2))
+    assert late.applied_after_gap == 0
+    assert not ExceptionCase.objects.filter(exception_class=ExceptionClass.SEQUENCE_GAP).exists()
+    assert not InventoryMovement.objects.filter(source="erp", held=True).exists()
+
+    Warehouse.objects.filter(code="ATL1-OLD").update(code="ATL1")
+    taken = tryton_stock_moves_pull(connector=tryton_connector)
+
+    assert (taken.errors, taken.recorded, taken.applied) == ([], 1, 1)
+    assert _erp_events("DAL1", head + 2) == [(head + 3, "transfer_out", BOLT, True)]
+    assert not ExceptionCase.objects.filter(exception_class=ExceptionClass.SEQUENCE_GAP).exists()
+
+
+def test_a_tryton_return_against_a_portal_po_is_shown_to_that_supplier_only(
+    client, tryton, tryton_connector
+):
+    data = helpers.portal_master_data()
+    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
+    dal = _location(tryton, type="warehouse", code="DAL1")
+    purchase = helpers.create_purchase(
+        tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, "40", "0.1200")]
+    )
+    erp_tryton.purchases_pull(connector=tryton_connector)  # the PO, as the portal has it
+    _receive(tryton, purchase, dal)
+    (line,) = helpers.purchase_lines(tryton, purchase["id"])
+    against_po = _return(tryton, dal, BOLT, "5", origin=f"purchase.line,{line['id']}")
+    # Against a purchase the portal never imported (Tryton wants an origin on a return).
+    later = helpers.create_purchase(
+        tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, "1", "0.1200")]
+    )
+    (other_line,) = helpers.purchase_lines(tryton, later["id"])
+    no_po = _return(tryton, dal, BOLT, "2", origin=f"purchase.line,{other_line['id']}")
+    own = SupplierItemFactory(supplier=data["fasteners"], item=data["bolt"])
+    theirs = SupplierItemFactory(supplier=data["packaging"], item=data["bolt"])
+    owner = SupplierMembershipFactory(supplier=data["fasteners"]).user
+    outsider = SupplierMembershipFactory(supplier=data["packaging"]).user
+
+    report = tryton_stock_moves_pull(connector=tryton_connector)
+    client.force_login(owner)
+    seen = client.get(reverse("suppliers:item_stock", args=[own.pk]))
+    client.force_login(outsider)
+    unseen = client.get(reverse("suppliers:item_stock", args=[theirs.pk]))
+
+    assert report.errors == []
+    assert [
+        (m.document_ref, m.reason, m.quantity) for m in seen.context["returns"].object_list
+    ] == [(purchase["number"], f"supplier return {against_po}", D(5))]
+    assert f"supplier return {no_po}" not in seen.content.decode()
+    assert [u.split(": ", 1)[1] for u in report.unlinked] == [
+        "no purchase line of a portal PO is its origin in Tryton; no supplier sees it."
+    ]
+    assert unseen.status_code == 200
+    assert list(unseen.context["returns"].object_list) == []
+    assert purchase["number"] not in unseen.content.decode()

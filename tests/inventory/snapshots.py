@@ -46,8 +46,12 @@ def items(*skus: str, item_class: str = "") -> None:
         ItemFactory(sku=sku, base_uom=each, item_class=item_class)
 
 
-def warehouse(code: str = "DC1") -> Warehouse:
-    return WarehouseFactory(code=code)
+def warehouse(code: str = "DC1", *, wms_connector: str | None = None, **fields) -> Warehouse:
+    """A warehouse with a WMS feed (a WMS connector: its live positions follow the WMS's
+    `wms:…` movements, as the movement builders send by default); `wms_connector=""` for
+    one whose positions follow the ERP."""
+    connector = f"wms-{code}" if wms_connector is None else wms_connector
+    return WarehouseFactory(code=code, wms_connector=connector, **fields)
 
 
 def tolerance(item_class: str = "", *, absolute: str = "0", percent: str = "0"):

@@ -45,13 +45,13 @@ def test_a_german_user_reads_the_position_figures_in_german_while_the_api_stays_
         .json()
     )
 
-    assert "<td>Live-Bestand (gebuchte Bewegungen)</td>" in html
+    assert "<td>Live-Bestand (WMS-Bewegungen)</td>" in html
     assert "<td>keine Reservierungsquelle</td>" in html
     assert '<th scope="row">heute</th>' in html
     assert "Seit dem letzten Bestandsabzug" in html
     assert "live position" not in html
     (dc1,) = body["warehouses"]
-    assert dc1["received"]["source"] == "live position (applied movements)"
+    assert dc1["received"]["source"] == "live position (WMS movements)"
     assert dc1["allocated"]["source"] == "no allocation source"
     assert [b["bucket"] for b in dc1["atp"]] == ["today", "+7 d", "+14 d", "+28 d"]
 

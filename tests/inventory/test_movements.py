@@ -84,7 +84,7 @@ def test_a_gap_holds_later_events_until_it_fills(dc1):
 def test_a_gap_holds_only_its_own_source_and_warehouse(dc1):
     warehouse("DC2")
     send(event(1, "receipt", 10), event(3, "receipt", 1))
-    send(event(1, "receipt", 7, source="erp"), event(2, "receipt", 2, source="erp"))
+    send(event(1, "receipt", 7, source="wms:B"), event(2, "receipt", 2, source="wms:B"))
     send(event(1, "receipt", 6, warehouse="DC2", event_id="DC2-1"))
 
     assert figures() == expect(received=19)
@@ -166,8 +166,8 @@ def test_a_cycle_count_sets_available_and_later_movements_apply_on_top(dc1):
 def test_an_earlier_dated_movement_after_a_cycle_count_changes_nothing_it_counted(dc1):
     send(event(1, "cycle_count", 40, minute=60), event(2, "adjustment", 5, reason="x", minute=70))
     late = send(
-        event(1, "adjustment", -9, reason="counted", source="erp", minute=30),
-        event(2, "receipt", 8, source="erp", minute=30),
+        event(1, "adjustment", -9, reason="counted", source="wms:B", minute=30),
+        event(2, "receipt", 8, source="wms:B", minute=30),
     )
 
     assert late.applied == 2
@@ -177,9 +177,9 @@ def test_an_earlier_dated_movement_after_a_cycle_count_changes_nothing_it_counte
 def test_a_movement_at_the_counts_very_time_is_counted_already_one_after_applies(dc1):
     send(event(1, "cycle_count", 40, minute=60))
     later = send(
-        event(1, "adjustment", -9, reason="x", source="erp", minute=60),
-        event(2, "adjustment", 4, reason="y", source="erp", minute=61),
-        event(3, "receipt", 6, source="erp", minute=60),
+        event(1, "adjustment", -9, reason="x", source="wms:B", minute=60),
+        event(2, "adjustment", 4, reason="y", source="wms:B", minute=61),
+        event(3, "receipt", 6, source="wms:B", minute=60),
     )
 
     assert later.applied == 3
@@ -189,8 +189,8 @@ def test_a_movement_at_the_counts_very_time_is_counted_already_one_after_applies
 def test_a_newer_count_arriving_late_recomputes_from_the_ledger(dc1):
     send(event(1, "cycle_count", 40, minute=10), event(2, "adjustment", 5, reason="x", minute=30))
     send(
-        event(1, "adjustment", 2, reason="y", source="erp", minute=50),
-        event(2, "cycle_count", 100, source="erp", minute=20),
+        event(1, "adjustment", 2, reason="y", source="wms:B", minute=50),
+        event(2, "cycle_count", 100, source="wms:B", minute=20),
     )
 
     assert figures() == expect(available=107)

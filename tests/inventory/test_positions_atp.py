@@ -77,7 +77,7 @@ def test_on_hand_is_the_wms_snapshot_plus_the_movements_since_it(stock):
     assert dc1.available.quantity == D(90)
     assert dc1.on_hand.source == "WMS snapshot at 2026-03-02 22:00 + 3 movement(s) since"
     assert dc1.on_hand.as_of == at(5)
-    assert dc1.received.source == "live position (applied movements)"
+    assert dc1.received.source == "live position (WMS movements)"
 
 
 def test_an_item_the_snapshot_does_not_list_has_none_but_its_movements(stock):
@@ -92,7 +92,7 @@ def test_a_transfer_is_in_transit_at_its_destination_until_the_transfer_in(stock
     dc2 = by_code()["DC2"]
 
     assert dc2.in_transit.quantity == D(10)
-    assert dc2.in_transit.source == "1 open transfer(s) in the ledger"
+    assert dc2.in_transit.source == "1 open transfer(s) in the WMS ledger"
     assert [(t.transfer_ref, t.origin_code, t.quantity) for t in dc2.open_transfers] == [
         ("T-1", "DC1", D(10))
     ]

@@ -57,7 +57,7 @@ def test_a_receipt_recorded_after_the_wms_count_but_before_the_erps_is_in_flight
     assert run.counts == {"in_flight_pending": 1}
 
 
-def test_a_movement_both_sources_report_is_not_counted_twice(dc1):
+def test_a_difference_of_one_receipt_both_sources_report_is_pending(dc1):
     ingest("erp", dc1, [("A", 100)], taken_at=at(0))
     send(
         event(1, "receipt", 20, minute=30),
@@ -69,6 +69,24 @@ def test_a_movement_both_sources_report_is_not_counted_twice(dc1):
 
     assert open_cases() == {}
     assert run.counts == {"in_flight_pending": 1}
+
+
+def test_a_difference_of_twice_a_receipt_both_sources_report_is_a_mismatch(dc1):
+    # The ERP and the WMS each report the one receipt of 20: the ledger explains 20 by
+    # either family, never 40 by their sum (that would hide a receipt counted twice).
+    ingest("erp", dc1, [("A", 100)], taken_at=at(0))
+    send(
+        event(1, "receipt", 20, minute=30),
+        event(1, "receipt", 20, source="erp", minute=31),
+    )
+    ingest("wms", dc1, [("A", 140)], taken_at=at(120))
+
+    run = reconcile(actor=None)
+
+    assert open_cases() == {"A@DC1": "quantity_mismatch"}
+    assert run.counts == {"quantity_mismatch": 1}
+    case = ExceptionCase.objects.get(subject_key="A@DC1")
+    assert Decimal(case.detail["expected"]) == Decimal("120")
 
 
 def test_a_movement_missing_on_one_side_is_a_mismatch(dc1):

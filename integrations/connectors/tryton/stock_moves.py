@@ -17,7 +17,10 @@ warehouse it is under, through its parents):
   The transfer reference is the internal shipment's number.
 
 The document reference names the shipment's type and number ("supplier shipment 12"):
-each type of shipment numbers from 1 in Tryton.
+each type of shipment numbers from 1 in Tryton. A return to vendor also carries what links
+it to the supplier's purchase (its move's origin, `purchase.line,<id>`: the purchase's
+Tryton id and number) and the return shipment's supplier (party code): the domain side
+maps them to the portal PO, whose supplier then sees the return.
 
 Other done moves (deliveries to customers, production, moves inside a warehouse) are no
 movement kind the portal keeps, and are left out. A move's time is its `write_date` (when
@@ -39,6 +42,7 @@ MOVE_FIELDS = [
     "from_location",
     "to_location",
     "shipment",
+    "origin",
     "write_date",
     "create_date",
 ]
@@ -88,9 +92,36 @@ def _shipment_documents(
         fields = ["id", "number"]
         if model == "stock.shipment.internal":
             fields += ["from_location", "to_location"]
+        elif model == "stock.shipment.in.return":
+            fields += ["supplier.code"]
         for row in client.read(model, sorted(ids), fields):
             documents[f"{model},{row['id']}"] = row
     return documents
+
+
+def _purchases_of(
+    client: TrytonClient, moves: list[dict[str, Any]], places: _Locations
+) -> dict[int, tuple[str, str]]:
+    """Purchase line id → (the purchase's Tryton id, its number), for the moves to a
+    supplier (returns to vendor) made against a purchase line."""
+    line_ids = sorted(
+        {
+            int(move["origin"].partition(",")[2])
+            for move in moves
+            if places.type.get(move["to_location"]) == "supplier"
+            and (move.get("origin") or "").startswith("purchase.line,")
+        }
+    )
+    if not line_ids:
+        return {}
+    purchase_of = {
+        row["id"]: row["purchase"] for row in client.read("purchase.line", line_ids, ["purchase"])
+    }
+    numbers = {
+        row["id"]: row["number"] or ""
+        for row in client.read("purchase.purchase", sorted(set(purchase_of.values())), ["number"])
+    }
+    return {line: (str(purchase), numbers[purchase]) for line, purchase in purchase_of.items()}
 
 
 def fetch_done_stock_moves(
@@ -124,10 +155,11 @@ def fetch_done_stock_moves(
         return [], stamp
     places = _Locations(client)
     documents = _shipment_documents(client, moves)
+    purchases = _purchases_of(client, moves, places)
     wanted = set(warehouses)
     events = []
     for move in moves:
-        for event in _events(move, places, documents, uom_map):
+        for event in _events(move, places, documents, purchases, uom_map):
             if event["warehouse"] in wanted:
                 events.append(event)
     events.sort(key=lambda e: (e["occurred_at"], e["source_event_id"]))
@@ -138,6 +170,7 @@ def _events(
     move: dict[str, Any],
     places: _Locations,
     documents: dict[str, dict[str, Any]],
+    purchases: dict[int, tuple[str, str]],
     uom_map: dict[str, str],
 ) -> list[dict[str, Any]]:
     source, target = move["from_location"], move["to_location"]
@@ -169,13 +202,28 @@ def _events(
             "counterpart_warehouse": "",
             "transfer_ref": "",
             "reason": "",
+            "purchase_erp_id": "",
+            "purchase_number": "",
+            "supplier_party": "",
             **extra,
         }
 
     if to_wh and from_type == "supplier":
         return [event("receipt", to_wh)]
     if from_wh and to_type == "supplier":
-        return [event("return_to_vendor", from_wh)]
+        origin, _, line = (move.get("origin") or "").partition(",")
+        purchase_id, purchase_number = (
+            purchases.get(int(line), ("", "")) if origin == "purchase.line" else ("", "")
+        )
+        return [
+            event(
+                "return_to_vendor",
+                from_wh,
+                purchase_erp_id=purchase_id,
+                purchase_number=purchase_number,
+                supplier_party=(document.get("supplier.") or {}).get("code") or "",
+            )
+        ]
     if to_wh and from_type == "customer":
         return [event("customer_return", to_wh)]
     if to_wh and from_type == "lost_found":
