@@ -42,15 +42,33 @@ def currency_decimals(currency: str) -> int:
     return _MINOR_UNITS.get(currency.upper(), 2)
 
 
+def minor_unit(currency: str) -> Decimal:
+    """The currency's smallest amount (0.01 USD, 1 JPY, 0.001 KWD): what amounts round to.
+
+    A reader of many lines in few currencies looks it up once per currency and passes it
+    to `round_to_unit` / `line_amount_in`: per line it was a visible share of a page."""
+    return Decimal(1).scaleb(-currency_decimals(currency))
+
+
+def round_to_unit(amount: Decimal, unit: Decimal) -> Decimal:
+    """`amount` rounded half up to `unit` (a currency's `minor_unit`)."""
+    return amount.quantize(unit, ROUND_HALF_UP)  # positional: a keyword costs per call
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     """`amount` rounded half up to the currency's minor unit."""
-    exponent = Decimal(1).scaleb(-currency_decimals(currency))
-    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+    return round_to_unit(amount, minor_unit(currency))
+
+
+def line_amount_in(quantity: Decimal, unit_price: Decimal, unit: Decimal) -> Decimal:
+    """`line_amount` with the currency's `minor_unit` already looked up."""
+    # round_to_unit's rounding, not a call to it: this runs per line of a page.
+    return (quantity * unit_price).quantize(unit, ROUND_HALF_UP)
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal, currency: str) -> Decimal:
     """quantity × price in the currency's decimals: the amount of one document line."""
-    return round_money(quantity * unit_price, currency)
+    return line_amount_in(quantity, unit_price, minor_unit(currency))
 
 
 def total_amount(amounts: Iterable[Decimal], currency: str) -> Decimal:

@@ -17,9 +17,9 @@ class PortalConfig(AppConfig):
         # membership, supplier) replaces the generation of the rows kept per process.
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
-        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-        from portal.auth_cache import changed
+        from portal.auth_cache import changed, saving
         from suppliers.models import Supplier, SupplierMembership
 
         user_model = get_user_model()
@@ -31,3 +31,5 @@ class PortalConfig(AppConfig):
         m2m_changed.connect(
             changed, sender=user_model.groups.through, dispatch_uid="auth_cache.user_groups"
         )
+        # A supplier saved with the values it had keeps the generation (`saving`).
+        pre_save.connect(saving, sender=Supplier, dispatch_uid="auth_cache.supplier_saving")

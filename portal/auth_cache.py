@@ -12,8 +12,10 @@ store reads the generation together with the session, in the same `get_many` rou
 What replaces the generation (`changed`, connected in `PortalConfig.ready`): saving or
 deleting a user, a group, a supplier membership or a supplier, adding or removing a user's
 groups, and the services that change those rows with `QuerySet.update()` (which sends no
-signal). So "a changed group, membership, supplier status or password takes effect on the
-next request" holds as before. It is replaced twice: at once, and again when the
+signal). A supplier saved with the values the database has (`saving` reads them first)
+keeps it: a token replaced for nothing makes every signed-in user's next request read its
+row again. So "a changed group, membership, supplier status or password takes effect on
+the next request" holds as before. It is replaced twice: at once, and again when the
 transaction commits, so a request that read the row between the change and its commit
 (the old row, under the new token) cannot keep it.
 
@@ -41,6 +43,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 GENERATION_KEY = "portal.auth.generation"
@@ -138,12 +141,56 @@ def _new_generation() -> None:
     _cache().set(GENERATION_KEY, uuid.uuid4().hex, None)
 
 
-def changed(**_signal_arguments: Any) -> None:
+# Set by `saving` on an instance whose save leaves the kept row as it was.
+_ROW_UNCHANGED = "_auth_cache_row_unchanged"
+
+
+def _same(field: Any, stored: Any, value: Any) -> bool:
+    try:
+        return field.to_python(value) == stored
+    except ValidationError:
+        return False  # the save itself will say what is wrong
+
+
+def saving(
+    sender: Any, instance: Any, raw: bool = False, update_fields: Any = None, **_: Any
+) -> None:
+    """pre_save of a supplier: whether the save leaves every column the kept row holds
+    (all the supplier's columns: `portal.auth_backends` reads them all) as the database
+    has it, read by primary key. Such a save (the same values saved again) must not
+    replace the generation, which makes every signed-in user's next request read its row;
+    any other does, in `changed`."""
+    instance.__dict__[_ROW_UNCHANGED] = False
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    fields = [
+        field
+        for field in sender._meta.concrete_fields
+        if update_fields is None or field.name in update_fields or field.attname in update_fields
+    ]
+    if any(getattr(field, "auto_now", False) for field in fields):
+        return  # its value is set after this signal, always anew
+    stored = (
+        sender._base_manager.filter(pk=instance.pk)
+        .values_list(*(field.attname for field in fields))
+        .first()
+    )
+    instance.__dict__[_ROW_UNCHANGED] = stored is not None and all(
+        _same(field, value, getattr(instance, field.attname))
+        for field, value in zip(fields, stored, strict=True)
+    )
+
+
+def changed(**signal_arguments: Any) -> None:
     """A user, group, membership or supplier row changed: every kept row is stale.
 
     A signal receiver (any arguments) and the call the services make after an `update()`
     of those tables. The process's own rows are dropped at once too (the next request of
-    this worker needs no round trip to notice)."""
+    this worker needs no round trip to notice). Not for the post_save of a save that
+    `saving` found to change nothing."""
+    instance = signal_arguments.get("instance")
+    if signal_arguments.get("created") is False and instance.__dict__.pop(_ROW_UNCHANGED, False):
+        return
     forget_all()
     _new_generation()
     transaction.on_commit(_new_generation)

@@ -1,9 +1,6 @@
 """The signed-in user's own preferences: the language and the time zone of their pages
 and e-mails (portal.middleware.UserLanguageMiddleware reads them from the user row)."""
 
-import zoneinfo
-from functools import lru_cache
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -14,13 +11,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from integrations.errors import DomainError
 from portal.models import User
-
-
-@lru_cache(maxsize=1)
-def time_zone_names() -> tuple[str, ...]:
-    """Every IANA zone name the tz database knows, sorted (about 600)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
+from portal.services.preferences import time_zone_names, user_preferences_update
 
 
 class PreferencesForm(forms.Form):
@@ -52,14 +45,20 @@ def preferences(request: HttpRequest) -> HttpResponse:
     initial = {"language": user.language, "time_zone": user.time_zone}
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        user.language = form.cleaned_data["language"]
-        user.time_zone = form.cleaned_data["time_zone"]
-        user.save(update_fields=["language", "time_zone"])
-        # The confirmation is read on the next page, which uses the new choices.
-        language = user.language or translation.get_language_from_request(request)
-        with translation.override(language):
-            messages.success(request, gettext("Your language and time zone are saved."))
-        return redirect("preferences")
+        try:
+            user = user_preferences_update(
+                actor=user,
+                language=form.cleaned_data["language"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        else:
+            # The confirmation is read on the next page, which uses the new choices.
+            language = user.language or translation.get_language_from_request(request)
+            with translation.override(language):
+                messages.success(request, gettext("Your language and time zone are saved."))
+            return redirect("preferences")
     return render(
         request,
         "portal/preferences.html",

@@ -9,9 +9,7 @@ very DRF fields the serializers use, so a date, a decimal or a time reads the sa
 
 import datetime
 import functools
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -21,9 +19,15 @@ from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from integrations.money import currency_decimals, line_amount, total_amount
+from integrations.money import minor_unit, total_amount
 from suppliers import selectors
-from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from suppliers.models import PurchaseOrder, Supplier, SupplierItem
+from suppliers.selectors.purchase_orders import (
+    Delivery,
+    line_amount_of,
+    line_amounts,
+    single_delivery,
+)
 
 _DATETIME = serializers.DateTimeField()
 _DATE = serializers.DateField()
@@ -86,69 +90,39 @@ def _po(row: dict[str, Any], datetime_text: DatetimeText) -> dict[str, Any]:
     }
 
 
-def _amount(quantity, price, confirmed_qty, confirmed_price, currency: str) -> Decimal:
-    # selectors.po_line_amount's rule on values: confirmed quantity and price once the
-    # supplier confirmed them, the ordered ones until then.
-    return line_amount(
-        confirmed_qty if confirmed_qty is not None else quantity,
-        confirmed_price if confirmed_price is not None else price,
-        currency,
-    )
-
-
 def list_items(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """A page of list rows with each PO's line count and total, from one query of the
     page's lines (the count and the total of each PO in the same pass)."""
-    # integrations.money.line_amount's rule (quantity × price rounded half up to the
-    # currency's minor unit), with each currency's exponent computed once per page: per
-    # line it was a visible share of the page's Python.
-    exponents = {
-        currency: Decimal(1).scaleb(-currency_decimals(currency))
-        for currency in {row["currency"] for row in rows}
-    }
-    exponent = {row["id"]: exponents[row["currency"]] for row in rows}
-    amounts: dict[int, list[Decimal]] = defaultdict(list)
-    lines = PurchaseOrderLine.objects.filter(purchase_order_id__in=exponent).values_list(
-        "purchase_order_id", "ordered_qty", "unit_price", "confirmed_qty", "confirmed_price"
-    )
-    for po_id, ordered_qty, unit_price, confirmed_qty, confirmed_price in lines.order_by():
-        quantity = confirmed_qty if confirmed_qty is not None else ordered_qty
-        price = confirmed_price if confirmed_price is not None else unit_price
-        amounts[po_id].append((quantity * price).quantize(exponent[po_id], ROUND_HALF_UP))
+    amounts = line_amounts({row["id"]: row["currency"] for row in rows})
     datetime_text = _datetime_text()
     items = []
     for row in rows:
-        line_amounts = amounts.get(row["id"], [])
+        mine = amounts.get(row["id"], [])
         item = _po(row, datetime_text)
-        item["line_count"] = len(line_amounts)
-        item["total_amount"] = str(total_amount(line_amounts, row["currency"]))
+        item["line_count"] = len(mine)
+        item["total_amount"] = str(total_amount(mine, row["currency"]))
         items.append(item)
     return items
 
 
-def _schedule(line: dict[str, Any], entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The line's confirmed deliveries; a confirmed line without schedule lines reads as
-    one delivery (selectors.schedule_of's rule)."""
-    schedule = [
-        {
-            "position": entry["position"],
-            "quantity": _QUANTITY.to_representation(entry["quantity"]),
-            "date": _DATE.to_representation(entry["date"]),
-            "shipped_qty": _QUANTITY.to_representation(entry["shipped_qty"]),
-        }
-        for entry in entries
-    ]
-    if schedule or not line["line_confirmed_qty"] or line["line_confirmed_date"] is None:
-        return schedule
+def _schedule(line: dict[str, Any], entries: list[Delivery]) -> list[dict[str, Any]]:
+    """The line's confirmed deliveries, or its one `single_delivery` (selectors.schedule_of's
+    rule)."""
+    if not entries:
+        delivery = single_delivery(
+            confirmed_qty=line["line_confirmed_qty"],
+            confirmed_date=line["line_confirmed_date"],
+            shipped_qty=line["line_shipped_qty"],
+        )
+        entries = [] if delivery is None else [delivery]
     return [
         {
-            "position": 1,
-            "quantity": _QUANTITY.to_representation(line["line_confirmed_qty"]),
-            "date": _DATE.to_representation(line["line_confirmed_date"]),
-            "shipped_qty": _QUANTITY.to_representation(
-                min(line["line_shipped_qty"], line["line_confirmed_qty"])
-            ),
+            "position": entry.position,
+            "quantity": _QUANTITY.to_representation(entry.quantity),
+            "date": _DATE.to_representation(entry.date),
+            "shipped_qty": _QUANTITY.to_representation(entry.shipped_qty),
         }
+        for entry in entries
     ]
 
 
@@ -235,29 +209,25 @@ def detail_body(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The body of one PO from its `detail_rows` (at least one)."""
     header = rows[0]
     currency = header["currency"]
-    by_line: dict[int, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    unit = minor_unit(currency)
+    by_line: dict[int, tuple[dict[str, Any], list[Delivery]]] = {}
     for row in rows:
         if row["line_id"] is None:
             continue  # a PO without lines
         line, entries = by_line.setdefault(row["line_id"], (row, []))
         if row["s_position"] is not None:
             entries.append(
-                {
-                    "position": row["s_position"],
-                    "quantity": row["s_quantity"],
-                    "date": row["s_date"],
-                    "shipped_qty": row["s_shipped_qty"],
-                }
+                Delivery(row["s_position"], row["s_quantity"], row["s_date"], row["s_shipped_qty"])
             )
     lines = []
     amounts = []
     for line, entries in by_line.values():
-        amount = _amount(
+        amount = line_amount_of(
             line["line_ordered_qty"],
             line["line_unit_price"],
             line["line_confirmed_qty"],
             line["line_confirmed_price"],
-            currency,
+            unit,
         )
         amounts.append(amount)
         lines.append(

@@ -26,9 +26,9 @@ from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.spreadsheets import read_upload
 from portal.access import Actor
 from suppliers.models import InvoiceLine, PurchaseOrder, PurchaseOrderLine, Supplier
+from suppliers.resources import uploads
 from suppliers.services.invoice_submission import invoice_submit
 from suppliers.services.invoices import InvoiceHeader, InvoiceLineInput
 
@@ -67,18 +67,8 @@ class RowError:
 
 
 @dataclass
-class UploadResult:
+class UploadResult(uploads.UploadResult[RowError]):
     invoices: list[str] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-class _Rollback(Exception):
-    pass
 
 
 def sample_csv() -> str:
@@ -104,23 +94,16 @@ def _text(value: Any) -> str:
 
 def read_rows(upload: UploadedFile) -> list[tuple[int, dict[str, str]]]:
     """(file row, {column: text}) for every data row; a missing column is refused."""
-    sheet = read_upload(upload)
-    headers = [str(h or "").strip().lower() for h in sheet.headers]
-    missing = [name for name in REQUIRED if name not in headers]
-    if missing:
-        raise DomainError(
-            gettext(
-                "The file has no column %(missing)s: the first row must name "
-                "the columns (%(columns)s); download the template."
-            )
-            % {"missing": ", ".join(missing), "columns": ", ".join(COLUMNS)},
-            field=missing[0],
-            line=1,
-        )
-    return [
-        (number, {name: _text(value) for name, value in zip(headers, row, strict=True)})
-        for number, row in enumerate(sheet.rows, start=2)
-    ]
+    return uploads.read_rows(
+        upload,
+        required=REQUIRED,
+        missing=gettext(
+            "The file has no column %(missing)s: the first row must name "
+            "the columns (%(columns)s); download the template."
+        ),
+        columns=COLUMNS,
+        text=_text,
+    )
 
 
 def _decimal(row: dict[str, str], column: str, number: int, *, default: str = "") -> Decimal:
@@ -305,18 +288,14 @@ def invoices_upload(
             )
             continue
         groups[row["invoice_number"]].append((row_no, row))
-    try:
-        with transaction.atomic():
-            for number, members in groups.items():
-                errors = _submit_one(actor=actor, supplier=supplier, number=number, members=members)
-                if errors:
-                    result.errors.extend(errors)
-                else:
-                    result.invoices.append(number)
-            if result.errors or dry_run:
-                raise _Rollback
-    except _Rollback:
-        if result.errors:
-            result.invoices = []
+    with uploads.all_or_nothing(result):
+        for number, members in groups.items():
+            errors = _submit_one(actor=actor, supplier=supplier, number=number, members=members)
+            if errors:
+                result.errors.extend(errors)
+            else:
+                result.invoices.append(number)
+    if result.errors:
+        result.invoices = []  # rolled back: none was submitted
     result.errors.sort(key=lambda error: (error.row or 0, error.column))
     return result

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
@@ -17,8 +18,8 @@ from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
-from integrations.spreadsheets import read_upload
 from suppliers.models import Receipt, Shipment
+from suppliers.resources import uploads
 from suppliers.services.receipts import ReceiptLineInput, receipt_record
 
 REQUIRED = ("supplier", "asn_number", "reference", "line_no", "qty_received")
@@ -26,37 +27,15 @@ OPTIONAL = ("qty_damaged", "received_at", "closes_asn", "source")
 
 
 @dataclass
-class UploadResult:
+class UploadResult(uploads.UploadResult[tuple[int | str | None, str]]):  # (row, message)
     receipts: list[str] = field(default_factory=list)
-    errors: list[tuple[int | str | None, str]] = field(default_factory=list)  # (row, message)
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
-class _Rollback(Exception):
-    pass
-
-
-def read_rows(upload) -> list[dict]:
-    sheet = read_upload(upload)
-    headers = [str(h or "").strip().lower() for h in sheet.headers]
-    missing = [name for name in REQUIRED if name not in headers]
-    if missing:
-        raise DomainError(
-            gettext("The file has no column %(missing)s.") % {"missing": ", ".join(missing)},
-            field="file",
-            line=1,
-        )
-    return [
-        {
-            name: str(value if value is not None else "").strip()
-            for name, value in zip(headers, row, strict=True)
-        }
-        for row in sheet.rows
-    ]
+def read_rows(upload: UploadedFile) -> list[tuple[int, dict[str, str]]]:
+    """(file row, {column: text}) for every data row; a missing column is refused."""
+    return uploads.read_rows(
+        upload, required=REQUIRED, missing=gettext("The file has no column %(missing)s.")
+    )
 
 
 def _decimal(value: str, name: str, row: int) -> Decimal:
@@ -92,72 +71,67 @@ def receipts_upload(*, actor, upload, dry_run: bool = False) -> UploadResult:
         result.errors.append((error.line, error.message))
         return result
     groups: dict[tuple, list[tuple[int, dict]]] = defaultdict(list)
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
+    for number, row in rows:
         source = (row.get("source") or "wms").lower()
         groups[(row["supplier"], row["asn_number"], row["reference"], source)].append((number, row))
-    try:
-        with transaction.atomic():
-            for (supplier_code, asn_number, reference, source), members in groups.items():
-                first = members[0][0]
+    with uploads.all_or_nothing(result):
+        for (supplier_code, asn_number, reference, source), members in groups.items():
+            first = members[0][0]
+            try:
+                if source not in Receipt.Source.values:
+                    raise DomainError(
+                        gettext("source must be wms or erp, not %(source)s.")
+                        % {"source": repr(source)},
+                        field="source",
+                        line=first,
+                    )
+                shipment = Shipment.objects.filter(
+                    supplier__code=supplier_code, asn_number=asn_number
+                ).first()
+                if shipment is None:
+                    raise DomainError(
+                        gettext("No ASN %(asn_number)s from supplier %(supplier_code)s.")
+                        % {"asn_number": asn_number, "supplier_code": supplier_code},
+                        field="asn_number",
+                        line=first,
+                    )
+                lines = []
+                for number, row in members:
+                    if not row["line_no"].isdigit():
+                        raise DomainError(
+                            gettext("line_no must be a whole number."),
+                            field="line_no",
+                            line=number,
+                        )
+                    lines.append(
+                        ReceiptLineInput(
+                            int(row["line_no"]),
+                            _decimal(row["qty_received"], "qty_received", number),
+                            _decimal(row.get("qty_damaged", ""), "qty_damaged", number),
+                        )
+                    )
                 try:
-                    if source not in Receipt.Source.values:
-                        raise DomainError(
-                            gettext("source must be wms or erp, not %(source)s.")
-                            % {"source": repr(source)},
-                            field="source",
-                            line=first,
+                    with transaction.atomic():
+                        receipt_record(
+                            actor=actor,
+                            shipment=shipment,
+                            reference=reference,
+                            lines=lines,
+                            received_at=_when(members[0][1].get("received_at", ""), first),
+                            source=source,
+                            closes_asn=members[0][1].get("closes_asn", "").lower()
+                            in {"yes", "y", "true", "1"},
+                            channel=Channel.CSV,
                         )
-                    shipment = Shipment.objects.filter(
-                        supplier__code=supplier_code, asn_number=asn_number
-                    ).first()
-                    if shipment is None:
-                        raise DomainError(
-                            gettext("No ASN %(asn_number)s from supplier %(supplier_code)s.")
-                            % {"asn_number": asn_number, "supplier_code": supplier_code},
-                            field="asn_number",
-                            line=first,
-                        )
-                    lines = []
-                    for number, row in members:
-                        if not row["line_no"].isdigit():
-                            raise DomainError(
-                                gettext("line_no must be a whole number."),
-                                field="line_no",
-                                line=number,
-                            )
-                        lines.append(
-                            ReceiptLineInput(
-                                int(row["line_no"]),
-                                _decimal(row["qty_received"], "qty_received", number),
-                                _decimal(row.get("qty_damaged", ""), "qty_damaged", number),
-                            )
-                        )
-                    try:
-                        with transaction.atomic():
-                            receipt_record(
-                                actor=actor,
-                                shipment=shipment,
-                                reference=reference,
-                                lines=lines,
-                                received_at=_when(members[0][1].get("received_at", ""), first),
-                                source=source,
-                                closes_asn=members[0][1].get("closes_asn", "").lower()
-                                in {"yes", "y", "true", "1"},
-                                channel=Channel.CSV,
-                            )
-                    except DomainError as error:
-                        # The service names the ASN line; the user needs the file's row.
-                        rows_of = {r["line_no"]: n for n, r in members}
-                        raise DomainError(
-                            error.message,
-                            field=error.field,
-                            line=rows_of.get(str(error.line), first),
-                        ) from error
-                    result.receipts.append(reference)
                 except DomainError as error:
-                    result.errors.append((error.line or first, f"{reference}: {error.message}"))
-            if result.errors or dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
+                    # The service names the ASN line; the user needs the file's row.
+                    rows_of = {r["line_no"]: n for n, r in members}
+                    raise DomainError(
+                        error.message,
+                        field=error.field,
+                        line=rows_of.get(str(error.line), first),
+                    ) from error
+                result.receipts.append(reference)
+            except DomainError as error:
+                result.errors.append((error.line or first, f"{reference}: {error.message}"))
     return result

@@ -1,9 +1,11 @@
 """Reads of the suppliers app. Every supplier-facing read takes the supplier it is scoped
 to, so one tenant's object is never reachable from another's page (DESIGN §1.6)."""
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -11,7 +13,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from integrations.money import line_amount, total_amount
+from integrations.money import line_amount_in, minor_unit, total_amount
 from inventory.models import Item
 from portal.access import User, active_membership
 from suppliers.models import (
@@ -92,48 +94,103 @@ def _detail_queryset() -> QuerySet[PurchaseOrder]:
     return PurchaseOrder.objects.select_related("supplier", "ship_to", "buyer")
 
 
+class Delivery(NamedTuple):
+    position: int
+    quantity: Decimal
+    date: datetime.date
+    shipped_qty: Decimal
+
+
+def single_delivery(
+    *, confirmed_qty: Decimal | None, confirmed_date: datetime.date | None, shipped_qty: Decimal
+) -> Delivery | None:
+    """The one delivery a line without schedule lines reads as (confirmed before schedule
+    lines existed, or set up without them): the confirmed quantity on the confirmed date,
+    shipped at most that much. None for a line not confirmed (or rejected: 0)."""
+    if not confirmed_qty or confirmed_date is None:
+        return None
+    return Delivery(1, confirmed_qty, confirmed_date, min(shipped_qty, confirmed_qty))
+
+
 def schedule_of(po_line: PurchaseOrderLine) -> list[PurchaseOrderScheduleLine]:
-    """The line's schedule lines (prefetched or not); a line confirmed before schedule
-    lines existed, or set up without them, reads as one delivery: confirmed quantity on
-    the confirmed date (unsaved, so nothing is written by a read)."""
+    """The line's schedule lines (prefetched or not), or its `single_delivery` (unsaved,
+    so nothing is written by a read)."""
     lines = list(po_line.schedule_lines.all())
-    if lines or not po_line.confirmed_qty or po_line.confirmed_date is None:
+    delivery = (
+        None
+        if lines
+        else single_delivery(
+            confirmed_qty=po_line.confirmed_qty,
+            confirmed_date=po_line.confirmed_date,
+            shipped_qty=po_line.shipped_qty,
+        )
+    )
+    if delivery is None:
         return lines
     return [
         PurchaseOrderScheduleLine(
             line=po_line,
-            position=1,
-            quantity=po_line.confirmed_qty,
-            date=po_line.confirmed_date,
-            shipped_qty=min(po_line.shipped_qty, po_line.confirmed_qty),
+            position=delivery.position,
+            quantity=delivery.quantity,
+            date=delivery.date,
+            shipped_qty=delivery.shipped_qty,
         )
     ]
 
 
+def line_amount_of(
+    ordered_qty: Decimal,
+    unit_price: Decimal,
+    confirmed_qty: Decimal | None,
+    confirmed_price: Decimal | None,
+    unit: Decimal,
+) -> Decimal:
+    """What a line is worth, from its columns, rounded to `unit` (the PO currency's
+    `integrations.money.minor_unit`, looked up once per page by readers of many lines):
+    the confirmed quantity at the confirmed price once the supplier confirmed it (0 for a
+    rejected line), the ordered quantity at the ordered price until then."""
+    return line_amount_in(
+        confirmed_qty if confirmed_qty is not None else ordered_qty,
+        confirmed_price if confirmed_price is not None else unit_price,
+        unit,
+    )
+
+
 def po_line_amount(line: PurchaseOrderLine, currency: str) -> Decimal:
-    """What a line is worth in the PO's currency and its decimals: the confirmed quantity
-    at the confirmed price once the supplier confirmed it (0 for a rejected line), the
-    ordered quantity at the ordered price until then."""
-    quantity = line.confirmed_qty if line.confirmed_qty is not None else line.ordered_qty
-    price = line.confirmed_price if line.confirmed_price is not None else line.unit_price
-    return line_amount(quantity, price, currency)
+    """What a line is worth in the PO's currency and its decimals (`line_amount_of`)."""
+    return line_amount_of(
+        line.ordered_qty,
+        line.unit_price,
+        line.confirmed_qty,
+        line.confirmed_price,
+        minor_unit(currency),
+    )
+
+
+def line_amounts(currency_of: dict[int, str]) -> dict[int, list[Decimal]]:
+    """The amount (`line_amount_of`) of every line of these POs (id → currency), by PO,
+    from one query. Tuples, not model instances: building ~300 instances was most of a
+    list page's Python outside rendering (issue 24); and each currency's minor unit is
+    looked up once, not per line."""
+    units = {currency: minor_unit(currency) for currency in set(currency_of.values())}
+    unit_of = {pk: units[currency] for pk, currency in currency_of.items()}
+    amounts: dict[int, list[Decimal]] = defaultdict(list)
+    rows = PurchaseOrderLine.objects.filter(purchase_order_id__in=unit_of).values_list(
+        "purchase_order_id", "ordered_qty", "unit_price", "confirmed_qty", "confirmed_price"
+    )
+    for po_id, ordered_qty, unit_price, confirmed_qty, confirmed_price in rows.order_by():
+        amounts[po_id].append(
+            line_amount_of(ordered_qty, unit_price, confirmed_qty, confirmed_price, unit_of[po_id])
+        )
+    return amounts
 
 
 def purchase_order_totals(purchase_orders: Iterable[PurchaseOrder]) -> dict[int, Decimal]:
     """Each PO's total (the sum of its rounded line amounts, as an invoice adds them), in
     one query for a whole page of POs."""
-    orders = {po.pk: po for po in purchase_orders}
-    amounts: dict[int, list[Decimal]] = defaultdict(list)
-    # Tuples, not model instances: building ~300 instances was most of a list page's
-    # Python outside rendering (issue 24). Same rule as po_line_amount.
-    rows = PurchaseOrderLine.objects.filter(purchase_order_id__in=orders).values_list(
-        "purchase_order_id", "ordered_qty", "unit_price", "confirmed_qty", "confirmed_price"
-    )
-    for po_id, ordered_qty, unit_price, confirmed_qty, confirmed_price in rows:
-        quantity = confirmed_qty if confirmed_qty is not None else ordered_qty
-        price = confirmed_price if confirmed_price is not None else unit_price
-        amounts[po_id].append(line_amount(quantity, price, orders[po_id].currency))
-    return {pk: total_amount(amounts.get(pk, []), po.currency) for pk, po in orders.items()}
+    currency_of = {po.pk: po.currency for po in purchase_orders}
+    amounts = line_amounts(currency_of)
+    return {pk: total_amount(amounts.get(pk, []), cur) for pk, cur in currency_of.items()}
 
 
 def with_totals(purchase_orders: Iterable[PurchaseOrder]) -> list[PurchaseOrder]:

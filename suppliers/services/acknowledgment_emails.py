@@ -27,6 +27,7 @@ from portal.access import Role
 from suppliers.models import (
     Acknowledgment,
     AcknowledgmentLine,
+    Dispute,
     PurchaseOrder,
     ReasonCode,
     SupplierMembership,
@@ -141,11 +142,11 @@ def line_changes(acknowledgment: Acknowledgment) -> list[LineChanges]:
     return result
 
 
-def supplier_recipients(purchase_order: PurchaseOrder) -> list[str]:
-    """Every active user of the PO's supplier."""
+def supplier_recipients(document: PurchaseOrder | Dispute) -> list[str]:
+    """Every active user of the document's supplier (a PO's, a dispute's), by address."""
     return list(
         SupplierMembership.objects.filter(
-            supplier_id=purchase_order.supplier_id, is_active=True, user__is_active=True
+            supplier_id=document.supplier_id, is_active=True, user__is_active=True
         )
         .order_by("user__email")
         .values_list("user__email", flat=True)

@@ -41,9 +41,8 @@ from suppliers.models import (
     Receipt,
     ReceiptLine,
     Supplier,
-    SupplierMembership,
 )
-from suppliers.services.acknowledgment_emails import send_on_commit
+from suppliers.services.acknowledgment_emails import send_on_commit, supplier_recipients
 from suppliers.services.invoice_matching import invoices_match
 
 Status = Dispute.Status
@@ -99,16 +98,24 @@ def _attachment(upload: UploadedFile | None) -> None:
         )
 
 
-def _supplier_emails(dispute: Dispute) -> list[str]:
-    return sorted(
-        set(
-            SupplierMembership.objects.filter(
-                supplier_id=dispute.supplier_id, is_active=True, user__is_active=True
-            )
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
+def _receipt_purchase_order(receipt: Receipt) -> PurchaseOrder | None:
+    """The receipt's PO: the one its ASN's first line ships (None: an ASN without lines)."""
+    line = (
+        AsnLine.objects.filter(shipment_id=receipt.shipment_id)
+        .select_related("po_line__purchase_order__buyer")
+        .order_by("line_no")
+        .first()
     )
+    return line.po_line.purchase_order if line is not None else None
+
+
+def receipt_currency(receipt: Receipt) -> str:
+    """The currency of a receipt's amounts: its PO's, whose prices value its variance (the
+    supplier's default only for an ASN without lines)."""
+    purchase_order = _receipt_purchase_order(receipt)
+    if purchase_order is not None:
+        return purchase_order.currency
+    return receipt.shipment.supplier.currency
 
 
 def _buyer_emails(dispute: Dispute) -> list[str]:
@@ -117,16 +124,8 @@ def _buyer_emails(dispute: Dispute) -> list[str]:
     purchase_order: PurchaseOrder | None = None
     if dispute.invoice is not None:
         purchase_order = dispute.invoice.purchase_order
-    else:
-        line = (
-            AsnLine.objects.filter(shipment_id=dispute.receipt.shipment_id)
-            .select_related("po_line__purchase_order__buyer")
-            .order_by("line_no")
-            .first()
-            if dispute.receipt is not None
-            else None
-        )
-        purchase_order = line.po_line.purchase_order if line is not None else None
+    elif dispute.receipt is not None:
+        purchase_order = _receipt_purchase_order(dispute.receipt)
     buyer = purchase_order.buyer if purchase_order is not None else None
     if buyer is not None and buyer.is_active and buyer.email:
         return [buyer.email]
@@ -147,7 +146,7 @@ def _notify(
     supplier's active users, or the PO's buyer (every buyer when it names none), one
     e-mail per recipients' language (`what` is lazy: written in each)."""
     if to_side == Dispute.Side.SUPPLIER:
-        recipients = _supplier_emails(dispute)
+        recipients = supplier_recipients(dispute)
         url = reverse("suppliers:dispute_detail", args=[dispute.pk])
     else:
         recipients = _buyer_emails(dispute)
@@ -174,7 +173,7 @@ def receipt_variance_amount(*, receipt: Receipt, lines: list[ReceiptLine]) -> De
     """What a receipt's lines outside tolerance are worth at the PO price (short or over,
     and damaged), in the dispute's currency: the amount a receipt dispute starts from
     (either side edits it). `lines` are the receipt's, with their ASN and PO lines."""
-    currency = receipt.shipment.supplier.currency
+    currency = receipt_currency(receipt)
     amounts = [
         line_amount(
             abs(line.variance_qty) + line.qty_damaged, line.asn_line.po_line.unit_price, currency
@@ -183,6 +182,22 @@ def receipt_variance_amount(*, receipt: Receipt, lines: list[ReceiptLine]) -> De
         if not line.within_tolerance
     ]
     return total_amount(amounts, currency)
+
+
+def _invoice_line(invoice: Invoice | None, line_no: int | None) -> InvoiceLine | None:
+    """The disputed invoice's line `line_no` (None: the dispute is about all of it)."""
+    if not line_no:
+        return None
+    if invoice is None:
+        raise DomainError(gettext("The line is not on this invoice."), field="line_no")
+    line = invoice.lines.filter(line_no=line_no).first()
+    if line is None:
+        raise DomainError(
+            gettext("Invoice %(number)s has no line %(line)s.")
+            % {"number": invoice.number, "line": line_no},
+            field="line_no",
+        )
+    return line
 
 
 def _other(side: str) -> str:
@@ -199,12 +214,12 @@ def dispute_open(
     amount: Decimal,
     message: str,
     invoice: Invoice | None = None,
-    invoice_line: InvoiceLine | None = None,
+    line_no: int | None = None,
     receipt: Receipt | None = None,
     attachment: UploadedFile | None = None,
     channel: str = Channel.PORTAL,
 ) -> Dispute:
-    """Open a dispute about one of `supplier`'s invoices (or one of its lines) or
+    """Open a dispute about one of `supplier`'s invoices (or its line `line_no`) or
     receipts, with the first message of its thread, and its case in the exceptions inbox."""
     if (invoice is None) == (receipt is None):
         raise DomainError(gettext("A dispute is about one invoice or one receipt."))
@@ -212,8 +227,7 @@ def dispute_open(
         raise DomainError(gettext("This invoice is not one of the supplier's."))
     if receipt is not None and receipt.shipment.supplier_id != supplier.pk:
         raise DomainError(gettext("This receipt is not one of the supplier's."))
-    if invoice_line is not None and invoice_line.invoice_id != getattr(invoice, "pk", None):
-        raise DomainError(gettext("The line is not on this invoice."), field="invoice_line")
+    invoice_line = _invoice_line(invoice, line_no)
     if reason not in Dispute.Reason.values:
         raise DomainError(gettext("Choose a reason."), field="reason")
     if amount is None or amount < 0:
@@ -240,7 +254,11 @@ def dispute_open(
         )
     if side not in Dispute.Side.values:
         raise DomainError(gettext("A dispute is opened by the supplier or the distributor."))
-    currency = invoice.currency if invoice is not None else supplier.currency
+    if invoice is not None:
+        currency = invoice.currency
+    else:
+        assert receipt is not None  # one of the two, checked first
+        currency = receipt_currency(receipt)
     DISPUTE.check_created(OPENED.target)
     dispute = Dispute.objects.create(
         status=OPENED.target,

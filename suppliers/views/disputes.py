@@ -2,9 +2,12 @@
 in its thread (opening it marks the other side's messages read), the buyer resolves it.
 Attachments are served through permission-checked views."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,7 +24,7 @@ from suppliers.forms.invoices import (
 )
 from suppliers.models import Dispute, Invoice, Receipt
 from suppliers.selectors import invoices as invoice_selectors
-from suppliers.services.disputes import receipt_variance_amount
+from suppliers.services.disputes import receipt_currency, receipt_variance_amount
 from suppliers.views.invoices import render_detail
 
 SUPPLIER = Dispute.Side.SUPPLIER
@@ -76,14 +79,7 @@ def _open_invoice_dispute(request: HttpRequest, invoice: Invoice, *, side: str) 
     form = DisputeOpenForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
-        line = invoice.lines.filter(line_no=data["line_no"]).first() if data["line_no"] else None
         try:
-            if data["line_no"] and line is None:
-                raise DomainError(
-                    gettext("Invoice %(number)s has no line %(line)s.")
-                    % {"number": invoice.number, "line": data["line_no"]},
-                    field="line_no",
-                )
             dispute = services.dispute_open(
                 actor=request.user,
                 supplier=invoice.supplier,
@@ -92,7 +88,7 @@ def _open_invoice_dispute(request: HttpRequest, invoice: Invoice, *, side: str) 
                 amount=data["amount"],
                 message=data["message"],
                 invoice=invoice,
-                invoice_line=line,
+                line_no=data["line_no"],
                 attachment=data.get("attachment"),
                 channel=Channel.PORTAL,
             )
@@ -215,17 +211,27 @@ def buyer_dispute_open(request: HttpRequest, supplier_code: str, number: str) ->
     return _open_invoice_dispute(request, invoice, side=BUYER)
 
 
+def _receipt_dispute_form(receipt: Receipt, *args: Any, **kwargs: Any) -> ReceiptDisputeForm:
+    """The form with the amount labelled in the currency the dispute will be in."""
+    form = ReceiptDisputeForm(*args, **kwargs)
+    amount = form.fields["amount"]
+    amount.label = format_lazy("{} ({})", amount.label, receipt_currency(receipt))
+    return form
+
+
 def _receipt_dispute(request: HttpRequest, receipt: Receipt, *, side: str) -> HttpResponse:
     lines = invoice_selectors.receipt_lines(receipt=receipt)
-    form = ReceiptDisputeForm(
-        initial={
-            "reason": Dispute.Reason.QUANTITY,
-            "amount": receipt_variance_amount(receipt=receipt, lines=lines),
-        }
-    )
     status = 200
-    if request.method == "POST":
-        form = ReceiptDisputeForm(request.POST, request.FILES)
+    if request.method != "POST":
+        form = _receipt_dispute_form(
+            receipt,
+            initial={
+                "reason": Dispute.Reason.QUANTITY,
+                "amount": receipt_variance_amount(receipt=receipt, lines=lines),
+            },
+        )
+    else:
+        form = _receipt_dispute_form(receipt, request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -3,6 +3,8 @@ every change to it takes effect on the next request: a membership deactivated, a
 changed, a group removed, a user deactivated, a password changed, a supplier suspended.
 Users of another supplier keep their access; each request gets its own user instance."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -229,6 +231,53 @@ def test_numbering_sscc_serials_replaces_the_generation(supplier):
     before = cache.get(auth_cache.GENERATION_KEY)
 
     assert sscc_allocate(supplier, 2) == ["006141410000000012", "006141410000000029"]
+    assert cache.get(auth_cache.GENERATION_KEY) not in (None, before)
+
+
+def test_saving_a_supplier_with_the_values_it_had_keeps_the_kept_rows(client, supplier_user):
+    supplier = Supplier.objects.get(pk=supplier_user.supplier_membership.supplier_id)
+    _signed_in(client, supplier_user)
+    before = cache.get(auth_cache.GENERATION_KEY)
+
+    supplier.save()
+    supplier.save(update_fields=["name", "status"])
+    # Another column changed on the instance but not written: the row is as it was.
+    supplier.ack_sla_hours += 1
+    supplier.save(update_fields=["over_ship_tolerance_pct"])
+    # The same figure at another scale is the same value.
+    Supplier.objects.get(pk=supplier.pk).save(update_fields=["over_ship_tolerance_pct"])
+    supplier.over_ship_tolerance_pct = Decimal("0.000")
+    supplier.save(update_fields=["over_ship_tolerance_pct"])
+
+    assert cache.get(auth_cache.GENERATION_KEY) == before
+    assert _user_rows_read(client, reverse(PO_LIST)) == (200, 0)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("name", "Acme Fasteners GmbH"), ("status", "suspended"), ("ack_sla_hours", 24)],
+)
+def test_a_supplier_save_that_changes_a_column_of_the_kept_row_replaces_it(
+    client, supplier_user, column, value
+):
+    supplier = Supplier.objects.get(pk=supplier_user.supplier_membership.supplier_id)
+    _signed_in(client, supplier_user)
+    before = cache.get(auth_cache.GENERATION_KEY)
+
+    setattr(supplier, column, value)
+    supplier.save(update_fields=[column])
+
+    assert cache.get(auth_cache.GENERATION_KEY) not in (None, before)
+    status, rows_read = _user_rows_read(client, reverse(PO_LIST))
+    assert rows_read == 1
+    assert status == (403 if column == "status" else 200)
+
+
+def test_a_new_supplier_replaces_the_generation():
+    before = cache.get(auth_cache.GENERATION_KEY)
+
+    Supplier.objects.create(code="NEW", name="New Supplier")
+
     assert cache.get(auth_cache.GENERATION_KEY) not in (None, before)
 
 
