@@ -19,7 +19,11 @@
    quantity, date, as of) in the same batches, one INSERT … ON CONFLICT and one commit
    per batch, no parsing, no checks, no audit, no events.
 5. Sets/s for `--documents` sets (5,000 by default) each of 855 (accepting POs made for
-   the run), 856 (shipping them) and 810 (invoicing them), 500 sets per interchange.
+   the run), 856 (shipping them) and 810 (invoicing them), 500 sets per interchange, with
+   the CPU time of this process per set and the load average before and after each.
+   The document tables are ANALYZEd before each kind (what autovacuum does in
+   production; this server runs with autovacuum off, and the planner's plans for tables
+   it takes for empty made the per-set cost grow with the rows loaded before).
    `--kinds 846,855,856,810` (the default) chooses what runs: e.g. `--kinds 855,856,810`
    skips the 846; 856 needs 855 and 810 needs 856 in the same run.
 
@@ -199,9 +203,12 @@ def vacuum() -> None:
 _TABLE = re.compile(r'(?:INSERT INTO|UPDATE|FROM)\s+"?(\w+)', re.IGNORECASE)
 
 
-def import_file(path: Path, spent: dict[str, float] | None = None) -> tuple[float, object]:
+def import_file(
+    path: Path, spent: dict[str, float] | None = None, counted: dict[str, int] | None = None
+) -> tuple[float, object]:
     """Import `path` through the product's path; with `spent`, also the seconds spent in
-    the database driver per statement kind (its first table), added into `spent`."""
+    the database driver per statement kind (its first table), added into `spent`, and
+    with `counted` the number of statements of each kind."""
     from django.db import connection
 
     from integrations.services.edi_intake import edi_file_import
@@ -214,6 +221,8 @@ def import_file(path: Path, spent: dict[str, float] | None = None) -> tuple[floa
             found = _TABLE.search(sql)
             kind = f"{sql.split(None, 1)[0].upper()} {found.group(1) if found else '?'}"
             spent[kind] = spent.get(kind, 0.0) + time.perf_counter() - started
+            if counted is not None:
+                counted[kind] = counted.get(kind, 0) + 1
 
     started, cpu = time.perf_counter(), time.process_time()
     if spent is None:
@@ -369,7 +378,11 @@ def documents(partner, supplier, count: int, tmp: Path, kinds: list[str]) -> dic
             continue
         path = tmp / f"{set_id}.x12"
         path.write_text(_envelope(partner, functional_id, bodies[set_id]))
-        seconds, report = import_file(path)
+        analyze_documents()
+        load = load_average()
+        spent: dict[str, float] = {}
+        counted: dict[str, int] = {}
+        seconds, report = import_file(path, spent, counted)
         if report.refused or report.errors:
             first = next(
                 (
@@ -383,9 +396,54 @@ def documents(partner, supplier, count: int, tmp: Path, kinds: list[str]) -> dic
         rates[set_id] = report.applied / seconds
         print(
             f"{set_id}: {report.applied:,} sets applied in {seconds:.2f} s: "
-            f"{rates[set_id]:,.0f} sets/s"
+            f"{rates[set_id]:,.0f} sets/s; CPU of this process "
+            f"{1000 * report.cpu_seconds / max(report.applied, 1):.1f} ms/set "
+            f"(load {load} → {load_average()})"
+        )
+        # Statements per set and the time the driver spent on them: what the database
+        # does for a set, much less load-dependent than the wall clock.
+        per_set = max(report.applied, 1)
+        print(
+            f"  {sum(counted.values()) / per_set:.1f} SQL statements/set, "
+            f"{1000 * sum(spent.values()) / per_set:.1f} ms/set in the database driver; "
+            "most time: "
+            + ", ".join(
+                f"{kind} {1000 * spent[kind] / per_set:.1f} ms ({counted[kind] / per_set:.1f})"
+                for kind in sorted(spent, key=lambda k: -spent[k])[:4]
+            )
         )
     return rates
+
+
+def analyze_documents() -> None:
+    """Statistics for the document tables the run just filled, as autovacuum keeps them
+    in production: without them (a fresh database, or a server running with autovacuum
+    off, as this one) the planner takes the freshly loaded tables for empty and, e.g.,
+    sums an item's in-transit figure by reading every ASN on its way to the warehouse."""
+    from django.db import connection
+
+    from inventory.models import StockPosition
+    from suppliers.models import (
+        AsnLine,
+        InboundRow,
+        PurchaseOrder,
+        PurchaseOrderLine,
+        PurchaseOrderScheduleLine,
+        Shipment,
+    )
+
+    models = (
+        PurchaseOrder,
+        PurchaseOrderLine,
+        PurchaseOrderScheduleLine,
+        Shipment,
+        AsnLine,
+        InboundRow,
+        StockPosition,
+    )
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ from integrations.edi.registry import PartnerProfile
 from integrations.errors import DomainError
 from integrations.models import Channel, EdiInterchange, EdiTransactionSet
 from integrations.models.edi import EdiFile
+from integrations.services.batch_scope import batch_scope
 from integrations.services.edi_acks import (
     answered_groups,
     groups_from_rows,
@@ -424,14 +425,19 @@ def _apply_batch(
     profile: PartnerProfile,
     rejected_groups: set[str],
 ) -> int:
-    """One batch in one transaction: its sets mapped, their records, the progress counter."""
+    """One batch in one transaction: its sets mapped, their records, the progress counter.
+    The sets run in a batch scope: what their services defer to it (the inbound figures'
+    refreshes) runs once for the whole batch when the last set is mapped, in this
+    transaction."""
     clean = [
         item
         for item in loaded
         if not item.errors and item.span.group.control_number[:9] not in rejected_groups
     ]
     with transaction.atomic():
-        outcomes = dict(zip(map(id, clean), map_sets(clean, scanned, profile), strict=True))
+        with batch_scope():
+            mapped = map_sets(clean, scanned, profile)
+        outcomes = dict(zip(map(id, clean), mapped, strict=True))
         rows = []
         for item in loaded:
             if item.span.group.control_number[:9] in rejected_groups:
@@ -542,7 +548,7 @@ def edi_interchange_reprocess(*, actor: Any, interchange: EdiInterchange) -> Edi
             retry.append(loaded)
     # The mappers' errors become the stored rejections and the 997's notes to the partner:
     # English, like the worker's, whatever the operator's language.
-    with translation.override("en"):
+    with translation.override("en"), batch_scope():
         outcomes = list(map_sets(retry, scanned, profile))
     for loaded, outcome in zip(retry, outcomes, strict=True):
         row = rows[loaded.span.sequence]

@@ -12,8 +12,13 @@ from the documents, in the item's base unit:
 The services that change those documents (acknowledgments, PO changes from the ERP, ASNs,
 receipts) call `inbound_positions_refresh_for` with the (item, warehouse) pairs they
 touched, at their end and inside their transaction, so the figures are current when they
-commit. The hourly `suppliers.refresh_inbound_positions` task runs
-`inbound_positions_refresh`, the backstop for any other path (an admin edit, a bulk load).
+commit. Inside a batch scope (`integrations.services.batch_scope`: the EDI intake applying
+a batch of sets in one transaction) the call only collects its pairs, and one refresh of
+the batch's union runs at the batch's end, before the refresh of the read model
+(`inbound_rows`) and inside the batch's transaction (the lock order is documented on
+`inbound_positions_refresh_for`). The hourly `suppliers.refresh_inbound_positions` task
+runs `inbound_positions_refresh`, the backstop for any other path (an admin edit, a bulk
+load).
 Both recompute from the documents rather than adding deltas: a figure cannot drift, and
 running either twice changes nothing.
 """
@@ -30,19 +35,26 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.errors import DomainError
+from integrations.services.batch_scope import defer_to_batch
 from inventory.models import Item, StockPosition, UnitOfMeasure
 from inventory.services import conversion_ratios_to_base, convert_quantity
+from inventory.services.uom import Ratio
 from portal.access import Actor
 from suppliers.models import AsnLine, PurchaseOrder, PurchaseOrderLine, ReceiptLine, Shipment
 
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
+SAME_UNIT: Ratio = (Decimal(1), Decimal(1))
 # ASNs whose goods count as in transit: on their way, or at the dock and not all counted.
 MOVING = Shipment.INBOUND | {Shipment.Status.DELIVERED, Shipment.Status.PARTIALLY_RECEIVED}
 # Pairs per targeted refresh when the backstop hands over positions it could not lock:
 # keeps each statement's parameter list short (SQLite caps it).
 CHUNK = 500
+
+# Deferred refreshes at the end of a batch run in this order (`batch_scope`): the
+# positions first, then the read model (its PO locks), as every service calls them.
+BATCH_ORDER = 0
 
 Pairs = set[tuple[int, int]]  # (item_id, warehouse_id)
 Totals = dict[tuple[int, int], tuple[Decimal, Decimal]]  # pair → (open PO, in transit)
@@ -67,13 +79,36 @@ def inbound_pairs_for_shipment(shipment: Shipment) -> Pairs:
     }
 
 
-@transaction.atomic
 def inbound_positions_refresh_for(*, pairs: Pairs) -> int:
     """Recompute the open-PO and in-transit figures of exactly these positions from the
     documents (creating the missing ones), under row locks held until the caller's
-    transaction ends. Returns the number of positions created or changed."""
+    transaction ends. Returns the number of positions created or changed — 0 inside a
+    batch scope, which refreshes the union of its pairs once, at its end.
+
+    Lock order, at once or deferred: the caller's documents (PO, PO lines, ASN) first,
+    then these positions in (item, warehouse) order, then (`refresh_inbound_rows`) the
+    POs in primary-key order. A batch takes the positions of all its sets in one sorted
+    pass after every set took its document locks, so it is one transaction following
+    that order, like a web request: neither can hold a position the other waits for
+    while waiting for one the other holds (both take them ascending), and neither takes
+    a document lock after a position."""
     if not pairs:
         return 0
+    if defer_to_batch("suppliers.inbound_positions", pairs, run=_refresh_union, order=BATCH_ORDER):
+        return 0
+    return _refresh(pairs)
+
+
+def _refresh_union(pairs: Pairs) -> None:
+    """A batch's deferred refresh: its pairs in (item, warehouse) order, a chunk at a
+    time (the lock order holds across chunks)."""
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), CHUNK):
+        _refresh(set(ordered[start : start + CHUNK]))
+
+
+@transaction.atomic
+def _refresh(pairs: Pairs) -> int:
     created = _ensure_positions(pairs)
     # Locked before the sums are taken: a concurrent service holding one of these rows
     # commits first, and the sums below (a new statement) then see its documents.
@@ -106,7 +141,7 @@ def inbound_positions_refresh(*, actor: Actor = None) -> int:
         written = len(_write(held, totals))
     rest = sorted((set(totals) | with_figures) - set(held))
     for start in range(0, len(rest), CHUNK):
-        written += inbound_positions_refresh_for(pairs=set(rest[start : start + CHUNK]))
+        written += _refresh(set(rest[start : start + CHUNK]))
     return written
 
 
@@ -192,14 +227,19 @@ def _totals(pairs: Pairs | None) -> Totals:
         ).annotate(qty=Sum(F("quantity_po_uom") - F("arrived")))
     ]
     items = Item.objects.select_related("base_uom").in_bulk({g[1] for g in groups})
-    units = UnitOfMeasure.objects.in_bulk({g[3] for g in groups})
-    # Every unit's conversion to its item's base unit in one query, however many groups.
-    ratios = conversion_ratios_to_base({(items[g[1]], units[g[3]]) for g in groups})
+    units = {item.base_uom_id: item.base_uom for item in items.values()}
+    # Lines are mostly ordered in the item's base unit (ratio 1): only the other units
+    # are read, with every one's conversion to its item's base unit in one query.
+    converted = {(g[1], g[3]) for g in groups if g[3] != items[g[1]].base_uom_id}
+    ratios: dict[tuple[int, int], Ratio | DomainError] = {}
+    if converted:
+        units |= UnitOfMeasure.objects.in_bulk({uom_id for _item_id, uom_id in converted})
+        ratios = conversion_ratios_to_base({(items[i], units[u]) for i, u in converted})
     sums: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for figure, item_id, warehouse_id, uom_id, qty in groups:
         item = items[item_id]
         try:
-            ratio = ratios[(item_id, uom_id)]
+            ratio = ratios.get((item_id, uom_id), SAME_UNIT)
             if isinstance(ratio, DomainError):
                 raise ratio
             base = convert_quantity(
