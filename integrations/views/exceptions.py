@@ -3,8 +3,10 @@ with filters, one case with its notes and actions (htmx fragments), and the dash
 Suppliers see their own receiving variances from the suppliers app instead."""
 
 import contextlib
+import datetime
+import functools
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import Any
 
@@ -12,12 +14,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import (
+    get_language,
+    gettext,
+    gettext_lazy,
+    gettext_noop,
+    ngettext,
+)
 from django.views.decorators.http import require_POST
 
 from integrations import selectors
@@ -29,6 +38,7 @@ from integrations.services import (
     exception_assign,
     exception_resolve,
 )
+from integrations.views import exception_list_page
 from portal.access import INTERNAL_ROLES, HtmxHttpRequest, User, actor_user, role_required
 
 internal_required = role_required(*INTERNAL_ROLES)
@@ -55,17 +65,21 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _with_labels(cases: list[ExceptionCase]) -> list[ExceptionCase]:
-    """Class, team and status labels looked up once per page: `get_FOO_display()` casts
-    every choice's lazy label on each call, a third of the inbox's time (issue 24)."""
-    classes = {value: str(label) for value, label in ExceptionClass.choices}
-    teams = {value: str(label) for value, label in OwnerTeam.choices}
-    statuses = {value: str(label) for value, label in ExceptionCase.Status.choices}
-    for case in cases:
-        case.class_label = classes.get(case.exception_class, case.exception_class)  # type: ignore[attr-defined]
-        case.team_label = teams.get(case.owner_team, case.owner_team)  # type: ignore[attr-defined]
-        case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]
-    return cases
+# What a list row shows of a case: read as plain rows, not model instances (issue 24).
+_ROW_FIELDS = (
+    "id",
+    "exception_class",
+    "subject_key",
+    "expected_qty",
+    "actual_qty",
+    "delta",
+    "owner_team",
+    "assigned_to__email",
+    "first_seen_at",
+    "sla_due_at",
+    "escalated_at",
+    "status",
+)
 
 
 def _quantity(value: Decimal | None) -> str:
@@ -73,67 +87,184 @@ def _quantity(value: Decimal | None) -> str:
     return str(floatformat(value, "-6")) or "—" if value is not None else "—"
 
 
-def _rows_html(cases: list[ExceptionCase]) -> SafeString:
+_MICRO = Decimal("0.000001")
+
+
+def _quantity_text() -> Callable[[Decimal | None], str]:
+    """`_quantity` for one page, the locale's separator looked up once (`floatformat` looks
+    it up per number). floatformat:"-6" prints a whole number without decimals, any other
+    with six (rounded half up, no "-" on a zero), with the locale's decimal separator;
+    with thousand separators on, floatformat itself."""
+    if settings.USE_THOUSAND_SEPARATOR:
+        return _quantity
+    separator = str(formats.get_format("DECIMAL_SEPARATOR"))
+
+    def text(value: Decimal | None) -> str:
+        if value is None:
+            return "—"
+        if not value.is_finite():
+            return _quantity(value)
+        if value == value.to_integral_value():
+            return str(int(value))
+        rounded = value.quantize(_MICRO, ROUND_HALF_UP)
+        plain = f"{rounded:f}"
+        if not rounded:
+            plain = plain.removeprefix("-")
+        return plain if separator == "." else plain.replace(".", separator)
+
+    return text
+
+
+# Django date format characters with a `strftime` twin that prints the same for years
+# 1000-9999, and the characters printed as they are.
+_STRFTIME = {"Y": "%Y", "m": "%m", "d": "%d", "H": "%H", "i": "%M"}
+_LITERAL = frozenset(" .-/:,")
+
+
+@functools.lru_cache(maxsize=32)
+def _strftime_of(django_format: str) -> str | None:
+    # None when the format uses anything else: then Django's dateformat does the work.
+    if not all(char in _STRFTIME or char in _LITERAL for char in django_format):
+        return None
+    return "".join(_STRFTIME.get(char, char) for char in django_format)
+
+
+def _date_text(django_format: str) -> Callable[[datetime.datetime], str]:
+    """`dateformat.format(localtime(moment), django_format)` for one page: a `DateFormat`
+    per date (time zone, format parsing) was most of the rows' cost. The locale formats of
+    this portal (Y-m-d H:i, d.m.Y H:i) are plain `strftime`."""
+    pattern = _strftime_of(django_format)
+
+    def text(moment: datetime.datetime) -> str:
+        local = timezone.localtime(moment)
+        if pattern is None or not 1000 <= local.year <= 9999:
+            return dateformat.format(local, django_format)
+        return local.strftime(pattern)
+
+    return text
+
+
+@functools.lru_cache(maxsize=16)
+def _labels(language: str | None) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    # Class, team and status labels, escaped, once per process and language.
+    return (
+        {value: escape(str(label)) for value, label in ExceptionClass.choices},
+        {value: escape(str(label)) for value, label in OwnerTeam.choices},
+        {value: escape(str(label)) for value, label in ExceptionCase.Status.choices},
+    )
+
+
+def _rows_html(cases: list[dict[str, Any]]) -> SafeString:
     """The list's table rows as HTML, made once per page: 25 rows of 11 cells (a `{% url %}`,
     three `floatformat`s and two localised dates each) cost ~2 ms in the template engine
     (issue 24). The same filters' functions, and `escape`, what Django's autoescaping
-    ends in, without its lazy-string wrapper: every value here is a plain string."""
+    ends in, without its lazy-string wrapper: every value here is a plain string. Labels,
+    date formats and the link are looked up once per page: `get_FOO_display()` casts every
+    choice's lazy label on each call, a third of the inbox's time before."""
     detail_prefix = escape(reverse("exceptions:detail", args=[0]).removesuffix("0/"))
     escalated = escape(gettext("(escalated)"))
+    classes, teams, statuses = _labels(get_language())
+    quantity = _quantity_text()
+    # What `date_format(value, "SHORT_DATE_FORMAT")` does, the format looked up once.
+    short_date = _date_text(str(formats.get_format("SHORT_DATE_FORMAT")))
+    short_datetime = _date_text(str(formats.get_format("SHORT_DATETIME_FORMAT")))
     rows = []
     for case in cases:
-        labels: dict[str, str] = vars(case)  # class_label, team_label, status_label
-        assigned = case.assigned_to.email if case.assigned_to is not None else ""
-        first_seen = formats.date_format(
-            timezone.localtime(case.first_seen_at), "SHORT_DATE_FORMAT"
-        )
-        sla_due = escape(
-            formats.date_format(timezone.localtime(case.sla_due_at), "SHORT_DATETIME_FORMAT")
-        )
+        first_seen = short_date(case["first_seen_at"])
+        sla_due = escape(short_datetime(case["sla_due_at"]))
         sla_cell = (
             f'<td class="delta-neg">{sla_due} {escalated}</td>'
-            if case.escalated_at
+            if case["escalated_at"]
             else f"<td>{sla_due}</td>"
         )
+        kind, team, status = case["exception_class"], case["owner_team"], case["status"]
+        pk = case["id"]
         rows.append(
-            f'<tr><td><a href="{detail_prefix}{case.pk}/">{case.pk}</a></td>'
-            f"<td>{escape(labels['class_label'])}</td><td>{escape(case.subject_key)}</td>"
-            f'<td class="num">{escape(_quantity(case.expected_qty))}</td>'
-            f'<td class="num">{escape(_quantity(case.actual_qty))}</td>'
-            f'<td class="num">{escape(_quantity(case.delta))}</td>'
-            f"<td>{escape(labels['team_label'])}</td><td>{escape(assigned or '—')}</td>"
+            f'<tr><td><a href="{detail_prefix}{pk}/">{pk}</a></td>'
+            f"<td>{classes.get(kind) or escape(kind)}</td>"
+            f"<td>{escape(case['subject_key'])}</td>"
+            f'<td class="num">{escape(quantity(case["expected_qty"]))}</td>'
+            f'<td class="num">{escape(quantity(case["actual_qty"]))}</td>'
+            f'<td class="num">{escape(quantity(case["delta"]))}</td>'
+            f"<td>{teams.get(team) or escape(team)}</td>"
+            f"<td>{escape(case['assigned_to__email'] or '—')}</td>"
             f"<td>{escape(first_seen)}</td>{sla_cell}"
-            f'<td><span class="badge">{escape(labels["status_label"])}</span></td></tr>'
+            f'<td><span class="badge">{statuses.get(status) or escape(status)}</span></td></tr>'
         )
     return mark_safe("\n".join(rows))  # every value escaped above
+
+
+def _options(choices: list[tuple[str, str]], selected: str) -> SafeString:
+    # What `{% for value, label in choices %}<option value="{{ value }}"{% if selected ==
+    # value %} selected{% endif %}>{{ label }}</option>{% endfor %}` prints.
+    return mark_safe(
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _filter_options(
+    language: str | None, status: str, exception_class: str, team: str, age: str
+) -> dict[str, SafeString]:
+    """The filter form's four lists, made once per process per language and choice: their
+    lazy labels, cast per option in the template's loops, were a tenth of the page."""
+    statuses = [
+        ("active", gettext("Open or acknowledged")),
+        ("closed", gettext("Closed")),
+        ("all", gettext("All")),
+        *((value, str(label)) for value, label in ExceptionCase.Status.choices),
+    ]
+    return {
+        "status_options": _options(statuses, status),
+        "class_options": _options(
+            [(value, str(label)) for value, label in ExceptionClass.choices], exception_class
+        ),
+        "team_options": _options([(value, str(label)) for value, label in OwnerTeam.choices], team),
+        "age_options": _options([(key, label) for key, label, _lo, _hi in _age_buckets()], age),
+    }
 
 
 @internal_required
 def exception_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = _filters(request)
-    queryset = selectors.exception_cases(**filters)
-    page = Paginator(queryset, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_labels(list(page.object_list))
+    cases = selectors.exception_cases(**filters)
+    paginator = Paginator(cases.values(*_ROW_FIELDS), settings.PORTAL_PAGE_SIZE)
+    # Counted without the rows' join to the assignee (the rows' query keeps it).
+    paginator.count = cases.count()
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        "page": page,
-        "rows_html": _rows_html(page.object_list),
-        "filters": filters,
-        "query": query.urlencode(),
-        "classes": ExceptionClass.choices,
-        "teams": OwnerTeam.choices,
-        "statuses": [
-            ("active", gettext("Open or acknowledged")),
-            ("closed", gettext("Closed")),
-            ("all", gettext("All")),
-            *ExceptionCase.Status.choices,
-        ],
-        "age_buckets": _age_buckets(),
-    }
+    # The content made in Python (exception_list_page.py), the rows by _rows_html: every
+    # value escaped there.
+    results = exception_list_page.results_html(
+        page, _rows_html(page.object_list), query.urlencode()
+    )
+    context = {"page": page, "filters": filters, "results_html": mark_safe(results)}
     template = "integrations/exceptions/list.html"
     if request.htmx and request.htmx.target == "exception-results":
         template += "#results"
+    else:
+        options = _filter_options(
+            get_language(),
+            filters["status"],
+            filters["exception_class"],
+            filters["team"],
+            filters["age"],
+        )
+        context["content_html"] = mark_safe(
+            exception_list_page.content_html(
+                request,
+                csrf_token=get_token(request),
+                filters=filters,
+                options=options,
+                results=results,
+            )
+        )
     return render(request, template, context)
 
 

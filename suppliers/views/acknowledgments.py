@@ -34,7 +34,7 @@ from suppliers.forms.acknowledgments import (
 from suppliers.models import Acknowledgment, PurchaseOrder, ReasonCode
 from suppliers.views.filter_options import supplier_options
 from suppliers.views.purchase_order_detail import acknowledgment_context, render_supplier_detail
-from suppliers.views.review_rows import prepare_review_rows
+from suppliers.views.review_cards import auto_accept_rules, review_cards_html
 
 
 def _panel_response(request: HttpRequest, purchase_order: PurchaseOrder, **forms) -> HttpResponse:
@@ -225,16 +225,18 @@ def _page(request: HttpRequest, queryset):
 @require_GET
 def buyer_review_queue(request: HttpRequest) -> HttpResponse:
     supplier_code = request.GET.get("supplier", "").strip()[:20]
-    page = _page(request, selectors.pending_change_proposals(supplier_code=supplier_code))
-    # The lines' texts prepared once per page (review_rows.py), not per line in the template.
-    page.object_list = prepare_review_rows(list(page.object_list))
+    # Plain rows (selectors.review_queue) and the cards made once per page in Python
+    # (review_cards.py): model instances and a template partial per card were most of the
+    # page's CPU (issue 24).
+    page = _page(request, selectors.pending_proposal_rows(supplier_code=supplier_code))
+    page.object_list = list(page.object_list)
     context = {
         "page": page,
+        "cards_html": review_cards_html(request, page.object_list, supplier_code=supplier_code),
         "waiting": page.paginator.count,
         "supplier_code": supplier_code,
         "supplier_options": supplier_options(supplier_code),
-        "rules": selectors.auto_accept_rules(),
-        "decision_form": DecisionForm(),
+        "rules": auto_accept_rules(),
     }
     return render(request, "suppliers/acknowledgments/review_queue.html", context)
 
@@ -262,19 +264,17 @@ def _decide(request: HtmxHttpRequest, pk: int, *, accept: bool) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, done)
                 return redirect("buyer:review_queue")
-            acknowledgment = selectors.get_change_proposal_for_buyer(pk=pk)
-    prepare_review_rows([acknowledgment])
-    context = {"ack": acknowledgment, "decision_form": form}
     if request.htmx:
-        # The card comes back decided (or with the form's errors) and, out of band, the
-        # queue's "N waiting" counted by the selector the queue lists with, so the count
-        # never goes stale after a decision.
+        # The card comes back decided (or with the form's errors), made by the queue's own
+        # card builder, and, out of band, the queue's "N waiting" counted by the selector
+        # the queue lists with, so the count never goes stale after a decision.
         supplier_code = request.POST.get("supplier", "").strip()[:20]
-        context.update(
-            supplier_code=supplier_code,
-            waiting=selectors.pending_review_count(supplier_code=supplier_code),
-            oob=True,
-        )
+        card = selectors.change_proposal_row_for_buyer(pk=pk)
+        context = {
+            "card_html": review_cards_html(request, [card], supplier_code=supplier_code, form=form),
+            "waiting": selectors.pending_proposal_rows(supplier_code=supplier_code).count(),
+            "oob": True,
+        }
         return render(request, "suppliers/acknowledgments/review_queue.html#decided", context)
     for errors in form.errors.values():
         for message in errors:

@@ -3,6 +3,7 @@ CSV export), ASN details and suppliers' availability feeds (inbound risk: inboun
 
 import csv
 import datetime
+from collections.abc import Callable
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -12,14 +13,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import dateformat, timezone
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from portal.access import HtmxHttpRequest, buyer_required
 from suppliers import selectors
+from suppliers.views import inbound_page
 from suppliers.views.filter_options import supplier_options
+from suppliers.views.page_formats import integer_text, number_text
 from suppliers.views.shipments import asn_detail_context
 
 
@@ -60,47 +63,78 @@ def _display_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         "late": f'<span class="badge late">{escape(gettext("Late"))}</span>',
         "risk": f' <span class="badge risk">{escape(gettext("At risk"))}</span>',
     }
+    # The locale's number formats looked up once per page, not per number (issue 24).
+    number, integer = number_text(), integer_text()
+    # Warehouses, suppliers, units and states repeat down a page: each escaped once.
+    escaped: dict[str, str] = {}
+
+    def html(text: str) -> str:
+        found = escaped.get(text)
+        if found is None:
+            found = escaped[text] = escape(text)
+        return found
+
+    # Days and documents repeat down a page: each formatted or quoted once.
+    days: dict[datetime.date, str] = {}
+    segments: dict[str, str] = {}
+
+    def segment(value: str) -> str:
+        found = segments.get(value)
+        if found is None:
+            found = segments[value] = _segment(value)
+        return found
+
     previous = None
     for row in rows:
         day = row["day"]
         key = (row["warehouse"], day)
-        row["group"] = (
-            f"{row['warehouse']} · {dateformat.format(day, 'D Y-m-d')}" if key != previous else ""
-        )
+        if key != previous:
+            shown = days.get(day)
+            if shown is None:
+                shown = days[day] = dateformat.format(day, "D Y-m-d")
+            row["group"] = f"{row['warehouse']} · {shown}"
+        else:
+            row["group"] = ""
         previous = key
         row["day_iso"] = day.isoformat()
         row["asn"] = row["kind"] == "asn"
         if row["asn"]:
-            path = f"{_segment(row['supplier_code'])}/{_segment(row['document'])}"
+            path = f"{segment(row['supplier_code'])}/{segment(row['document'])}"
             row["href"] = f"{asn_prefix}{path}{asn_suffix}"
         else:
-            row["href"] = f"{po_prefix}{_segment(row['po_number'])}{po_suffix}"
-        row["qty_text"] = formats.localize(row["qty"].normalize())  # as {{ qty.normalize }}
+            row["href"] = f"{po_prefix}{segment(row['po_number'])}{po_suffix}"
+        row["qty_text"] = number(row["qty"])  # as {{ qty.normalize }}
         row["css"] = ("late" if row["late"] else "") + (" at-risk" if row["risk"] else "")
-        row["html"] = _row_html(row, labels)
+        row["html"] = _row_html(row, labels, html, integer)
     return rows
 
 
-def _row_html(row: dict[str, Any], labels: dict[str, str]) -> str:
+def _row_html(
+    row: dict[str, Any],
+    labels: dict[str, str],
+    html: Callable[[str], str],
+    integer: Callable[[int], str],
+) -> str:
     # A hundred rows of ten cells cost ~4 ms in the template engine (a variable node per
     # cell: lookup, escaping, localisation) and a fraction of it here. `escape` is the
     # function Django's autoescaping ends in (html.escape of the text), without its
-    # lazy-string wrapper: every value here is a plain string already.
+    # lazy-string wrapper: every value here is a plain string already. The class names,
+    # ISO day and numbers hold nothing to escape.
     group = (
         f'<tr class="group"><th colspan="10">{escape(row["group"])}</th></tr>'
         if row["group"]
         else ""
     )
     return (
-        f'{group}<tr class="{escape(row["css"])}" data-document="{escape(row["document"])}">'
-        f"<td>{escape(row['warehouse'])}</td><td>{row['day_iso']}</td>"
+        f'{group}<tr class="{row["css"]}" data-document="{escape(row["document"])}">'
+        f"<td>{html(row['warehouse'])}</td><td>{row['day_iso']}</td>"
         f"<td>{labels['asn'] if row['asn'] else labels['po_line']}</td>"
-        f"<td>{escape(row['supplier_code'])}</td>"
+        f"<td>{html(row['supplier_code'])}</td>"
         f'<td><a href="{escape(row["href"])}">{escape(row["document"])}</a></td>'
-        f"<td>{escape(row['po_number'])} / {escape(formats.localize(row['po_line_no']))}</td>"
+        f"<td>{escape(row['po_number'])} / {integer(row['po_line_no'])}</td>"
         f"<td>{escape(row['sku'])}</td>"
-        f'<td class="num">{escape(row["qty_text"])} {escape(row["uom_code"])}</td>'
-        f"<td>{escape(str(row['state_label']))}</td>"
+        f'<td class="num">{row["qty_text"]} {html(row["uom_code"])}</td>'
+        f"<td>{html(str(row['state_label']))}</td>"
         f"<td>{labels['late'] if row['late'] else ''}{labels['risk'] if row['risk'] else ''}"
         "</td></tr>"
     )
@@ -115,20 +149,30 @@ def inbound_schedule(request: HtmxHttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = _display_rows(selectors.decorate_inbound_rows(page.object_list, today=today))
+    query = request.GET.urlencode()
+    # The content made in Python (inbound_page.py), the rows by _row_html: every value
+    # escaped there.
+    results = inbound_page.results_html(request, page, "".join(row["html"] for row in rows), query)
     context = {
         "page": page,
         "rows": rows,
-        # Every value escaped in _row_html.
-        "rows_html": mark_safe("".join(row["html"] for row in rows)),
         "filters": filters,
-        "query": request.GET.urlencode(),
-        "supplier_options": supplier_options(filters["supplier_code"]),
-        "warehouses": selectors.warehouses_for_filter(),
-        "today": today,
+        "results_html": mark_safe(results),
     }
     template = "suppliers/inbound/schedule.html"
     if request.htmx and request.htmx.target == "inbound-results":
         template += "#results"
+    else:
+        context["content_html"] = mark_safe(
+            inbound_page.content_html(
+                request,
+                filters=filters,
+                supplier_options=supplier_options(filters["supplier_code"]),
+                # Tuples: the five instances cost more than the options.
+                warehouses=list(selectors.warehouses_for_filter().values_list("code", "name")),
+                results=results,
+            )
+        )
     return render(request, template, context)
 
 

@@ -88,7 +88,7 @@ def test_the_inbox_filters_by_class_and_warehouse(client, buyer):
         reverse("exceptions:list"), {"class": "quantity_mismatch", "warehouse": "DC1"}
     )
 
-    assert [c.subject_key for c in response.context["page"].object_list] == ["SKU-1@DC1"]
+    assert [c["subject_key"] for c in response.context["page"].object_list] == ["SKU-1@DC1"]
 
 
 def test_the_dashboard_counts_open_cases_by_class_and_age(client, buyer):

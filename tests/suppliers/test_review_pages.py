@@ -57,9 +57,9 @@ def test_the_queue_lists_pending_proposals_oldest_first(
 
     response = client.get(QUEUE)
 
-    assert [a.pk for a in response.context["page"].object_list] == [older.pk, newer.pk]
+    assert [row["id"] for row in response.context["page"].object_list] == [older.pk, newer.pk]
     filtered = client.get(QUEUE, {"supplier": "ACME"})
-    assert [a.pk for a in filtered.context["page"].object_list] == [newer.pk]
+    assert [row["id"] for row in filtered.context["page"].object_list] == [newer.pk]
 
 
 def test_each_change_is_shown_beside_the_original_with_its_value_impact(
