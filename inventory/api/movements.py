@@ -165,6 +165,16 @@ class PositionOutput(serializers.Serializer):
     available = serializers.DecimalField(max_digits=18, decimal_places=6)
     in_transit = serializers.DecimalField(max_digits=18, decimal_places=6)
     on_hand = serializers.DecimalField(max_digits=18, decimal_places=6)
+    allocated = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=6,
+        help_text="Allocated to customer orders, as the allocation feed last stated it "
+        "(0 while no feed has reported it).",
+    )
+    allocated_source = serializers.CharField(help_text="e.g. oms:WEB or erp; empty: no report.")
+    allocated_as_of = serializers.DateTimeField(
+        allow_null=True, help_text="The instant the allocated figure is as of."
+    )
     counted_at = serializers.DateTimeField(allow_null=True)
     as_of = serializers.DateTimeField(allow_null=True, help_text="The latest movement applied.")
     updated_at = serializers.DateTimeField()
@@ -197,6 +207,9 @@ class PositionList(ApiView):
                             "available": "180.000000",
                             "in_transit": "12.000000",
                             "on_hand": "204.000000",
+                            "allocated": "36.000000",
+                            "allocated_source": "oms:WEB",
+                            "allocated_as_of": "2026-03-20T14:00:00Z",
                             "counted_at": "2026-03-20T06:00:00Z",
                             "as_of": "2026-03-20T14:02:00Z",
                             "updated_at": "2026-03-20T14:02:03Z",

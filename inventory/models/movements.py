@@ -78,6 +78,11 @@ class InventoryMovement(models.Model):
     transfer_ref = models.CharField(max_length=60, blank=True)
     asn_line_ref = models.CharField(max_length=80, blank=True, help_text="e.g. ACME:ASN-1/2")
     document_ref = models.CharField(max_length=60, blank=True, help_text="PO or receipt.")
+    # A return to vendor's supplier (its portal code) when the source names the party the
+    # goods went back to (the Tryton pull: the return shipment's party), so the supplier
+    # sees a return that no PO of theirs links. The database default lets the set-based
+    # apply insert events without naming it.
+    supplier_code = models.CharField(max_length=20, blank=True, default="", db_default="")
     # The apply flags (not a document status: an event has no life, only these facts).
     applied = models.BooleanField(default=False)
     applied_at = models.DateTimeField(null=True, blank=True)
@@ -164,6 +169,24 @@ class LivePosition(models.Model):
     counted_source = models.CharField(max_length=40, blank=True)
     counted_sequence = models.BigIntegerField(null=True, blank=True)
     as_of = models.DateTimeField(null=True, blank=True, help_text="Latest movement applied.")
+    # The allocation feed (`inventory.services.allocations`), not the movements: the
+    # latest absolute figure an order system or the ERP reported, as of its time. Kept
+    # on the position rather than in a model of its own so that the positions API reads
+    # one row and `updated_at` says a re-stated allocation changed the position. The
+    # movement apply and the rebuild write only their own columns (the database
+    # defaults let the apply's SQL insert a position without naming these).
+    allocated = models.DecimalField(
+        max_digits=18, decimal_places=6, default=ZERO, db_default=ZERO, help_text="Base unit."
+    )
+    allocated_source = models.CharField(
+        max_length=40, blank=True, default="", db_default="", help_text="e.g. oms:WEB, erp"
+    )
+    allocated_as_of = models.DateTimeField(
+        null=True, blank=True, help_text="The instant the source's figure is as of."
+    )
+    allocated_recorded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the portal recorded the figure."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

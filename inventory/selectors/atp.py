@@ -13,8 +13,12 @@ every figure with the source it comes from and the time it is as of.
   applied since it (receipts, customer returns and transfers in add; returns to vendor
   and transfers out take off; adjustments are signed); received (awaiting put-away) and
   quality hold are the live position's sums, and available is the rest.
-- Allocated: the portal's `StockPosition.allocated`, which only a manual adjustment
-  changes. No order feed allocates stock yet, so without such an adjustment the figure is
+- Allocated: the allocation feed's figure on the live position (the order system's or
+  the ERP's absolute figure as of its time, `inventory.services.allocations`). The feed
+  wins over the portal's manual `StockPosition.allocated` whenever it has reported: it
+  is the record of the orders themselves, re-stated as of each time, where a manual
+  figure is a stop-gap nobody re-states (adding both would count the orders twice). The
+  manual figure serves only a position no feed has reported; with neither the figure is
   0 with the source "no allocation source" (nothing is invented).
 - In transit between warehouses: transfers out to this warehouse (by transfer reference)
   without their matching transfer in, from the ledger: both legs of the family this
@@ -427,12 +431,7 @@ def _position(
         available = Figure(live.available if live else ZERO, source, live_as_of)
         total = received.quantity + hold.quantity + available.quantity
         on_hand = Figure(total, source, live_as_of)
-    if portal is not None and portal.allocated:
-        allocated = Figure(
-            portal.allocated, gettext("manual adjustment (stock position)"), portal.updated_at
-        )
-    else:
-        allocated = Figure(ZERO, gettext(NO_ALLOCATION_SOURCE), None)
+    allocated = _allocated(live, portal)
     in_transit = Figure(
         sum((t.quantity for t in transfers), ZERO),
         gettext("%(count)s open transfer(s) in the %(family)s ledger")
@@ -461,6 +460,21 @@ def _position(
     )
     position.atp = atp_buckets(position, today=timezone.localdate(now))
     return position
+
+
+def _allocated(live: LivePosition | None, portal: StockPosition | None) -> Figure:
+    """The feed's figure when it has reported, else the manual one (module docstring)."""
+    if live is not None and live.allocated_as_of is not None:
+        family, colon, system = live.allocated_source.partition(":")
+        source = gettext("allocations from %(source)s at %(time)s") % {
+            "source": f"{family.upper()}{colon}{system}",
+            "time": f"{live.allocated_as_of:%Y-%m-%d %H:%M}",
+        }
+        return Figure(live.allocated, source, live.allocated_as_of)
+    if portal is not None and portal.allocated:
+        source = gettext("manual adjustment (stock position)")
+        return Figure(portal.allocated, source, portal.updated_at)
+    return Figure(ZERO, gettext(NO_ALLOCATION_SOURCE), None)
 
 
 def atp_buckets(position: WarehousePosition, *, today: datetime.date) -> list[AtpBucket]:
@@ -548,11 +562,15 @@ def supplier_returns(
     *, item_ids: Sequence[int], po_numbers: Sequence[str], supplier_code: str
 ) -> QuerySet[InventoryMovement]:
     """Returns to vendor of these items made against one supplier's documents: a PO of
-    theirs (`document_ref`) or one of their ASN lines (`asn_line_ref` "<supplier>:…").
+    theirs (`document_ref`) or one of their ASN lines (`asn_line_ref` "<supplier>:…"),
+    or made to them without one (`supplier_code`: the Tryton return shipment's party).
     A supplier sees its own returns only, never another supplier's of the same item."""
+    theirs = Q(document_ref__in=po_numbers) | Q(asn_line_ref__startswith=f"{supplier_code}:")
+    if supplier_code:  # blank is every return no party names
+        theirs |= Q(supplier_code=supplier_code)
     return (
         InventoryMovement.objects.filter(item_id__in=item_ids, kind=Kind.RETURN_TO_VENDOR)
-        .filter(Q(document_ref__in=po_numbers) | Q(asn_line_ref__startswith=f"{supplier_code}:"))
+        .filter(theirs)
         .select_related("item", "warehouse", "uom")
         .order_by("-occurred_at", "-id")
     )

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from inventory.api import allocations as inventory_allocations
 from inventory.api import atp as inventory_atp
 from inventory.api import movements as inventory_movements
 from suppliers.api import availability, events, internal, invoices, purchase_orders, shipments
@@ -44,6 +45,11 @@ urlpatterns = [
         "inventory/movements",
         inventory_movements.MovementBatch.as_view(),
         name="api_inventory_movements",
+    ),
+    path(
+        "inventory/allocations",
+        inventory_allocations.AllocationBatch.as_view(),
+        name="api_inventory_allocations",
     ),
     path(
         "inventory/positions",

@@ -15,9 +15,13 @@ pull (the cursor's retry ids) and numbered on the pull it goes in.
 A return to vendor made against a purchase line of a PO the portal imported from this
 Tryton (same Tryton id and number) names that PO in `document_ref`, as a WMS's return
 does, so that the PO's supplier sees it among its returns; the Tryton return's own
-reference moves to `reason`. A return without such a purchase, or whose return shipment
-goes to another supplier than the PO's, stays unlinked (`StockMovePull.unlinked`): no
-supplier sees it.
+reference moves to `reason`. Its return shipment's party, when it is a portal supplier's
+(`Supplier.erp_vendor_id`, unique: one supplier at most), names that supplier in
+`supplier_code`, so that a return without a portal PO (no purchase origin, or a purchase
+the portal never imported) is still shown to the supplier the goods went back to
+(`StockMovePull.by_party`). A return whose shipment goes to another supplier than the
+PO's, or without a PO and without a portal supplier's party, stays unlinked
+(`StockMovePull.unlinked`): no supplier sees it.
 """
 
 import datetime
@@ -42,7 +46,7 @@ from inventory.services.movements import (
     movements_ingest,
 )
 from suppliers.erp.tryton import _tryton
-from suppliers.models import PurchaseOrder
+from suppliers.models import PurchaseOrder, Supplier
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,8 @@ class StockMovePull:
     errors: list[str] = field(default_factory=list)
     # Returns to vendor recorded without a portal PO (no supplier sees them), and why.
     unlinked: list[str] = field(default_factory=list)
+    # Returns to vendor without a portal PO shown to the supplier their party names.
+    by_party: list[str] = field(default_factory=list)
 
 
 def _next_numbers(codes: set[str]) -> dict[str, int]:
@@ -112,7 +118,8 @@ def _link_returns(
     events: list[dict[str, Any]], *, prefix: str, report: StockMovePull
 ) -> list[dict[str, Any]]:
     """Returns to vendor against a purchase the portal imported: `document_ref` the PO's
-    number, the Tryton return's reference in `reason` (one query)."""
+    number, the Tryton return's reference in `reason`; and `supplier_code` the portal
+    supplier the return shipment's party is (two queries)."""
     returns = [e for e in events if e["kind"] == InventoryMovement.Kind.RETURN_TO_VENDOR]
     wanted = {(e["purchase_erp_id"], prefix + e["purchase_number"]) for e in returns}
     orders = {
@@ -122,6 +129,10 @@ def _link_returns(
             number__in={number for _, number in wanted},
         ).select_related("supplier")
     }
+    parties = {e["supplier_party"] for e in returns if e["supplier_party"]}
+    suppliers = dict(
+        Supplier.objects.filter(erp_vendor_id__in=parties).values_list("erp_vendor_id", "code")
+    )
     linked = []
     for event in events:
         if event["kind"] != InventoryMovement.Kind.RETURN_TO_VENDOR:
@@ -129,21 +140,54 @@ def _link_returns(
             continue
         po = orders.get((event["purchase_erp_id"], prefix + event["purchase_number"]))
         party = event["supplier_party"]
-        if po is None:
-            report.unlinked.append(
-                f"{event['source_event_id']} ({event['document_ref']}): no purchase line of a "
-                "portal PO is its origin in Tryton; no supplier sees it."
-            )
-        elif party and party != po.supplier.erp_vendor_id:
+        named = f"{event['source_event_id']} ({event['document_ref']})"
+        if po is not None and party and party != po.supplier.erp_vendor_id:
             # Shown to nobody rather than to a supplier the goods did not go back to.
             report.unlinked.append(
-                f"{event['source_event_id']} ({event['document_ref']}): returned to party "
-                f"{party}, but PO {po.number} is {po.supplier.code}'s; no supplier sees it."
+                f"{named}: returned to party {party}, but PO {po.number} is "
+                f"{po.supplier.code}'s; no supplier sees it."
+            )
+        elif po is not None:
+            event = {
+                **event,
+                "document_ref": po.number,
+                "reason": event["document_ref"],
+                "supplier_code": suppliers.get(party, ""),
+            }
+        elif party in suppliers:
+            event = {**event, "supplier_code": suppliers[party]}
+            report.by_party.append(
+                f"{named}: no purchase line of a portal PO is its origin in Tryton; shown to "
+                f"{suppliers[party]}, the supplier of its return shipment's party {party}."
+            )
+        elif party:
+            report.unlinked.append(
+                f"{named}: no purchase line of a portal PO is its origin in Tryton and its "
+                f"return shipment's party {party} is no portal supplier's ERP vendor id; no "
+                "supplier sees it."
             )
         else:
-            event = {**event, "document_ref": po.number, "reason": event["document_ref"]}
+            report.unlinked.append(
+                f"{named}: no purchase line of a portal PO is its origin in Tryton; no "
+                "supplier sees it."
+            )
         linked.append(event)
     return linked
+
+
+def _name_suppliers(events: list[dict[str, Any]]) -> None:
+    """Write `supplier_code` on the returns just stored: the ingest's set-based apply
+    keeps the contract's columns only, and the code is no field of the contract (a WMS
+    names no supplier party). Same transaction: never seen without it. One UPDATE per
+    supplier named."""
+    by_code: dict[str, list[str]] = {}
+    for event in events:
+        if event.get("supplier_code"):
+            by_code.setdefault(event["supplier_code"], []).append(event["source_event_id"])
+    for code, ids in sorted(by_code.items()):
+        InventoryMovement.objects.filter(
+            source=SOURCE, kind=InventoryMovement.Kind.RETURN_TO_VENDOR, source_event_id__in=ids
+        ).update(supplier_code=code)
 
 
 @transaction.atomic
@@ -202,6 +246,7 @@ def tryton_stock_moves_pull(
             report.errors.append(
                 f"{row.source_event_id} ({row.sku}): {error.field}: {error.message}"
             )
+    _name_suppliers(new)
     if report.errors:
         logger.warning("Tryton stock moves refused: %s", "; ".join(report.errors[:20]))
     if report.unlinked:

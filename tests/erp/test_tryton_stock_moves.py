@@ -9,6 +9,7 @@ The Tryton database is shared by the session's tests, so every figure is compare
 the one before this test's own moves."""
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -120,10 +121,14 @@ def _internal(client, origin: dict, destination: dict, code: str, quantity: str)
     return shipment_id, row["number"]
 
 
-def _return(client, warehouse: dict, code: str, quantity: str, *, origin: str) -> str:
+def _return(
+    client, warehouse: dict, code: str, quantity: str, *, origin: str | None, to: str = "V-TRY01"
+) -> str:
+    """A return shipment of `quantity` to the party `to`, done; its move's origin a
+    purchase line ("purchase.line,<id>") or none."""
     product = _product(client, code)
     (party,) = client.search_read(
-        "party.party", [("code", "=", "V-TRY01")], ["id", "supplier_location"], limit=1
+        "party.party", [("code", "=", to)], ["id", "supplier_location"], limit=1
     )
     (company,) = client.search_read("company.company", [], ["id", "currency"], limit=1)
     (shipment_id,) = client.create(
@@ -145,7 +150,7 @@ def _return(client, warehouse: dict, code: str, quantity: str, *, origin: str) -
                                 "to_location": party["supplier_location"],
                                 "unit_price": D("0.12"),
                                 "currency": company["currency"],
-                                "origin": origin,
+                                **({"origin": origin} if origin else {}),
                             }
                         ],
                     )
@@ -153,12 +158,25 @@ def _return(client, warehouse: dict, code: str, quantity: str, *, origin: str) -
             }
         ],
     )
+    if not origin:
+        _go_on_without_origin(client, shipment_id)
     client.model("stock.shipment.in.return", "wait", [shipment_id])
     client.model("stock.shipment.in.return", "assign_force", [shipment_id])
     client.model("stock.shipment.in.return", "do", [shipment_id])
     (row,) = client.read("stock.shipment.in.return", [shipment_id], ["number", "state"])
     assert row["state"] == "done"
     return row["number"]
+
+
+def _go_on_without_origin(client, shipment_id: int) -> None:
+    """Answer Tryton's warning that the return's moves have no origin as a user would
+    ("go on", always: it asks at assigning and at doing): the warning record it looks
+    for, named as `res.user.warning.format` names it (an md5 of the moves, ".done")."""
+    (shipment,) = client.read("stock.shipment.in.return", [shipment_id], ["moves"])
+    moves = "|".join(f"stock.move,{move_id}" for move_id in sorted(shipment["moves"]))
+    (user,) = client.search_read("res.user", [("login", "=", "admin")], ["id"], limit=1)
+    name = f"{hashlib.md5(moves.encode()).hexdigest()}.done"
+    client.create("res.user.warning", [{"user": user["id"], "name": name, "always": True}])
 
 
 def _figures(code: str) -> dict[str, Decimal]:
@@ -321,7 +339,7 @@ def test_a_tryton_return_against_a_portal_po_is_shown_to_that_supplier_only(
     _receive(tryton, purchase, dal)
     (line,) = helpers.purchase_lines(tryton, purchase["id"])
     against_po = _return(tryton, dal, BOLT, "5", origin=f"purchase.line,{line['id']}")
-    # Against a purchase the portal never imported (Tryton wants an origin on a return).
+    # Against a purchase the portal never imported: its party is still the supplier's.
     later = helpers.create_purchase(
         tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, "1", "0.1200")]
     )
@@ -338,14 +356,62 @@ def test_a_tryton_return_against_a_portal_po_is_shown_to_that_supplier_only(
     client.force_login(outsider)
     unseen = client.get(reverse("suppliers:item_stock", args=[theirs.pk]))
 
+    ours = {f"supplier return {against_po}", f"supplier return {no_po}"}
     assert report.errors == []
     assert [
-        (m.document_ref, m.reason, m.quantity) for m in seen.context["returns"].object_list
-    ] == [(purchase["number"], f"supplier return {against_po}", D(5))]
-    assert f"supplier return {no_po}" not in seen.content.decode()
-    assert [u.split(": ", 1)[1] for u in report.unlinked] == [
-        "no purchase line of a portal PO is its origin in Tryton; no supplier sees it."
+        (m.document_ref, m.reason, m.quantity, m.supplier_code)
+        for m in seen.context["returns"].object_list
+        if {m.document_ref, m.reason} & ours  # the session's earlier tests returned some
+    ] == [
+        (f"supplier return {no_po}", "", D(2), "TRYF"),
+        (purchase["number"], f"supplier return {against_po}", D(5), "TRYF"),
+    ]
+    assert report.unlinked == []
+    assert [u.split(": ", 1)[1] for u in report.by_party] == [
+        "no purchase line of a portal PO is its origin in Tryton; shown to TRYF, the "
+        "supplier of its return shipment's party V-TRY01."
     ]
     assert unseen.status_code == 200
     assert list(unseen.context["returns"].object_list) == []
     assert purchase["number"] not in unseen.content.decode()
+    assert f"supplier return {no_po}" not in unseen.content.decode()
+
+
+def test_a_tryton_return_without_a_purchase_origin_is_shown_to_its_partys_supplier_only(
+    client, tryton, tryton_connector
+):
+    data = helpers.portal_master_data()
+    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
+    dal = _location(tryton, type="warehouse", code="DAL1")
+    to_fasteners = _return(tryton, dal, BOLT, "3", origin=None)
+    to_packaging = _return(tryton, dal, BOLT, "4", origin=None, to="V-TRY02")
+    to_stranger = _return(tryton, dal, BOLT, "1", origin=None, to="V-UNKNOWN")
+    fasteners = SupplierItemFactory(supplier=data["fasteners"], item=data["bolt"])
+    packaging = SupplierItemFactory(supplier=data["packaging"], item=data["bolt"])
+
+    ours = {f"supplier return {n}" for n in (to_fasteners, to_packaging, to_stranger)}
+
+    report = tryton_stock_moves_pull(connector=tryton_connector)
+    shown = {}
+    for supplier_item in (fasteners, packaging):
+        client.force_login(SupplierMembershipFactory(supplier=supplier_item.supplier).user)
+        page = client.get(reverse("suppliers:item_stock", args=[supplier_item.pk]))
+        shown[supplier_item.supplier.code] = [
+            (m.document_ref, m.quantity)
+            for m in page.context["returns"].object_list
+            if m.document_ref in ours  # the session's earlier tests returned some
+        ]
+
+    assert report.errors == []
+    assert shown == {
+        "TRYF": [(f"supplier return {to_fasteners}", D(3))],
+        "TRYP": [(f"supplier return {to_packaging}", D(4))],
+    }
+    stranger = InventoryMovement.objects.get(
+        source="erp", document_ref=f"supplier return {to_stranger}"
+    )
+    assert (stranger.kind, stranger.supplier_code) == ("return_to_vendor", "")
+    assert [u.split(": ", 1)[1] for u in report.unlinked] == [
+        "no purchase line of a portal PO is its origin in Tryton and its return shipment's "
+        "party V-UNKNOWN is no portal supplier's ERP vendor id; no supplier sees it."
+    ]

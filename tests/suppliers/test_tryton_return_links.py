@@ -2,7 +2,8 @@
 move pull with Tryton's answer canned (tests/erp/ runs it against a real trytond): a
 return is linked to the portal PO whose Tryton id and number (with the connector's
 prefix) its purchase line belongs to, and only when the return shipment goes back to that
-PO's supplier; any other return is recorded unlinked, shown to no supplier."""
+PO's supplier; a return without such a PO is shown to the supplier its return shipment's
+party is (`supplier_code`); any other return is recorded unlinked, shown to no supplier."""
 
 import datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from suppliers.erp import tryton_stock_moves
 from suppliers.erp.tryton_stock_moves import tryton_stock_moves_pull
 from suppliers.selectors.item_stock import supplier_item_stock
 from tests.integrations.factories import ConnectorFactory
+from tests.inventory.factories import ItemFactory
 from tests.inventory.snapshots import items, warehouse
 from tests.suppliers.factories import (
     PurchaseOrderFactory,
@@ -65,6 +67,7 @@ def pulled(monkeypatch):
         _return(2, 3, purchase="31", number="7", party="V2"),  # T-7, but sent to Packaging
         _return(3, 2, purchase="99", number="7", party="V1"),  # another Tryton's purchase 7
         _return(4, 1, purchase="", number="", party="V1"),  # no purchase line origin
+        _return(5, 6, purchase="", number="", party="V9"),  # a party no supplier is
     ]
     monkeypatch.setattr(tryton_stock_moves, "fetch_done_stock_moves", lambda *a, **k: (events, AT))
     monkeypatch.setenv("TEST_TRYTON_PASSWORD", "unused")
@@ -89,18 +92,23 @@ def test_a_return_against_a_portal_po_names_the_po_and_keeps_the_tryton_referenc
     assert report.errors == []
     assert list(
         InventoryMovement.objects.order_by("sequence").values_list(
-            "sequence", "document_ref", "reason"
+            "sequence", "document_ref", "reason", "supplier_code"
         )
     ) == [
-        (1, "T-7", "supplier return 1"),
-        (2, "supplier return 2", ""),
-        (3, "supplier return 3", ""),
-        (4, "supplier return 4", ""),
+        (1, "T-7", "supplier return 1", "FAST"),
+        (2, "supplier return 2", "", ""),
+        (3, "supplier return 3", "", "FAST"),
+        (4, "supplier return 4", "", "FAST"),
+        (5, "supplier return 5", "", ""),
     ]
     assert [line.split(": ", 1)[1] for line in report.unlinked] == [
         "returned to party V2, but PO T-7 is FAST's; no supplier sees it.",
-        "no purchase line of a portal PO is its origin in Tryton; no supplier sees it.",
-        "no purchase line of a portal PO is its origin in Tryton; no supplier sees it.",
+        "no purchase line of a portal PO is its origin in Tryton and its return shipment's "
+        "party V9 is no portal supplier's ERP vendor id; no supplier sees it.",
+    ]
+    assert [line.split(": ", 1)[0] for line in report.by_party] == [
+        "stock.move:3 (supplier return 3)",
+        "stock.move:4 (supplier return 4)",
     ]
 
 
@@ -112,5 +120,17 @@ def test_the_po_supplier_sees_its_tryton_return_and_an_outsider_does_not(pulled)
     seen = supplier_item_stock(supplier=fasteners, supplier_item=own).returns
     unseen = supplier_item_stock(supplier=packaging, supplier_item=theirs).returns
 
-    assert [(m.document_ref, m.quantity) for m in seen] == [("T-7", Decimal(5))]
+    assert [(m.document_ref, m.quantity) for m in seen] == [
+        ("supplier return 4", Decimal(1)),
+        ("supplier return 3", Decimal(2)),
+        ("T-7", Decimal(5)),
+    ]
     assert list(unseen) == []
+
+
+def test_a_supplier_sees_a_return_its_party_names_only_for_an_item_it_supplies(pulled):
+    _report, fasteners, _packaging, bolt = pulled
+    nut = ItemFactory(sku="NUT", base_uom=bolt.base_uom)
+    unrelated = SupplierItemFactory(supplier=fasteners, item=nut)
+
+    assert list(supplier_item_stock(supplier=fasteners, supplier_item=unrelated).returns) == []
