@@ -3,12 +3,14 @@
 from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from inventory.models import (
     InventorySnapshot,
     InventorySnapshotLine,
     Item,
+    LivePosition,
     ReconciliationRun,
     StockPosition,
     Warehouse,
@@ -51,6 +53,11 @@ def positions(
     if q:
         rows = rows.filter(item__sku__icontains=q)
     position = StockPosition.objects.filter(warehouse=warehouse, item=OuterRef("item_id"))
+    # Allocated as ATP says it (`inventory.selectors.atp`): the allocation feed's figure
+    # wherever a feed reported one, the manual adjustment only where none did.
+    fed = LivePosition.objects.filter(
+        warehouse=warehouse, item=OuterRef("item_id"), allocated_as_of__isnull=False
+    ).values("allocated")[:1]
     other_qty = (
         Subquery(
             InventorySnapshotLine.objects.filter(snapshot=other, item=OuterRef("item_id")).values(
@@ -64,7 +71,10 @@ def positions(
     return (
         rows.annotate(
             other_qty=other_qty,
-            allocated=Subquery(position.values("allocated")[:1], output_field=decimal),
+            allocated=Coalesce(
+                Subquery(fed, output_field=decimal),
+                Subquery(position.values("allocated")[:1], output_field=decimal),
+            ),
             in_transit=Subquery(position.values("inbound_in_transit")[:1], output_field=decimal),
             open_po=Subquery(position.values("inbound_open_po")[:1], output_field=decimal),
         )

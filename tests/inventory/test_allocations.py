@@ -18,7 +18,7 @@ from inventory.services.stock import stock_position_adjust
 from tests.api.conftest import client_for, issue_key
 from tests.inventory.factories import UnitOfMeasureFactory, UomConversionFactory
 from tests.inventory.movements import event, figures, send
-from tests.inventory.snapshots import items, warehouse
+from tests.inventory.snapshots import ingest, items, warehouse
 
 pytestmark = pytest.mark.django_db
 
@@ -410,3 +410,20 @@ def test_an_offset_the_database_cannot_read_is_stored_as_the_same_instant_in_utc
 
     assert result.applied == 1
     assert stored()[2].isoformat() == "2026-12-04T04:00:00+00:00"
+
+
+def test_the_positions_list_shows_the_allocated_figure_atp_uses(oms, client, buyer):
+    dc1 = warehouse("DC1")
+    ingest("erp", dc1, [("A", 50), ("B", 50)])
+    for sku in ("A", "B"):
+        item = Item.objects.get(sku=sku)
+        stock_position_adjust(actor=None, item=item, warehouse=dc1, allocated=D(30), reason="x")
+    report("8")  # A: the feed reported; B: only the manual figure
+    client.force_login(buyer)
+
+    rows = client.get(reverse("inventory:positions"), {"warehouse": "DC1"}).context["page"]
+
+    assert [(row["item__sku"], row["allocated"]) for row in rows.object_list] == [
+        ("A", D(8)),
+        ("B", D(30)),
+    ]
