@@ -72,6 +72,9 @@ class Lifecycle:
     aggregate_type: str
     aggregate_id: Callable[[Any], str] = field(default=lambda obj: str(obj.pk))
     field: str = "status"
+    # Told of the rows `move_many` moved (an UPDATE sends no post_save): a kept count of
+    # the documents (e.g. the PO lists' counters) is replaced by it.
+    changed: Callable[[list[Any]], None] | None = None
 
     def __post_init__(self) -> None:
         seen = set()
@@ -264,6 +267,8 @@ class Lifecycle:
             if _has_field(rows[0], "updated_at"):
                 values["updated_at"] = now
             self.model._default_manager.filter(pk__in=[row.pk for row in rows]).update(**values)
+            if self.changed is not None:
+                self.changed(rows)
             label = self.model._meta.label_lower
             user = actor_user(actor)
             AuditEntry.objects.bulk_create(

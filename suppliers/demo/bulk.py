@@ -16,6 +16,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from suppliers.services.inbound_rows import rebuild_inbound_rows
+from suppliers.services.purchase_order_counts import purchase_orders_changed
 
 BATCH = 2_000
 
@@ -66,8 +67,10 @@ def insert_rows(
 
 def rebuild_read_models() -> int:
     """Rewrite the read models kept by the services these inserts bypass (the inbound
-    schedule's rows): call once after the bulk inserts, in their transaction. Returns the
-    number of inbound rows written."""
+    schedule's rows) and make the PO lists' cached counts obsolete (COPY sends no
+    signal): call once after the bulk inserts, in their transaction. Returns the number
+    of inbound rows written."""
+    purchase_orders_changed(None)
     return rebuild_inbound_rows()
 
 

@@ -7,8 +7,10 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,7 @@ from suppliers.models import (
     ScheduleLine,
     Supplier,
 )
+from suppliers.selectors.purchase_order_counts import PO_COUNTS, supplier_scope
 
 # The queues a supplier acts on, in the order their counters show. Each queue is one
 # filter (`_queue_filter`): its counter counts it and its list (`inbox_queue`) applies it,
@@ -77,8 +80,13 @@ class SupplierInbox:
         return dict(self.queues)
 
 
-def _inbox_aggregates(now: datetime.datetime) -> dict[str, Count]:
-    aggregates = {
+# The "overdue" counter changes with the clock alone: the inbox also reads the next
+# instant an acknowledgment due time passes, and a kept inbox is used only until then.
+_NEXT_DUE = "next_due"
+
+
+def _inbox_aggregates(now: datetime.datetime) -> dict[str, Count | Min]:
+    aggregates: dict[str, Count | Min] = {
         f"status:{status}": Count("status", filter=Q(status=status))
         for status in PurchaseOrder.Status.values
     }
@@ -87,6 +95,10 @@ def _inbox_aggregates(now: datetime.datetime) -> dict[str, Count]:
             f"queue:{queue}": Count("status", filter=_queue_filter(queue, now=now))
             for queue in INBOX_QUEUES
         }
+    )
+    aggregates[_NEXT_DUE] = Min(
+        "ack_due_at",
+        filter=Q(status__in=PurchaseOrder.AWAITING_ACKNOWLEDGMENT, ack_due_at__gte=now),
     )
     return aggregates
 
@@ -98,11 +110,13 @@ _NOW_STAND_IN = datetime.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=datetime.UTC)
 
 
 @lru_cache(maxsize=8)
-def _compiled_inbox(alias: str) -> tuple[str, tuple[Any, ...], int, int, tuple[str, ...]] | None:
+def _compiled_inbox(
+    alias: str,
+) -> tuple[str, tuple[Any, ...], int, tuple[int, ...], tuple[str, ...]] | None:
     """The inbox's aggregate as SQL, compiled by the ORM once per process: compiling its
     twelve filtered counts was ~1.3 ms of Python on every PO list (issue 24), the SQL
-    itself ~0.5 ms. (sql, params, index of the supplier, index of the time, column
-    names), or None when the stand-ins are not found once each (then the ORM runs)."""
+    itself ~0.5 ms. (sql, params, index of the supplier, indexes of the time, column
+    names), or None when the stand-ins are not found as expected (then the ORM runs)."""
     queryset = (
         PurchaseOrder.objects.using(alias)
         .filter(supplier_id=_SUPPLIER_STAND_IN)
@@ -114,12 +128,13 @@ def _compiled_inbox(alias: str) -> tuple[str, tuple[Any, ...], int, int, tuple[s
     now_param = connections[alias].ops.adapt_datetimefield_value(_NOW_STAND_IN)
     suppliers = [i for i, param in enumerate(params) if param == _SUPPLIER_STAND_IN]
     times = [i for i, param in enumerate(params) if param in (_NOW_STAND_IN, now_param)]
-    if len(suppliers) != 1 or len(times) != 1:
+    # The time: once in the overdue count, once in the next due time.
+    if len(suppliers) != 1 or len(times) != 2:
         return None
-    return sql, tuple(params), suppliers[0], times[0], names
+    return sql, tuple(params), suppliers[0], tuple(times), names
 
 
-def _inbox_row(supplier: Supplier, now: datetime.datetime) -> dict[str, int]:
+def _inbox_row(supplier: Supplier, now: datetime.datetime) -> dict[str, Any]:
     alias = router.db_for_read(PurchaseOrder)
     compiled = _compiled_inbox(alias)
     if compiled is None:
@@ -127,13 +142,37 @@ def _inbox_row(supplier: Supplier, now: datetime.datetime) -> dict[str, int]:
     sql, stand_in_params, supplier_at, now_at, names = compiled
     params = list(stand_in_params)
     params[supplier_at] = supplier.pk
-    params[now_at] = connections[alias].ops.adapt_datetimefield_value(now)
+    for index in now_at:
+        params[index] = connections[alias].ops.adapt_datetimefield_value(now)
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchone()
     # Grouped by supplier: no row when the supplier has no PO (every count 0).
-    values = found[1:] if found is not None else (0,) * len(names)
-    return dict(zip(names, values, strict=True))
+    values = found[1:] if found is not None else (0,) * (len(names) - 1) + (None,)
+    row = dict(zip(names, values, strict=True))
+    row[_NEXT_DUE] = _aware(row[_NEXT_DUE])
+    return row
+
+
+def _aware(value: Any) -> datetime.datetime | None:
+    """A timestamp read by raw SQL: SQLite answers text, PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+def _inbox_counted(supplier: Supplier, now: datetime.datetime) -> tuple[Any, ...]:
+    """(when counted, next due time, counts by status, counts by queue): what is kept."""
+    row = _inbox_row(supplier, now)
+    by_status = {
+        status: row[f"status:{status}"]
+        for status in PurchaseOrder.Status.values
+        if row[f"status:{status}"]
+    }
+    queues = {queue: row[f"queue:{queue}"] for queue in INBOX_QUEUES}
+    return now, row[_NEXT_DUE], by_status, queues
 
 
 def supplier_inbox(*, supplier: Supplier, now: datetime.datetime) -> SupplierInbox:
@@ -142,16 +181,24 @@ def supplier_inbox(*, supplier: Supplier, now: datetime.datetime) -> SupplierInb
     non-null status, so no column outside the index is needed and PostgreSQL may answer
     from the index alone at volume). The counts by status double as the list's paginator
     count, so the list never runs its own COUNT(*) when unfiltered; the queue counts use
-    the very filters the queue lists apply."""
-    row = _inbox_row(supplier, now)
-    return SupplierInbox(
-        by_status={
-            status: row[f"status:{status}"]
-            for status in PurchaseOrder.Status.values
-            if row[f"status:{status}"]
-        },
-        queues={queue: row[f"queue:{queue}"] for queue in INBOX_QUEUES},
+    the very filters the queue lists apply.
+
+    Kept under the supplier's PO count version (`purchase_order_counts`) for as long as
+    no acknowledgment due time has passed since it was counted (the overdue counter moves
+    with the clock alone): exact, and no query on most pages. The next due time comes
+    from the same aggregate and index, so there is no extra "overdue" query per page."""
+
+    def still_valid(kept: tuple[Any, ...]) -> bool:
+        counted_at, next_due = kept[0], kept[1]
+        return counted_at <= now and (next_due is None or now <= next_due)
+
+    _counted_at, _next_due, by_status, queues = PO_COUNTS.get(
+        supplier_scope(supplier.pk),
+        "inbox",
+        lambda: _inbox_counted(supplier, now),
+        still_valid=still_valid,
     )
+    return SupplierInbox(by_status=dict(by_status), queues=dict(queues))
 
 
 def supplier_inbox_counters(*, supplier: Supplier, now: datetime.datetime) -> dict[str, int]:

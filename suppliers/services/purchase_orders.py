@@ -26,6 +26,7 @@ from suppliers.services.inbound_positions import (
 )
 from suppliers.services.inbound_rows import refresh_inbound_rows_for_orders
 from suppliers.services.invoice_matching import invoice_lines_relink, invoice_lines_unlink
+from suppliers.services.purchase_order_counts import purchase_orders_moved
 
 # ---------------------------------------------------------------- lifecycles
 
@@ -112,6 +113,8 @@ PURCHASE_ORDER_LIFECYCLE = Lifecycle(
     moves=PURCHASE_ORDER_MOVES,
     aggregate_type="purchase_order",
     aggregate_id=lambda purchase_order: purchase_order.number,
+    # `move` saves: its post_save replaces the list counts' versions; `move_many` tells.
+    changed=purchase_orders_moved,
 )
 
 LINE = PurchaseOrderLine.Status

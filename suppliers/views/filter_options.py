@@ -11,17 +11,18 @@ from functools import lru_cache
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from suppliers import selectors
+from suppliers.selectors.purchase_order_counts import filter_supplier_rows
 
 _SELECTED = mark_safe(" selected")
 _NOT_SELECTED = mark_safe("")
 
 
-def supplier_options(selected: str) -> SafeString:
-    """`<option value="CODE"[ selected]>CODE Name</option>` for every filterable supplier."""
-    # Tuples: 250 model instances cost more than the join.
-    rows = tuple(selectors.suppliers_for_filter().values_list("code", "name"))
-    return _options(rows, selected)
+def supplier_options(selected: str, rows: tuple[tuple[str, str], ...] | None = None) -> SafeString:
+    """`<option value="CODE"[ selected]>CODE Name</option>` for every filterable supplier
+    (`rows`: the suppliers' (code, name) when the caller read them already)."""
+    # Tuples: 250 model instances cost more than the join; kept under a version (issue
+    # 24), read again after any supplier write.
+    return _options(filter_supplier_rows() if rows is None else rows, selected)
 
 
 @lru_cache(maxsize=64)

@@ -56,12 +56,13 @@ def _display_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         "buyer:asn_detail", args=["__supplier__", "__document__"]
     ).partition("__supplier__/__document__")
     po_prefix, _, po_suffix = reverse("buyer:po_detail", args=["__po__"]).partition("__po__")
-    # Translated once per page.
+    # Translated once per page (outside the f-strings, where makemessages can read them).
+    late, at_risk = escape(gettext("Late")), escape(gettext("At risk"))
     labels = {
         "asn": escape(gettext("ASN")),
         "po_line": escape(gettext("PO line")),
-        "late": f'<span class="badge late">{escape(gettext("Late"))}</span>',
-        "risk": f' <span class="badge risk">{escape(gettext("At risk"))}</span>',
+        "late": f'<span class="badge late">{late}</span>',
+        "risk": f' <span class="badge risk">{at_risk}</span>',
     }
     # The locale's number formats looked up once per page, not per number (issue 24).
     number, integer = number_text(), integer_text()

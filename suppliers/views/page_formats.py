@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import formats
+from django.utils.translation import get_language
 
 
 def _localized(value: Decimal | int) -> str:
@@ -44,3 +45,16 @@ def integer_text() -> Callable[[int], str]:
     if settings.USE_THOUSAND_SEPARATOR:
         return _localized
     return str
+
+
+# Languages whose nouns keep their capital letter inside a sentence: lowercasing a label
+# there ("Bestätigung überfällig") would misspell it.
+NOUNS_CAPITALISED = ("de",)
+
+
+def in_sentence(label: object) -> str:
+    """`Accepted by buyer` → `accepted by buyer` in English; unchanged in German."""
+    text = str(label)
+    if (get_language() or "").split("-")[0] in NOUNS_CAPITALISED:
+        return text
+    return text.lower()

@@ -36,6 +36,7 @@ APP_ROOT_MODULES = {
         "metrics.py",
         "money.py",
         "spreadsheets.py",
+        "versioned_counts.py",
         "worker.py",
     },
 }
