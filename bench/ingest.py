@@ -3,6 +3,7 @@
     .venv/bin/python bench/ingest.py --rows 1000000          # DATABASE_URL defaults to portal_bench
     .venv/bin/python bench/ingest.py --rows 100000,1000000   # the growth curve
     .venv/bin/python bench/ingest.py --smoke                 # CI: tiny, no verdict
+    .venv/bin/python bench/ingest.py --rows 1000000 --breakdown  # + each statement's time
 
 For each size N (smallest first):
 1. Writes a snapshot CSV of N rows (sku, uom, quantity): most in EA, 5 % in cases (CS,
@@ -21,12 +22,17 @@ each size and, with two sizes or more, the growth: the cost per row at the large
 at the next (goal: linear, ≤ 1.2×; memory flat in the file size). The ratio budget is
 judged for files of 1,000,000 rows and more (below, fixed costs weigh more; the ratios are
 printed). Exit status 1 when a budget is missed; with `--smoke` (2,000 and 5,000 rows, one
-run each) figures only, exit 0.
+run each) figures only, exit 0. With `--breakdown`, every SQL statement of each product
+run is timed in the database driver (execute, `connection.execute_wrapper`) and printed in
+order, with the time outside SQL (Python, reading the file, the COPY's streaming) as the
+rest; the timing itself adds a few microseconds per statement (about forty statements).
 """
 
 import argparse
+import contextlib
 import datetime
 import random
+import re
 import sys
 import tempfile
 import time
@@ -39,6 +45,44 @@ TARGET_RATIO = 1.5  # × the bare durable resolve-and-store
 TARGET_SIZE = 1_000_000  # the ratio budget is for files of this many rows and more
 TARGET_GROWTH = 1.2
 WAREHOUSE = "BENCH-I"
+
+
+_NUMBERS = re.compile(r"\b[0-9]+\b|_[0-9]+\b")
+_SPACES = re.compile(r"\s+")
+
+
+def statement_label(sql: str) -> str:
+    """A statement's first words with its numbers masked (the snapshot's id in the
+    partition's and staging table's names), so that runs compare line by line."""
+    text = _SPACES.sub(" ", sql).strip()
+    return _NUMBERS.sub(lambda m: "_N" if m.group().startswith("_") else "N", text)[:90]
+
+
+def timed_statements(spent: list[tuple[str, float]]):
+    """An execute wrapper appending (label, seconds) of every statement to `spent`."""
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.append((statement_label(sql), time.perf_counter() - started))
+
+    return timed
+
+
+def print_breakdown(total: float, spent: list[tuple[str, float]]) -> None:
+    """One product run's statements in order (the COPY's statement is timed by psycopg's
+    `copy()`, outside the wrapper: it is in the rest, with Python)."""
+    in_sql = sum(seconds for _, seconds in spent)
+    print(f"  breakdown of {total:.2f} s: {in_sql:.2f} s in {len(spent)} SQL statements")
+    for label, seconds in spent:
+        if seconds >= 0.005:
+            print(f"    {seconds:6.3f}  {label}")
+    small = [seconds for _, seconds in spent if seconds < 0.005]
+    print(f"    {sum(small):6.3f}  ({len(small)} statements under 5 ms each)")
+    outside = total - in_sql
+    print(f"    {outside:6.3f}  outside execute: the COPY's stream, Python, reading the file")
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -118,9 +162,14 @@ def clean_up() -> None:
     InventorySnapshot.objects.filter(warehouse__code=WAREHOUSE).delete()
 
 
-def measure(rows: int, *, bare_runs: int, product_runs: int, floor_runs: int) -> dict:
+def measure(
+    rows: int, *, bare_runs: int, product_runs: int, floor_runs: int, breakdown: bool = False
+) -> dict:
     """One size: best of `bare_runs` bare COPYs (after a warm-up), of `product_runs`
-    product ingests and of `floor_runs` bare resolve-and-stores; seconds and counts."""
+    product ingests and of `floor_runs` bare resolve-and-stores; seconds and counts. With
+    `breakdown`, each product run's statements are timed and printed."""
+    from django.db import connection
+
     from inventory.models import Warehouse
     from inventory.services.snapshots import snapshot_ingest_file
 
@@ -136,15 +185,24 @@ def measure(rows: int, *, bare_runs: int, product_runs: int, floor_runs: int) ->
         bares = [bare_copy(path) for _ in range(bare_runs)]
         products = []
         for _ in range(product_runs):
-            started = time.perf_counter()
-            result = snapshot_ingest_file(
-                actor=None,
-                path=path,
-                source="wms",
-                warehouse=warehouse,
-                taken_at=datetime.datetime.now(datetime.UTC),
+            spent: list[tuple[str, float]] = []
+            wrapper = (
+                connection.execute_wrapper(timed_statements(spent))
+                if breakdown
+                else contextlib.nullcontext()
             )
+            started = time.perf_counter()
+            with wrapper:
+                result = snapshot_ingest_file(
+                    actor=None,
+                    path=path,
+                    source="wms",
+                    warehouse=warehouse,
+                    taken_at=datetime.datetime.now(datetime.UTC),
+                )
             products.append(time.perf_counter() - started)
+            if breakdown:
+                print_breakdown(products[-1], spent)
             clean_up()  # one snapshot at a time, as the nightly retention keeps it
         floors = [bare_resolve_and_store(path) for _ in range(floor_runs)]
     floor, floor_steps = min(floors, key=lambda run: run[0])
@@ -160,6 +218,9 @@ def measure(rows: int, *, bare_runs: int, product_runs: int, floor_runs: int) ->
         f"bare resolve-and-store (COPY + SKU join into a logged table + its key): "
         f"{floor:.2f} s ({steps})"
     )
+    if breakdown:
+        runs = ", ".join(f"{total:.2f}" for total, _ in floors)
+        print(f"  bare resolve-and-store runs: {runs}")
     runs = ", ".join(f"{t:.2f}" for t in bares)
     print(f"bare COPY into an unlogged table: {min(bares):.2f} s (runs: {runs})")
     return {"product": min(products), "floor": floor, "copy": min(bares)}
@@ -173,6 +234,11 @@ def main() -> int:
         help="rows of the snapshot file; several sizes separated by commas give the growth curve",
     )
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="time every SQL statement of each product run and print them in order",
+    )
     args = parser.parse_args()
     sizes = parse_sizes("2000,5000" if args.smoke else args.rows)
     stop_cleanly_on_sigterm()
@@ -187,7 +253,7 @@ def main() -> int:
     try:
         for rows in sizes:
             print(f"--- {rows:,} rows (load average {load_average()})")
-            results[rows] = run = measure(rows, **runs)
+            results[rows] = run = measure(rows, **runs, breakdown=args.breakdown)
             target = f" (target ≤ {TARGET_RATIO:g}x)" if rows >= TARGET_SIZE else ""
             print(
                 f"ratio to the bare resolve-and-store: {run['product'] / run['floor']:.2f}x{target}"

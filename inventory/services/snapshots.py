@@ -71,14 +71,6 @@ class IngestResult:
     error_counts: dict[str, int]
 
 
-def _checksum(stream: IO[bytes]) -> str:
-    digest = hashlib.sha256()
-    while chunk := stream.read(1 << 20):
-        digest.update(chunk)
-    stream.seek(0)
-    return digest.hexdigest()
-
-
 def _header(stream: IO[bytes]) -> list[str]:
     first = stream.readline().decode("utf-8-sig").strip()
     stream.seek(0)
@@ -128,29 +120,22 @@ def snapshot_ingest(
     if allow_negative is None:
         allow_negative = True
     started = time.monotonic()
-    checksum = _checksum(stream)
     with unreadable_file_is_a_domain_error():
         columns = _header(stream)
     snapshots = InventorySnapshot.objects.filter(source=source, warehouse=warehouse)
+    resent = taken_at is None
     if taken_at is None:
         # No time given (a file dropped in a folder): the same bytes as the latest
-        # snapshot are a re-send, not a new count. With a time, identical contents on
-        # another day are legitimate (nothing moved), and the time decides.
-        latest = snapshots.order_by("-taken_at", "-id").first()
-        existing = latest if latest is not None and latest.checksum == checksum else None
+        # snapshot are a re-send, not a new count — judged after the load below, which
+        # hashes the file as it streams it (one read of the file, not two). With a time,
+        # identical contents on another day are legitimate (nothing moved), and the time
+        # decides.
         taken_at = timezone.now()
     else:
         existing = snapshots.filter(taken_at=taken_at).first()
-    if existing is not None:
-        raise DomainError(
-            gettext(
-                "This snapshot was already ingested as #%(number)s (%(snapshot)s); "
-                "it is not counted twice."
-            )
-            % {"number": existing.pk, "snapshot": existing},
-            field="file",
-            code="duplicate_snapshot",
-        )
+        if existing is not None:
+            _refuse_twice(existing)
+    digest = hashlib.sha256()
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             snapshot = InventorySnapshot.objects.create(
@@ -158,7 +143,6 @@ def snapshot_ingest(
                 warehouse=warehouse,
                 taken_at=taken_at,
                 file_name=file_name[:255],
-                checksum=checksum,
                 partial=partial,
                 created_by=actor_user(actor),
             )
@@ -169,7 +153,13 @@ def snapshot_ingest(
                 columns=columns,
                 snapshot_id=snapshot.pk,
                 allow_negative=allow_negative,
+                digest=digest,
             )
+            checksum = digest.hexdigest()
+            if resent:
+                latest = snapshots.exclude(pk=snapshot.pk).order_by("-taken_at", "-id").first()
+                if latest is not None and latest.checksum == checksum:
+                    _refuse_twice(latest)  # rolls the load back
             cursor.execute("SELECT kind, COUNT(*) FROM snapshot_errors GROUP BY kind")
             error_counts = dict(cursor.fetchall())
             _keep_issues(cursor, snapshot.pk)
@@ -193,6 +183,7 @@ def snapshot_ingest(
             for table in ("snapshot_errors", "snapshot_resolved", "snapshot_rejects"):
                 cursor.execute(f"DROP TABLE {table}")
             rejected = sum(n for kind, n in error_counts.items() if kind not in FLAGGED)
+            snapshot.checksum = checksum
             snapshot.rows_total = total
             snapshot.rows_loaded = loaded
             snapshot.rows_rejected = rejected
@@ -230,6 +221,18 @@ def snapshot_ingest(
     metrics.ingest_counted(source=source, loaded=loaded, rejected=total - loaded)
     return IngestResult(
         snapshot=snapshot, rows_total=total, rows_loaded=loaded, error_counts=error_counts
+    )
+
+
+def _refuse_twice(existing: InventorySnapshot) -> None:
+    raise DomainError(
+        gettext(
+            "This snapshot was already ingested as #%(number)s (%(snapshot)s); "
+            "it is not counted twice."
+        )
+        % {"number": existing.pk, "snapshot": existing},
+        field="file",
+        code="duplicate_snapshot",
     )
 
 

@@ -1,5 +1,6 @@
 """Snapshot ingest: mapping to base units, an error report per bad-row kind, no double count."""
 
+import hashlib
 import io
 from decimal import Decimal
 
@@ -267,3 +268,182 @@ def test_on_postgresql_each_snapshot_keeps_its_lines_in_a_partition_that_goes_wi
         cursor.execute("SELECT to_regclass(%s)", [partition])
         assert cursor.fetchone() == (None,)
     assert InventorySnapshotLine.objects.count() == 0
+
+
+def test_counts_stay_exact_with_duplicates_conflicts_rejects_and_negatives_in_one_file():
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    for sku in ("A", "A2", "B", "C", "D", "E", "F", "G", "H", "I"):
+        ItemFactory(sku=sku, base_uom=each)
+    UomConversionFactory(item=None, from_uom=case, to_uom=each, factor=Decimal(12))
+    rows = [
+        ("A", "EA", "5"),  # line 2: loaded
+        ("B", "CS", "2"),  # line 3: converted, loaded as 24
+        ("C", "EA", "-3"),  # line 4: loaded, negative
+        ("D", "CS", "-1"),  # line 5: converted, loaded as -12, negative
+        ("E", "EA", "4"),  # line 6: loaded once
+        ("E", "EA", "4"),  # line 7: the same figure again
+        ("F", "EA", "1"),  # line 8: conflict
+        ("F", "EA", "2"),  # line 9: conflict
+        ("G", "EA", "-6"),  # line 10: loaded once, negative
+        ("G", "EA", "-6"),  # line 11: the same figure again: a duplicate, not a second negative
+        ("GHOST", "EA", "1"),  # line 12: unknown SKU
+        ("A2", "EA", "x"),  # line 13: not a number
+        ("H", "CS", "-1"),  # line 14: -12 EA, loaded, negative
+        ("H", "EA", "-12"),  # line 15: the same figure in the base unit: a duplicate
+        ("I", "EA", "-2"),  # line 16: negative figures in conflict: none loaded
+        ("I", "EA", "-3"),  # line 17
+    ]
+
+    result = ingest("wms", warehouse(), rows)
+
+    snapshot = result.snapshot
+    assert [(e["line"], e["kind"]) for e in snapshot.errors] == [
+        (4, "negative_stock"),
+        (5, "negative_stock"),
+        (7, "duplicate_row"),
+        (8, "conflicting_duplicate"),
+        (9, "conflicting_duplicate"),
+        (10, "negative_stock"),
+        (11, "duplicate_row"),
+        (12, "unknown_sku"),
+        (13, "invalid_quantity"),
+        (14, "negative_stock"),
+        (15, "duplicate_row"),
+        (16, "conflicting_duplicate"),
+        (17, "conflicting_duplicate"),
+    ]
+    assert snapshot.error_counts == {
+        "negative_stock": 4,
+        "duplicate_row": 3,
+        "conflicting_duplicate": 4,
+        "unknown_sku": 1,
+        "invalid_quantity": 1,
+    }
+    assert (snapshot.rows_total, snapshot.rows_loaded, snapshot.rows_rejected) == (16, 7, 6)
+    assert result.rows_loaded == InventorySnapshotLine.objects.filter(snapshot=snapshot).count()
+    assert snapshot.issues.count() == 13
+    assert lines(snapshot) == {
+        "A": Decimal(5),
+        "B": Decimal(24),
+        "C": Decimal(-3),
+        "D": Decimal(-12),
+        "E": Decimal(4),
+        "G": Decimal(-6),
+        "H": Decimal(-12),
+    }
+
+
+def test_negative_stock_is_reported_with_the_sku_and_the_figure_in_the_base_unit():
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    items("PLAIN", "PADDED", "PACKED")
+    UomConversionFactory(item=None, from_uom=case, to_uom=each, factor=Decimal(12))
+
+    result = ingest(
+        "wms",
+        warehouse(),
+        [
+            ("PLAIN", "EA", "-3"),
+            (" PADDED ", "EA", "-4"),
+            ("PACKED", "CS", "-2"),
+            ("PLAIN2", "EA", "1"),
+        ],
+    )
+
+    negatives = [
+        (e["line"], e["sku"], e["uom"], Decimal(e["quantity"]))
+        for e in result.snapshot.errors
+        if e["kind"] == "negative_stock"
+    ]
+    assert negatives == [
+        (2, "PLAIN", "EA", Decimal(-3)),
+        (3, "PADDED", "EA", Decimal(-4)),
+        (4, "PACKED", "EA", Decimal(-24)),
+    ]
+
+
+def test_the_snapshot_keeps_the_sha256_of_the_whole_file_as_received():
+    items("A")
+    # Over a megabyte: the file is hashed in chunks as it is loaded.
+    rows = [("A", "EA", "7")] + [(f"UNKNOWN-{n:06d}-{'x' * 180}", "EA", "1") for n in range(6000)]
+    body = csv_bytes(rows)
+    assert len(body) > 1 << 20
+
+    result = snapshot_ingest(
+        actor=None, stream=io.BytesIO(body), source="erp", warehouse=warehouse()
+    )
+
+    assert result.snapshot.checksum == hashlib.sha256(body).hexdigest()
+    assert (result.rows_total, result.rows_loaded) == (6001, 1)
+    assert result.error_counts == {"unknown_sku": 6000}
+
+
+def test_a_file_resent_without_a_time_leaves_no_second_snapshot_and_no_lines():
+    items("A", "B")
+    dc1 = warehouse()
+    body = csv_bytes([("A", "EA", "7"), ("B", "EA", "-1"), ("GHOST", "EA", "1")])
+    first = snapshot_ingest(actor=None, stream=io.BytesIO(body), source="erp", warehouse=dc1)
+
+    with pytest.raises(DomainError, match=f"already ingested as #{first.snapshot.pk} "):
+        snapshot_ingest(actor=None, stream=io.BytesIO(body), source="erp", warehouse=dc1)
+
+    assert list(InventorySnapshot.objects.values_list("pk", flat=True)) == [first.snapshot.pk]
+    assert InventorySnapshotLine.objects.count() == 2
+    assert first.snapshot.issues.count() == 2
+
+
+def test_an_items_own_conversion_wins_over_the_global_one_whether_whole_or_not():
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    box, pack = UnitOfMeasureFactory(code="BOX"), UnitOfMeasureFactory(code="PK")
+    items("PLAIN")
+    odd = ItemFactory(sku="ODD", base_uom=each)
+    boxed = ItemFactory(sku="BOXED", base_uom=each)
+    UomConversionFactory(item=None, from_uom=case, to_uom=each, factor=Decimal(12))
+    UomConversionFactory(item=odd, from_uom=case, to_uom=each, factor=Decimal("2.5"))
+    UomConversionFactory(item=None, from_uom=box, to_uom=each, factor=Decimal(10))
+    UomConversionFactory(item=boxed, from_uom=each, to_uom=box, factor=Decimal("0.25"))
+    UomConversionFactory(item=None, from_uom=each, to_uom=pack, factor=Decimal("0.3"))
+
+    result = ingest(
+        "wms",
+        warehouse(),
+        [
+            ("PLAIN", "CS", "3"),  # line 2: global, 36
+            ("ODD", "CS", "2"),  # line 3: its own 2.5, not the global 12: 5
+            ("BOXED", "BOX", "2"),  # line 4: its own 1 EA = 0.25 BOX, not the global 10: 8
+            ("PLAIN", "PK", "1"),  # line 5: 1 EA = 0.3 PK: 3.33… EA is not whole
+            ("ODD", "CS", "1"),  # line 6: 2.5 EA is not whole
+        ],
+    )
+
+    assert lines(result.snapshot) == {"PLAIN": Decimal(36), "ODD": Decimal(5), "BOXED": Decimal(8)}
+    assert [(e["line"], e["kind"]) for e in result.snapshot.errors] == [
+        (5, "inexact_conversion"),
+        (6, "inexact_conversion"),
+    ]
+
+
+def test_a_whole_number_of_cases_too_large_in_the_base_unit_is_reported():
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    items("A", "B")
+    UomConversionFactory(item=None, from_uom=case, to_uom=each, factor=Decimal(12))
+
+    result = ingest("wms", warehouse(), [("A", "CS", "100000000000"), ("B", "CS", "83333333333")])
+
+    assert lines(result.snapshot) == {"B": Decimal(999999999996)}
+    assert [(e["line"], e["kind"]) for e in result.snapshot.errors] == [(2, "quantity_too_large")]
+
+
+def test_in_a_file_without_a_bad_row_a_repeated_negative_is_flagged_once_with_its_sku_and_unit():
+    items("A", "B")
+
+    result = ingest("wms", warehouse(), [("A", "-4"), ("B", "2"), ("A", "-4")])
+
+    assert lines(result.snapshot) == {"A": Decimal(-4), "B": Decimal(2)}
+    assert [
+        (e["line"], e["kind"], e["sku"], e["uom"], Decimal(e["quantity"]))
+        for e in result.snapshot.errors
+    ] == [
+        (2, "negative_stock", "A", "EA", Decimal(-4)),
+        (4, "duplicate_row", "A", "EA", Decimal(-4)),
+    ]
+    assert (result.rows_total, result.rows_loaded, result.snapshot.rows_rejected) == (3, 2, 0)
