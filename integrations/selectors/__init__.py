@@ -21,6 +21,7 @@ from integrations.selectors.deliveries import (
     event_types,
     get_delivery,
 )
+from integrations.selectors.exception_list import ExceptionPageSource, exception_page_source
 from integrations.selectors.exceptions import (
     AGE_BUCKETS,
     exception_cases,
@@ -37,6 +38,7 @@ __all__ = [
     "CatalogEntry",
     "ConnectorHealth",
     "DeliveryFilters",
+    "ExceptionPageSource",
     "PurgeRun",
     "TableSize",
     "api_keys_for_supplier",
@@ -49,6 +51,7 @@ __all__ = [
     "event_types",
     "exception_cases",
     "exception_cases_for_supplier",
+    "exception_page_source",
     "get_api_key_for_supplier",
     "get_delivery",
     "get_exception_case",

@@ -231,8 +231,9 @@ def _filter_options(
 @internal_required
 def exception_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = _filters(request)
-    cases = selectors.exception_cases(**filters)
-    paginator = Paginator(cases.values(*_ROW_FIELDS), settings.PORTAL_PAGE_SIZE)
+    # The page and count statements compiled once per filter shape (exception_list.py).
+    cases = selectors.exception_page_source(columns=_ROW_FIELDS, **filters)
+    paginator = Paginator(cases, settings.PORTAL_PAGE_SIZE)
     # Counted without the rows' join to the assignee (the rows' query keeps it).
     paginator.count = cases.count()
     page = paginator.get_page(request.GET.get("page"))

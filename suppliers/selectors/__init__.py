@@ -85,6 +85,13 @@ from suppliers.selectors.onboarding import (
     suppliers_for_admin,
     suppliers_with_expired_documents,
 )
+from suppliers.selectors.proposal_queue import (
+    PendingProposalRows,
+    auto_accept_rule_rows,
+    change_proposal_row_for_buyer,
+    pending_proposal_rows,
+    proposal_line_rows,
+)
 from suppliers.selectors.purchase_orders import (
     get_purchase_order_for_buyer,
     get_purchase_order_for_supplier,
@@ -101,13 +108,6 @@ from suppliers.selectors.purchase_orders import (
     supplier_overdue_acknowledgments,
     suppliers_for_filter,
     with_totals,
-)
-from suppliers.selectors.review_queue import (
-    PendingProposalRows,
-    auto_accept_rule_rows,
-    change_proposal_row_for_buyer,
-    pending_proposal_rows,
-    proposal_line_rows,
 )
 from suppliers.selectors.shipping import (
     AvailabilityRow,

@@ -225,7 +225,7 @@ def _page(request: HttpRequest, queryset):
 @require_GET
 def buyer_review_queue(request: HttpRequest) -> HttpResponse:
     supplier_code = request.GET.get("supplier", "").strip()[:20]
-    # Plain rows (selectors.review_queue) and the cards made once per page in Python
+    # Plain rows (selectors.proposal_queue) and the cards made once per page in Python
     # (review_cards.py): model instances and a template partial per card were most of the
     # page's CPU (issue 24).
     page = _page(request, selectors.pending_proposal_rows(supplier_code=supplier_code))

@@ -1,6 +1,6 @@
 """The inbound schedule's content (`/buyer/inbound/`), made in Python (issue 24).
 
-Around its rows (`inbound.py`'s `_row_html`) the page was ~40 template nodes: the intro,
+Around its rows (`inbound.py`'s `_rows_html`) the page was ~40 template nodes: the intro,
 the filter form with the warehouse loop, the count, the table head, the pager with its
 loops over the query: about a quarter of the page's CPU. Here it is string joins of the
 same HTML. Values are escaped with `escape` (html.escape, where Django's autoescaping
