@@ -35,6 +35,7 @@ from suppliers.models import Acknowledgment, PurchaseOrder, ReasonCode
 from suppliers.views.filter_options import supplier_options
 from suppliers.views.purchase_order_detail import acknowledgment_context, render_supplier_detail
 from suppliers.views.review_cards import auto_accept_rules, review_cards_html
+from suppliers.views.review_queue_html import QueuePage, content_html, decided_html
 
 
 def _panel_response(request: HttpRequest, purchase_order: PurchaseOrder, **forms) -> HttpResponse:
@@ -230,14 +231,19 @@ def buyer_review_queue(request: HttpRequest) -> HttpResponse:
     # page's CPU (issue 24).
     page = _page(request, selectors.pending_proposal_rows(supplier_code=supplier_code))
     page.object_list = list(page.object_list)
-    context = {
-        "page": page,
-        "cards_html": review_cards_html(request, page.object_list, supplier_code=supplier_code),
-        "waiting": page.paginator.count,
-        "supplier_code": supplier_code,
-        "supplier_options": supplier_options(supplier_code),
-        "rules": auto_accept_rules(),
-    }
+    # The content around the cards is made in Python too (review_queue_html.py): the
+    # template is the layout only.
+    queue = QueuePage(
+        page=page,
+        cards_html=review_cards_html(request, page.object_list, supplier_code=supplier_code),
+        waiting=page.paginator.count,
+        supplier_code=supplier_code,
+        supplier_options=supplier_options(supplier_code),
+        rules=auto_accept_rules(),
+    )
+    # The page and the rules: not printed by the template, there for whoever reads the
+    # response's context (tests).
+    context = {"content_html": content_html(queue), "page": page, "rules": queue.rules}
     return render(request, "suppliers/acknowledgments/review_queue.html", context)
 
 
@@ -270,12 +276,12 @@ def _decide(request: HtmxHttpRequest, pk: int, *, accept: bool) -> HttpResponse:
         # the queue lists with, so the count never goes stale after a decision.
         supplier_code = request.POST.get("supplier", "").strip()[:20]
         card = selectors.change_proposal_row_for_buyer(pk=pk)
-        context = {
-            "card_html": review_cards_html(request, [card], supplier_code=supplier_code, form=form),
-            "waiting": selectors.pending_proposal_rows(supplier_code=supplier_code).count(),
-            "oob": True,
-        }
-        return render(request, "suppliers/acknowledgments/review_queue.html#decided", context)
+        return HttpResponse(
+            decided_html(
+                review_cards_html(request, [card], supplier_code=supplier_code, form=form),
+                selectors.pending_proposal_rows(supplier_code=supplier_code).count(),
+            )
+        )
     for errors in form.errors.values():
         for message in errors:
             messages.error(request, str(message))
