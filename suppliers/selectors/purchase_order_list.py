@@ -12,15 +12,13 @@ SQLite (whose driver hands back dates and decimals as text to a raw cursor) use 
 
 import datetime
 import functools
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
 
-from integrations.money import minor_unit, total_amount
+from integrations.money import total_amount
 from suppliers.models import PurchaseOrderLine, Supplier
 from suppliers.selectors.acknowledgments import inbox_queue
 from suppliers.selectors.purchase_order_counts import (
@@ -30,7 +28,7 @@ from suppliers.selectors.purchase_order_counts import (
     supplier_filter_rows,
 )
 from suppliers.selectors.purchase_orders import (
-    line_amount_of,
+    amounts_of_lines,
     purchase_orders_for_buyer,
     purchase_orders_for_supplier,
 )
@@ -212,15 +210,8 @@ def list_rows(page: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = list(page)
     if not rows:
         return rows
-    units = {currency: minor_unit(currency) for currency in {row["currency"] for row in rows}}
-    unit_of = {row["id"]: units[row["currency"]] for row in rows}
-    amounts: dict[int, list[Decimal]] = defaultdict(list)
-    for po_id, ordered_qty, unit_price, confirmed_qty, confirmed_price in _line_values(
-        list(unit_of)
-    ):
-        amounts[po_id].append(
-            line_amount_of(ordered_qty, unit_price, confirmed_qty, confirmed_price, unit_of[po_id])
-        )
+    currency_of = {row["id"]: row["currency"] for row in rows}
+    amounts = amounts_of_lines(currency_of, _line_values(list(currency_of)))
     for row in rows:
         mine = amounts.get(row["id"], [])
         row["line_count"] = len(mine)

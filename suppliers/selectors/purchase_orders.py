@@ -172,13 +172,22 @@ def line_amounts(currency_of: dict[int, str]) -> dict[int, list[Decimal]]:
     from one query. Tuples, not model instances: building ~300 instances was most of a
     list page's Python outside rendering (issue 24); and each currency's minor unit is
     looked up once, not per line."""
+    rows = PurchaseOrderLine.objects.filter(purchase_order_id__in=list(currency_of)).values_list(
+        "purchase_order_id", "ordered_qty", "unit_price", "confirmed_qty", "confirmed_price"
+    )
+    return amounts_of_lines(currency_of, rows.order_by())
+
+
+def amounts_of_lines(
+    currency_of: dict[int, str],
+    rows: Iterable[tuple[int, Decimal, Decimal, Decimal | None, Decimal | None]],
+) -> dict[int, list[Decimal]]:
+    """`line_amounts` of lines already read as (PO id, ordered qty, unit price, confirmed
+    qty, confirmed price) rows, by PO: the one place a page's line amounts are made."""
     units = {currency: minor_unit(currency) for currency in set(currency_of.values())}
     unit_of = {pk: units[currency] for pk, currency in currency_of.items()}
     amounts: dict[int, list[Decimal]] = defaultdict(list)
-    rows = PurchaseOrderLine.objects.filter(purchase_order_id__in=unit_of).values_list(
-        "purchase_order_id", "ordered_qty", "unit_price", "confirmed_qty", "confirmed_price"
-    )
-    for po_id, ordered_qty, unit_price, confirmed_qty, confirmed_price in rows.order_by():
+    for po_id, ordered_qty, unit_price, confirmed_qty, confirmed_price in rows:
         amounts[po_id].append(
             line_amount_of(ordered_qty, unit_price, confirmed_qty, confirmed_price, unit_of[po_id])
         )
