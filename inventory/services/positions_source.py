@@ -24,6 +24,7 @@ recomputes the warehouse's positions from the applied ledger
 """
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from integrations.errors import DomainError
 from integrations.models import Channel
@@ -52,7 +53,12 @@ def warehouse_positions_source_set(
     positions were rewritten (0 when the family stays)."""
     if positions_source not in Warehouse.PositionsSource.values:
         raise DomainError(
-            "The positions source is automatic, wms or erp.", field="positions_source"
+            gettext(
+                "%(value)s is not a positions source: leave it empty (automatic) or "
+                "choose wms or erp."
+            )
+            % {"value": repr(positions_source)},
+            field="positions_source",
         )
     current = Warehouse.objects.select_for_update().get(pk=warehouse.pk)
     before = current.positions_family if family_before is None else family_before

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from integrations.errors import DomainError
 from integrations.models import AuditEntry
 from inventory.models import InventoryMovement, Item, LivePosition, Warehouse
 from inventory.selectors.atp import item_positions
@@ -276,3 +277,13 @@ def test_the_warehouse_admin_sets_the_source_of_record_and_recomputes(client, po
 
 def dc1_item() -> Item:
     return Item.objects.get(sku="A")
+
+
+def test_an_unknown_positions_source_is_refused_saying_what_to_choose(dc1):
+    with pytest.raises(DomainError) as refused:
+        warehouse_positions_source_set(actor=None, warehouse=dc1, positions_source="tms")
+
+    assert refused.value.message == (
+        "'tms' is not a positions source: leave it empty (automatic) or choose wms or erp."
+    )
+    assert Warehouse.objects.get(pk=dc1.pk).positions_source == ""
