@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from integrations.models import ExceptionCase
+from integrations.prepared_sql import prepared_cursor
 from integrations.selectors.exceptions import AGE_BUCKETS, exception_cases
 
 # Stand-ins the statements are compiled with, replaced by each page's values.
@@ -141,7 +142,7 @@ class ExceptionPageSource:
     def count(self) -> int:
         if self._compiled is None:
             return self._queryset().count()
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(self._compiled[1], self._params(self._compiled))
             return int(cursor.fetchone()[0])
 
@@ -165,7 +166,7 @@ class ExceptionPageSource:
             return []
         names = self._compiled[3]
         params = self._params(self._compiled)
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 self._compiled[0], [*params, None if stop is None else stop - start, start]
             )

@@ -211,6 +211,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+# The list pages' per-request statements are prepared once per connection on PostgreSQL
+# (integrations/prepared_sql.py); 0 behind a pooler that does not keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = _bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"

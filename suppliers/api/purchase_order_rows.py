@@ -20,6 +20,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from integrations.money import minor_unit, total_amount
+from integrations.prepared_sql import prepared_cursor
 from suppliers import selectors
 from suppliers.models import PurchaseOrder, Supplier, SupplierItem
 from suppliers.selectors.purchase_orders import (
@@ -200,7 +201,7 @@ def detail_rows_of(*, supplier: Supplier, number: str) -> list[dict[str, Any]]:
         return list(detail_rows(purchase_orders.filter(number=number)))
     sql, params, names = _detail_sql()
     values: dict[Any, int | str] = {_SUPPLIER_ID: supplier.pk, _NUMBER: number}
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [values[param] for param in params])
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
+from integrations.prepared_sql import prepared_cursor
 from suppliers.models import (
     AsnLine,
     InboundRow,
@@ -322,7 +323,7 @@ class InboundPageSource:
         params = list(stand_in_params)
         for position, stand_in in positions:
             params[position] = values[stand_in]
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, [*params, None if stop is None else stop - start, start])
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -356,7 +357,7 @@ def warehouse_choices() -> list[tuple[str, str]]:
     if connection.vendor != "postgresql":
         return list(warehouses_for_filter().values_list("code", "name"))
     sql, params = _warehouses_sql()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         return [(code, name) for code, name in cursor.fetchall()]
 

@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Count, F, QuerySet
 from django.http import Http404
 
+from integrations.prepared_sql import prepared_cursor
 from suppliers.models import Acknowledgment, AcknowledgmentLine, AutoAcceptRule
 
 # What a card shows of a proposal. The auto-accept rule is a reverse one-to-one: its id is
@@ -143,7 +144,7 @@ def _fetch(
     kind: str, filtered: bool, values: dict[Any, Any], tail: str = "", extra: Sequence[Any] = ()
 ) -> list[dict[str, Any]]:
     sql, params, names = _compiled(kind, filtered)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql + tail, [values.get(p, p) for p in params] + list(extra))
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

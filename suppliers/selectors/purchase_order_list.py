@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from integrations.money import total_amount
+from integrations.prepared_sql import prepared_cursor
 from suppliers.models import PurchaseOrderLine, Supplier
 from suppliers.selectors.acknowledgments import inbox_queue
 from suppliers.selectors.purchase_order_counts import (
@@ -104,7 +105,7 @@ class PageSource:
         params = list(stand_in_params)
         for position, stand_in in positions:
             params[position] = self._values[stand_in]
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, [*params, None if stop is None else stop - start, start])
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -198,7 +199,7 @@ def _line_values(purchase_order_ids: list[int]) -> Iterable[tuple[Any, ...]]:
         )
     # The same five columns without the ORM's per-query building (PostgreSQL's driver
     # returns the ORM's types): a third of the lines' cost.
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_lines_sql(), [purchase_order_ids])
         return cursor.fetchall()
 

@@ -35,6 +35,7 @@ APP_ROOT_MODULES = {
         "labels.py",
         "metrics.py",
         "money.py",
+        "prepared_sql.py",
         "spreadsheets.py",
         "versioned_counts.py",
         "worker.py",
