@@ -3,7 +3,9 @@ receipt and its put-away, an inventory's loss, an internal shipment between ware
 (in transit until it is done) and a return to the supplier become `erp` movement events,
 numbered per warehouse without gaps; pulling again records nothing new. A move the ingest
 would refuse takes no number until it goes in; a return against a purchase the portal
-imported is shown to that PO's supplier only.
+imported is shown to that PO's supplier only, and to no supplier when its shipment goes to
+another party; a portal PO of the same number from another Tryton claims no return; a
+return its party names is shown for that item only.
 
 The Tryton database is shared by the session's tests, so every figure is compared with
 the one before this test's own moves."""
@@ -22,7 +24,11 @@ from inventory.services.movements import movements_release_gaps
 from suppliers.erp import tryton as erp_tryton
 from suppliers.erp.tryton_stock_moves import tryton_stock_moves_pull
 from tests.erp import helpers
-from tests.suppliers.factories import SupplierItemFactory, SupplierMembershipFactory
+from tests.suppliers.factories import (
+    PurchaseOrderFactory,
+    SupplierItemFactory,
+    SupplierMembershipFactory,
+)
 
 pytestmark = [pytest.mark.erp, pytest.mark.django_db]
 
@@ -388,15 +394,17 @@ def test_a_tryton_return_without_a_purchase_origin_is_shown_to_its_partys_suppli
     to_stranger = _return(tryton, dal, BOLT, "1", origin=None, to="V-UNKNOWN")
     fasteners = SupplierItemFactory(supplier=data["fasteners"], item=data["bolt"])
     packaging = SupplierItemFactory(supplier=data["packaging"], item=data["bolt"])
+    # Fasteners also supplies nuts: a bolt return its party names is not a nut's.
+    fasteners_nut = SupplierItemFactory(supplier=data["fasteners"], item=data["nut"])
 
     ours = {f"supplier return {n}" for n in (to_fasteners, to_packaging, to_stranger)}
 
     report = tryton_stock_moves_pull(connector=tryton_connector)
     shown = {}
-    for supplier_item in (fasteners, packaging):
+    for supplier_item in (fasteners, packaging, fasteners_nut):
         client.force_login(SupplierMembershipFactory(supplier=supplier_item.supplier).user)
         page = client.get(reverse("suppliers:item_stock", args=[supplier_item.pk]))
-        shown[supplier_item.supplier.code] = [
+        shown[supplier_item.supplier.code, supplier_item.item.sku] = [
             (m.document_ref, m.quantity)
             for m in page.context["returns"].object_list
             if m.document_ref in ours  # the session's earlier tests returned some
@@ -404,8 +412,9 @@ def test_a_tryton_return_without_a_purchase_origin_is_shown_to_its_partys_suppli
 
     assert report.errors == []
     assert shown == {
-        "TRYF": [(f"supplier return {to_fasteners}", D(3))],
-        "TRYP": [(f"supplier return {to_packaging}", D(4))],
+        ("TRYF", BOLT): [(f"supplier return {to_fasteners}", D(3))],
+        ("TRYP", BOLT): [(f"supplier return {to_packaging}", D(4))],
+        ("TRYF", "TRY-NUT-M8"): [],
     }
     stranger = InventoryMovement.objects.get(
         source="erp", document_ref=f"supplier return {to_stranger}"
@@ -415,3 +424,73 @@ def test_a_tryton_return_without_a_purchase_origin_is_shown_to_its_partys_suppli
         "no purchase line of a portal PO is its origin in Tryton and its return shipment's "
         "party V-UNKNOWN is no portal supplier's ERP vendor id; no supplier sees it."
     ]
+
+
+def test_a_tryton_return_against_a_portal_po_sent_to_another_party_is_shown_to_no_supplier(
+    client, tryton, tryton_connector
+):
+    data = helpers.portal_master_data()
+    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
+    dal = _location(tryton, type="warehouse", code="DAL1")
+    purchase = helpers.create_purchase(
+        tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, "10", "0.1200")]
+    )
+    erp_tryton.purchases_pull(connector=tryton_connector)
+    _receive(tryton, purchase, dal)
+    (line,) = helpers.purchase_lines(tryton, purchase["id"])
+    # Against Fasteners' PO, but the return shipment goes to Packaging's party.
+    misdirected = _return(
+        tryton, dal, BOLT, "3", origin=f"purchase.line,{line['id']}", to="V-TRY02"
+    )
+    packaging = SupplierItemFactory(supplier=data["packaging"], item=data["bolt"])
+    fasteners = SupplierItemFactory(supplier=data["fasteners"], item=data["bolt"])
+
+    report = tryton_stock_moves_pull(connector=tryton_connector)
+    pages = {}
+    for supplier_item in (fasteners, packaging):
+        client.force_login(SupplierMembershipFactory(supplier=supplier_item.supplier).user)
+        pages[supplier_item.supplier.code] = client.get(
+            reverse("suppliers:item_stock", args=[supplier_item.pk])
+        ).content.decode()
+
+    movement = InventoryMovement.objects.get(
+        source="erp", document_ref=f"supplier return {misdirected}"
+    )
+    assert (movement.kind, movement.quantity, movement.supplier_code) == (
+        "return_to_vendor",
+        D(3),
+        "",
+    )
+    assert [u.split(": ", 1)[1] for u in report.unlinked] == [
+        f"returned to party V-TRY02, but PO {purchase['number']} is TRYF's; no supplier sees it."
+    ]
+    assert f"supplier return {misdirected}" not in pages["TRYF"]
+    assert f"supplier return {misdirected}" not in pages["TRYP"]
+
+
+def test_a_portal_po_with_the_same_number_from_another_tryton_does_not_claim_its_return(
+    tryton, tryton_connector
+):
+    data = helpers.portal_master_data()
+    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
+    dal = _location(tryton, type="warehouse", code="DAL1")
+    purchase = helpers.create_purchase(
+        tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, "6", "0.1200")]
+    )
+    # The portal's PO of that number came from another Tryton: another purchase id.
+    PurchaseOrderFactory(supplier=data["packaging"], number=purchase["number"], erp_id="999999")
+    _receive(tryton, purchase, dal)
+    (line,) = helpers.purchase_lines(tryton, purchase["id"])
+    returned = _return(tryton, dal, BOLT, "2", origin=f"purchase.line,{line['id']}")
+
+    report = tryton_stock_moves_pull(connector=tryton_connector)
+
+    movement = InventoryMovement.objects.get(
+        source="erp", document_ref=f"supplier return {returned}"
+    )
+    # Not PO-linked (the PO is Packaging's other purchase); its party is Fasteners'.
+    assert (movement.reason, movement.supplier_code) == ("", "TRYF")
+    assert [u.split(": ", 1)[0] for u in report.by_party] == [
+        f"stock.move:{movement.source_event_id.split(':')[1]} (supplier return {returned})"
+    ]
+    assert report.unlinked == []
