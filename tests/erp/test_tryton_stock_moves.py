@@ -332,18 +332,29 @@ def test_a_refused_move_between_two_good_ones_takes_no_number_until_it_goes_in(
     assert not ExceptionCase.objects.filter(exception_class=ExceptionClass.SEQUENCE_GAP).exists()
 
 
+def _received_purchase(
+    tryton, connector, quantity: str, *, imported: bool = True
+) -> tuple[dict, dict, dict]:
+    """After a first pull (whatever the session did before): Fasteners' Tryton purchase
+    of `quantity` bolts for DAL1, pulled into the portal unless not `imported`, and
+    received. Returns the purchase, DAL1 and the purchase's line."""
+    tryton_stock_moves_pull(connector=connector)
+    dal = _location(tryton, type="warehouse", code="DAL1")
+    purchase = helpers.create_purchase(
+        tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, quantity, "0.1200")]
+    )
+    if imported:
+        erp_tryton.purchases_pull(connector=connector)  # the PO, as the portal has it
+    _receive(tryton, purchase, dal)
+    (line,) = helpers.purchase_lines(tryton, purchase["id"])
+    return purchase, dal, line
+
+
 def test_a_tryton_return_against_a_portal_po_is_shown_to_that_supplier_only(
     client, tryton, tryton_connector
 ):
     data = helpers.portal_master_data()
-    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
-    dal = _location(tryton, type="warehouse", code="DAL1")
-    purchase = helpers.create_purchase(
-        tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, "40", "0.1200")]
-    )
-    erp_tryton.purchases_pull(connector=tryton_connector)  # the PO, as the portal has it
-    _receive(tryton, purchase, dal)
-    (line,) = helpers.purchase_lines(tryton, purchase["id"])
+    purchase, dal, line = _received_purchase(tryton, tryton_connector, "40")
     against_po = _return(tryton, dal, BOLT, "5", origin=f"purchase.line,{line['id']}")
     # Against a purchase the portal never imported: its party is still the supplier's.
     later = helpers.create_purchase(
@@ -430,14 +441,7 @@ def test_a_tryton_return_against_a_portal_po_sent_to_another_party_is_shown_to_n
     client, tryton, tryton_connector
 ):
     data = helpers.portal_master_data()
-    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
-    dal = _location(tryton, type="warehouse", code="DAL1")
-    purchase = helpers.create_purchase(
-        tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, "10", "0.1200")]
-    )
-    erp_tryton.purchases_pull(connector=tryton_connector)
-    _receive(tryton, purchase, dal)
-    (line,) = helpers.purchase_lines(tryton, purchase["id"])
+    purchase, dal, line = _received_purchase(tryton, tryton_connector, "10")
     # Against Fasteners' PO, but the return shipment goes to Packaging's party.
     misdirected = _return(
         tryton, dal, BOLT, "3", origin=f"purchase.line,{line['id']}", to="V-TRY02"
@@ -472,15 +476,9 @@ def test_a_portal_po_with_the_same_number_from_another_tryton_does_not_claim_its
     tryton, tryton_connector
 ):
     data = helpers.portal_master_data()
-    tryton_stock_moves_pull(connector=tryton_connector)  # whatever the session did before
-    dal = _location(tryton, type="warehouse", code="DAL1")
-    purchase = helpers.create_purchase(
-        tryton, supplier="V-TRY01", warehouse="DAL1", lines=[(BOLT, "6", "0.1200")]
-    )
+    purchase, dal, line = _received_purchase(tryton, tryton_connector, "6", imported=False)
     # The portal's PO of that number came from another Tryton: another purchase id.
     PurchaseOrderFactory(supplier=data["packaging"], number=purchase["number"], erp_id="999999")
-    _receive(tryton, purchase, dal)
-    (line,) = helpers.purchase_lines(tryton, purchase["id"])
     returned = _return(tryton, dal, BOLT, "2", origin=f"purchase.line,{line['id']}")
 
     report = tryton_stock_moves_pull(connector=tryton_connector)
