@@ -1,8 +1,8 @@
 """Counts (any small value computed from the database) kept exact between the writes that
 change them, under a *version* in the shared cache (issue 24).
 
-The pattern of `portal.unread_counts` and the inbound schedule's count, as one helper:
-each *scope* (a supplier's purchase orders, every purchase order, ...) has a version in
+One helper for every such count (the PO lists', the unread badge's, the inbound
+schedule's): each *scope* (a supplier's purchase orders, every purchase order, ...) has a version in
 the shared cache, a random token that every writer of what the scope counts replaces
 (`changed`), at once and again when its transaction commits. A reader reads the token
 first, then counts, and stores the count under that token, in the shared cache (for the

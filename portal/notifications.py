@@ -41,6 +41,8 @@ Delivery = Notification.Delivery
 # The header badge's count per user, exact and cached (issue 24: it was a COUNT on every
 # signed-in page). Every write below that changes a user's unread notifications replaces
 # that user's version; a save or delete of one notification does so by signal.
+# Each user is a scope of `integrations/versioned_counts.py` (only with a cache every
+# process shares, `REDIS_URL`; `NOTIFICATION_COUNT_CACHE_SECONDS` overrides, 0 turns it off).
 unread_counts = UnreadCounts(
     lambda user_id: Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
 )

@@ -9,14 +9,10 @@ read model with it after every kind of change.
 
 import datetime
 import functools
-import hashlib
-import uuid
 from collections.abc import Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, overload
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -31,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
 from integrations.prepared_sql import prepared_cursor
+from integrations.versioned_counts import VersionedCounts
 from suppliers.models import (
     AsnLine,
     InboundRow,
@@ -362,26 +359,19 @@ def warehouse_choices() -> list[tuple[str, str]]:
         return [(code, name) for code, name in cursor.fetchall()]
 
 
-# The schedule's counts are cached under a version the writer replaces with every change
+# The schedule's counts are kept under one version (`integrations/versioned_counts.py`)
+# that the writer of the read model replaces with every change
 # (`suppliers.services.inbound_rows`): a reader takes the version *before* counting, so a
-# count of older rows can only be stored under a version already replaced. The short life
-# bounds what a change made while the cache was unreachable (no new version) can leave.
-COUNT_VERSION_KEY = "suppliers:inbound_rows:version"
-COUNT_SECONDS = 300
-
-
-def count_cache_seconds() -> float:
-    """How long a cached count may live; 0 (not cached) unless the cache is shared by
-    every process of the portal (`REDIS_URL`): `INBOUND_COUNT_CACHE_SECONDS` overrides."""
-    seconds = getattr(settings, "INBOUND_COUNT_CACHE_SECONDS", None)
-    if seconds is None:
-        return float(COUNT_SECONDS) if getattr(settings, "REDIS_URL", "") else 0.0
-    return float(seconds)
+# count of older rows can only be kept under a version already replaced. Only where every
+# process shares the cache (`REDIS_URL`); `INBOUND_COUNT_CACHE_SECONDS` overrides.
+INBOUND_COUNTS = VersionedCounts("suppliers.inbound_rows", setting="INBOUND_COUNT_CACHE_SECONDS")
+_COUNT_SCOPE = "schedule"
 
 
 def new_count_version() -> None:
-    """Make every cached count of the schedule obsolete (the writer, on every change)."""
-    cache.set(COUNT_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """Make every kept count of the schedule obsolete, at once and again on commit (the
+    writer, on every change)."""
+    INBOUND_COUNTS.changed([_COUNT_SCOPE])
 
 
 def inbound_schedule_count(
@@ -391,35 +381,21 @@ def inbound_schedule_count(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> int:
-    """How many rows `inbound_schedule` has for these filters: an index-only COUNT,
-    cached until the read model next changes — only when the cache is shared by every
-    process of the portal (Redis): a process-local cache cannot see another gunicorn
-    worker's new version, so there every page counts (as `portal.unread_counts` does)."""
-    seconds = count_cache_seconds()
-    if seconds <= 0:
-        return inbound_schedule(
-            supplier_code=supplier_code,
-            warehouse_code=warehouse_code,
-            date_from=date_from,
-            date_to=date_to,
-        ).count()
-    version = cache.get(COUNT_VERSION_KEY)
-    if version is None:
-        cache.add(COUNT_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(COUNT_VERSION_KEY)
-    filters = repr((supplier_code, warehouse_code, date_from, date_to)).encode()
-    key = f"suppliers:inbound_rows:count:{version}:{hashlib.sha256(filters).hexdigest()[:32]}"
-    count = cache.get(key) if version is not None else None
-    if count is None:
-        count = inbound_schedule(
-            supplier_code=supplier_code,
-            warehouse_code=warehouse_code,
-            date_from=date_from,
-            date_to=date_to,
-        ).count()
-        if version is not None:
-            cache.set(key, count, timeout=seconds)
-    return int(count)
+    """How many rows `inbound_schedule` has for these filters: an index-only COUNT, kept
+    until the read model next changes."""
+    filters = repr((supplier_code, warehouse_code, date_from, date_to))
+    return int(
+        INBOUND_COUNTS.get(
+            _COUNT_SCOPE,
+            filters,
+            lambda: inbound_schedule(
+                supplier_code=supplier_code,
+                warehouse_code=warehouse_code,
+                date_from=date_from,
+                date_to=date_to,
+            ).count(),
+        )
+    )
 
 
 # The state labels of each language, translated once per process (the labels are lazy:

@@ -67,11 +67,10 @@ _NOT_CACHED: set[tuple[str, int]] = set()
 
 
 def _counts_changed() -> None:
-    """The cached counts are obsolete: at once (readers in this transaction) and again
-    after the commit (a reader that counted the committed rows in between stored its
-    count under the first new version)."""
+    """The kept counts are obsolete: at once (readers in this transaction) and again after
+    the commit (a reader that counted the committed rows in between kept its count under
+    the first new version)."""
     new_count_version()
-    transaction.on_commit(new_count_version)
 
 
 def _column(name: str) -> str:
