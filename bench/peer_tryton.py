@@ -331,6 +331,7 @@ def ensure_portal_data(purchases: int, lines_per: int) -> str:
     from integrations.models import Channel
     from inventory.models import Item, UnitOfMeasure, Warehouse
     from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
+    from suppliers.services.purchase_order_counts import purchase_orders_changed
 
     call_command("migrate", verbosity=0)
     code = f"PEER{purchases}X{lines_per}"
@@ -384,6 +385,9 @@ def ensure_portal_data(purchases: int, lines_per: int) -> str:
                 ],
                 batch_size=5_000,
             )
+    # bulk_create sends no signal: the PO lists' kept counts of this database are obsolete
+    # (a portal serving the same database and Redis would show them).
+    purchase_orders_changed(None)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE suppliers_purchaseorder, suppliers_purchaseorderline")
     print(
