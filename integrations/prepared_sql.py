@@ -98,3 +98,42 @@ def _postgresql() -> Any:
         text=Format.TEXT,
         register_tzloader=psycopg_any.register_tzloader,
     )
+
+
+# A query compiled once with stand-in values: (sql with LIMIT and OFFSET parameters last,
+# parameters with stand-ins, column names, (index, stand-in) of each stand-in).
+CompiledPage = tuple[str, tuple[Any, ...], tuple[str, ...], tuple[tuple[int, Any], ...]]
+
+
+def compiled_page(query: Any, stand_ins: dict[Any, bool]) -> CompiledPage | None:
+    """The SQL of a `.values()` query (`queryset.query`) built with stand-in values, for
+    pages of it: each stand-in wanted (True) must be found exactly once among the
+    parameters, by type and value, and an unwanted one not at all; else None (the caller
+    runs the ORM: a stand-in the SQL repeats or folds could not be replaced safely)."""
+    sql, params = query.sql_with_params()
+    positions: list[tuple[int, Any]] = []
+    for stand_in, wanted in stand_ins.items():
+        found = [
+            i
+            for i, param in enumerate(params)
+            if type(param) is type(stand_in) and param == stand_in
+        ]
+        if len(found) != (1 if wanted else 0):
+            return None
+        positions.extend((i, stand_in) for i in found)
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    return f"{sql} LIMIT %s OFFSET %s", tuple(params), names, tuple(positions)
+
+
+def page_rows(
+    compiled: CompiledPage, values: dict[Any, Any], start: int, stop: int | None
+) -> list[dict[str, Any]]:
+    """Rows `start` to `stop` (None: to the end) of a `compiled_page`, each stand-in
+    replaced by its value in `values`, as dicts of the query's columns."""
+    sql, stand_in_params, names, positions = compiled
+    params = list(stand_in_params)
+    for position, stand_in in positions:
+        params[position] = values[stand_in]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [*params, None if stop is None else stop - start, start])
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 
-from integrations.prepared_sql import prepared_cursor
+from integrations.prepared_sql import CompiledPage, compiled_page, page_rows, prepared_cursor
 from integrations.versioned_counts import VersionedCounts
 from suppliers.models import (
     AsnLine,
@@ -237,15 +237,12 @@ _SUPPLIER = "\x01supplier\x01"
 _WAREHOUSE = "\x01warehouse\x01"
 _FROM = datetime.date(1901, 2, 3)
 _TO = datetime.date(1901, 2, 4)
-# (sql with LIMIT and OFFSET parameters last, parameters with stand-ins, column names,
-# (index, stand-in) of each stand-in)
-_Compiled = tuple[str, tuple[Any, ...], tuple[str, ...], tuple[tuple[int, Any], ...]]
 
 
 @functools.lru_cache(maxsize=16)
 def _page_sql(
     by_supplier: bool, by_warehouse: bool, by_from: bool, by_to: bool
-) -> _Compiled | None:
+) -> CompiledPage | None:
     """The page statement of one filter shape, built by `inbound_schedule` with
     stand-ins, or None when a stand-in is not found exactly once (then the ORM runs)."""
     query = inbound_schedule(
@@ -254,20 +251,9 @@ def _page_sql(
         date_from=_FROM if by_from else None,
         date_to=_TO if by_to else None,
     ).query
-    sql, params = query.sql_with_params()
-    expected = {_SUPPLIER: by_supplier, _WAREHOUSE: by_warehouse, _FROM: by_from, _TO: by_to}
-    positions: list[tuple[int, Any]] = []
-    for stand_in, wanted in expected.items():
-        found = [
-            i
-            for i, param in enumerate(params)
-            if type(param) is type(stand_in) and param == stand_in
-        ]
-        if len(found) != (1 if wanted else 0):
-            return None
-        positions.extend((i, stand_in) for i in found)
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    return f"{sql} LIMIT %s OFFSET %s", tuple(params), names, tuple(positions)
+    return compiled_page(
+        query, {_SUPPLIER: by_supplier, _WAREHOUSE: by_warehouse, _FROM: by_from, _TO: by_to}
+    )
 
 
 class InboundPageSource:
@@ -310,19 +296,13 @@ class InboundPageSource:
         start, stop = index.start or 0, index.stop
         if stop is not None and stop <= start:
             return []
-        sql, stand_in_params, names, positions = self._compiled
         values = {
             _SUPPLIER: self._filters["supplier_code"],
             _WAREHOUSE: self._filters["warehouse_code"],
             _FROM: self._filters["date_from"],
             _TO: self._filters["date_to"],
         }
-        params = list(stand_in_params)
-        for position, stand_in in positions:
-            params[position] = values[stand_in]
-        with prepared_cursor() as cursor:
-            cursor.execute(sql, [*params, None if stop is None else stop - start, start])
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return page_rows(self._compiled, values, start, stop)
 
 
 def inbound_schedule_source(

@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from integrations.money import total_amount
-from integrations.prepared_sql import prepared_cursor
+from integrations.prepared_sql import CompiledPage, compiled_page, page_rows, prepared_cursor
 from suppliers.models import PurchaseOrderLine, Supplier
 from suppliers.selectors.acknowledgments import inbox_queue
 from suppliers.selectors.purchase_order_counts import (
@@ -71,10 +71,6 @@ def buyer_list_kept(
     return kept.get(part), kept[SUPPLIER_FILTER]
 
 
-# (sql, parameters with stand-ins, column names, (index, stand-in) of each stand-in)
-_Compiled = tuple[str, tuple[Any, ...], tuple[str, ...], tuple[tuple[int, Any], ...]]
-
-
 class PageSource:
     """What the list's paginator slices: `[a:b]` is that range of the list's rows, by the
     compiled page query when there is one, else by the ORM's queryset (`queryset()`
@@ -85,7 +81,7 @@ class PageSource:
     def __init__(
         self,
         queryset: Callable[[], QuerySet],
-        compiled: _Compiled | None,
+        compiled: CompiledPage | None,
         values: dict[Any, Any],
     ) -> None:
         self.queryset = queryset
@@ -101,19 +97,13 @@ class PageSource:
         start, stop = index.start or 0, index.stop
         if stop is not None and stop <= start:
             return []
-        sql, stand_in_params, names, positions = self._compiled
-        params = list(stand_in_params)
-        for position, stand_in in positions:
-            params[position] = self._values[stand_in]
-        with prepared_cursor() as cursor:
-            cursor.execute(sql, [*params, None if stop is None else stop - start, start])
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return page_rows(self._compiled, self._values, start, stop)
 
 
 @functools.lru_cache(maxsize=64)
 def _page_sql(
     buyer: bool, has_status: bool, queue: str, by_supplier_code: bool
-) -> _Compiled | None:
+) -> CompiledPage | None:
     """The page query of one filter shape, with stand-ins: (sql with LIMIT and OFFSET
     parameters last, parameters, column names), or None when a stand-in is not found
     exactly once among the parameters (then the ORM runs)."""
@@ -129,20 +119,7 @@ def _page_sql(
             queryset = inbox_queue(queryset, queue=queue, now=_NOW)
         queryset = queryset.values(*LIST_COLUMNS)
         expected = {_SUPPLIER_ID: True, _STATUS: has_status, _NOW: queue == "overdue"}
-    query = queryset.query
-    sql, params = query.sql_with_params()
-    positions: list[tuple[int, Any]] = []
-    for stand_in, wanted in expected.items():
-        found = [
-            i
-            for i, param in enumerate(params)
-            if type(param) is type(stand_in) and param == stand_in
-        ]
-        if len(found) != (1 if wanted else 0):
-            return None
-        positions.extend((i, stand_in) for i in found)
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    return f"{sql} LIMIT %s OFFSET %s", tuple(params), names, tuple(positions)
+    return compiled_page(queryset.query, expected)
 
 
 def supplier_page_source(
