@@ -14,8 +14,10 @@ unit), DTM 018 or 169 (next available date).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -39,14 +41,18 @@ from suppliers.services.availability_batches import (
 from suppliers.services.availability_sql import AvailabilityItem
 
 _DATES: dict[str, datetime.date] = {}
+# QTY02 texts already read (a feed repeats its counts): one Decimal each, shared.
+_AMOUNTS: dict[str, Decimal] = {}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     lin: int  # row of the LIN
     pairs: list[tuple[str, str]]
     qty: int | None = None  # row of the QTY taken
     qty_code: str = ""
+    amount: str = ""  # its QTY02 and QTY03 (first components), read while parsing
+    unit: str = ""
     day: datetime.date | None = None
 
 
@@ -59,11 +65,12 @@ class _Parsed:
 
 @dataclass
 class _Lookups:
-    """What the batch's items and units resolve to, each found with one query."""
+    """What the batch's items and units resolve to, each found with one query: units by
+    the code the partner sent (its unit map applied), as their id or None when unknown."""
 
     by_supplier_sku: dict[str, AvailabilityItem]
     by_sku: dict[str, AvailabilityItem]
-    units: dict[str, UnitOfMeasure | None]
+    units: dict[str, int | None]
 
 
 def _first(element: str, component: str) -> str:
@@ -88,34 +95,57 @@ def _date(loaded: LoadedSet, n: int, position: int) -> datetime.date:
 
 
 def _parse(loaded: LoadedSet) -> _Parsed:
+    """The set's items, read from its rows in one pass: it runs for every item line of a
+    feed, so the usual shapes (a LIN with one id pair, elements without components) are
+    read inline and anything else goes through `_value`'s rules."""
     parsed = _Parsed(loaded)
+    entries = parsed.entries
     component = loaded.delimiters.component
     current: _Entry | None = None
     for n, row in enumerate(loaded.rows):
         segment_id = row[0]
         if segment_id == "LIN":
-            pairs = []
-            for p in range(2, len(row) - 1, 2):
-                qualifier, value = row[p], row[p + 1]
+            if len(row) == 4:
+                qualifier, value = row[2], row[3]
                 if component in qualifier or component in value:
                     qualifier, value = _first(qualifier, component), _first(value, component)
-                if qualifier and value:
-                    pairs.append((qualifier, value))
-            current = _Entry(lin=n, pairs=pairs)
-            parsed.entries.append(current)
+                pairs = [(qualifier, value)] if qualifier and value else []
+            else:
+                pairs = _pairs(row, component)
+            current = _Entry(n, pairs)
+            entries.append(current)
         elif segment_id == "QTY" and current is not None:
-            # The qualifier inline (a feed has a QTY per item): _value's rules, no call.
             code = row[1] if len(row) > 1 else ""
             if component in code:
                 code = code.split(component, 1)[0]
             if (code == "33" or code == "17") and (current.qty is None or code == "33"):
                 current.qty, current.qty_code = n, code
+                if len(row) == 4 and component not in row[2] and component not in row[3]:
+                    current.amount, current.unit = row[2].strip(), row[3]
+                else:
+                    current.amount = _value(row, 2, component).strip()
+                    current.unit = _value(row, 3, component)
         elif segment_id == "DTM" and current is not None:
-            if _value(row, 1, component) in ("018", "169"):
+            code = row[1] if len(row) > 1 else ""
+            if component in code:
+                code = code.split(component, 1)[0]
+            if code == "018" or code == "169":
                 current.day = _date(loaded, n, 2)
         elif segment_id == "BIA" and parsed.as_of is None:
             parsed.as_of = _as_of(loaded, n)
     return parsed
+
+
+def _pairs(row: list[str], component: str) -> list[tuple[str, str]]:
+    """A LIN's (qualifier, id) pairs from LIN02 on, both present, first components."""
+    pairs = []
+    for p in range(2, len(row) - 1, 2):
+        qualifier, value = row[p], row[p + 1]
+        if component in qualifier or component in value:
+            qualifier, value = _first(qualifier, component), _first(value, component)
+        if qualifier and value:
+            pairs.append((qualifier, value))
+    return pairs
 
 
 def _as_of(loaded: LoadedSet, n: int) -> datetime.datetime | None:
@@ -134,86 +164,93 @@ def _as_of(loaded: LoadedSet, n: int) -> datetime.datetime | None:
 
 def _lookups(partner: TradingPartner, batch: list[_Parsed]) -> _Lookups:
     wanted: dict[str, set[str]] = {"supplier": set(), "ours": set()}
-    units: set[str] = set()
+    codes: set[str] = set()
+    supplier_q, buyer_q = partner.supplier_item_qualifier, partner.buyer_item_qualifier
+    upc_q, upc_map = partner.upc_qualifier, partner.upc_map
     for parsed in batch:
-        component = parsed.loaded.delimiters.component
         for entry in parsed.entries:
             for qualifier, value in entry.pairs:
-                if qualifier == partner.supplier_item_qualifier:
+                if qualifier == supplier_q:
                     wanted["supplier"].add(value)
-                elif qualifier == partner.buyer_item_qualifier:
+                elif qualifier == buyer_q:
                     wanted["ours"].add(value)
-                elif qualifier == partner.upc_qualifier and value in partner.upc_map:
-                    wanted["ours"].add(partner.upc_map[value])
-            if entry.qty is not None:
-                code = _value(parsed.loaded.rows[entry.qty], 3, component)
-                if code:
-                    units.add(partner.uom_map.get(code, code))
+                elif qualifier == upc_q and value in upc_map:
+                    wanted["ours"].add(upc_map[value])
+            if entry.unit:
+                codes.add(entry.unit)
     by_supplier_sku, by_sku = availability_items(
         supplier=partner.supplier, supplier_skus=list(wanted["supplier"]), skus=list(wanted["ours"])
     )
-    found = UnitOfMeasure.objects.in_bulk(list(units), field_name="code")
+    mapped = {code: partner.uom_map.get(code, code) for code in codes}
+    found = UnitOfMeasure.objects.in_bulk(list(set(mapped.values())), field_name="code")
     return _Lookups(
         by_supplier_sku=by_supplier_sku,
         by_sku=by_sku,
-        units={code: found.get(code) for code in units},
+        units={code: found[unit].pk if unit in found else None for code, unit in mapped.items()},
     )
 
 
-def _supplier_item(
-    partner: TradingPartner, loaded: LoadedSet, entry: _Entry, lookups: _Lookups
-) -> AvailabilityItem:
-    for qualifier, value in entry.pairs:
-        found = None
-        if qualifier == partner.supplier_item_qualifier:
-            found = lookups.by_supplier_sku.get(value)
-        elif qualifier == partner.buyer_item_qualifier:
-            found = lookups.by_sku.get(value)
-        elif qualifier == partner.upc_qualifier and value in partner.upc_map:
-            found = lookups.by_sku.get(partner.upc_map[value])
-        if found is not None:
-            return found
-    raise SegmentError(
-        f"LIN names none of {partner.supplier.code}'s items.",
-        segment=loaded.segment(entry.lin),
-        element=3,
-    )
-
-
-def _line(
-    partner: TradingPartner,
-    loaded: LoadedSet,
-    entry: _Entry,
-    lookups: _Lookups,
-    conversions: list[tuple[AvailabilityLine, int, int, int]],
-) -> AvailabilityLine:
-    item = _supplier_item(partner, loaded, entry, lookups)
-    if entry.qty is None:
-        raise SegmentError(
-            "An item has no QTY 33 (available).", segment=None, segment_id="QTY", segment_code="3"
-        )
-    row = loaded.rows[entry.qty]
-    component = loaded.delimiters.component
-    raw = _value(row, 2, component).strip()
-    try:
-        amount = Decimal(raw)
-    except InvalidOperation:
-        amount = Decimal("NaN")
-    if not raw or not amount.is_finite():
-        amount = quantity(loaded.segment(entry.qty), 2) or Decimal(0)  # raises, located
-    line = AvailabilityLine(item, amount, entry.day)
-    code = _value(row, 3, component)
-    if code:
-        unit = lookups.units.get(partner.uom_map.get(code, code))
-        if unit is None:
+def _lines(
+    partner: TradingPartner, loaded: LoadedSet, entries: list[_Entry], lookups: _Lookups
+) -> list[AvailabilityLine]:
+    """The set's item lines, or the SegmentError of the first one that names no item of the
+    supplier, has no usable QTY or an unknown unit. One loop with the partner's qualifiers
+    and the lookups at hand: it runs for every item line of a feed."""
+    supplier_q, buyer_q = partner.supplier_item_qualifier, partner.buyer_item_qualifier
+    upc_q, upc_map = partner.upc_qualifier, partner.upc_map
+    by_supplier_sku, by_sku, units = lookups.by_supplier_sku, lookups.by_sku, lookups.units
+    lines = []
+    conversions: list[tuple[AvailabilityLine, int, int, int]] = []
+    for entry in entries:
+        item = None
+        for qualifier, value in entry.pairs:
+            if qualifier == supplier_q:
+                item = by_supplier_sku.get(value)
+            elif qualifier == buyer_q:
+                item = by_sku.get(value)
+            elif qualifier == upc_q and value in upc_map:
+                item = by_sku.get(upc_map[value])
+            if item is not None:
+                break
+        if item is None:
             raise SegmentError(
-                f"Unit {code!r} is unknown; add it to trading partner {partner.code}'s unit map.",
-                segment=loaded.segment(entry.qty),
+                f"LIN names none of {partner.supplier.code}'s items.",
+                segment=loaded.segment(entry.lin),
                 element=3,
             )
-        if unit.pk != item.uom_id:
-            conversions.append((line, item.item_id, unit.pk, item.uom_id))
-    return line
+        if entry.qty is None:
+            raise SegmentError(
+                "An item has no QTY 33 (available).",
+                segment=None,
+                segment_id="QTY",
+                segment_code="3",
+            )
+        raw = entry.amount
+        amount = _AMOUNTS.get(raw)
+        if amount is None:
+            try:
+                amount = Decimal(raw)
+            except InvalidOperation:
+                amount = Decimal("NaN")
+            if not raw or not amount.is_finite():
+                amount = quantity(loaded.segment(entry.qty), 2) or Decimal(0)  # raises, located
+            elif len(_AMOUNTS) < 10_000:
+                _AMOUNTS[raw] = amount
+        line = AvailabilityLine(item, amount, entry.day)
+        code = entry.unit
+        if code:
+            unit_id = units.get(code)
+            if unit_id is None:
+                raise SegmentError(
+                    f"Unit {code!r} is unknown; add it to trading partner {partner.code}'s "
+                    "unit map.",
+                    segment=loaded.segment(entry.qty),
+                    element=3,
+                )
+            if unit_id != item.uom_id:
+                conversions.append((line, item.item_id, unit_id, item.uom_id))
+        lines.append(line)
+    return _convert(lines, conversions)
 
 
 def _convert(
@@ -241,10 +278,35 @@ def prepare_846(loaded: LoadedSet) -> _Parsed:
     return _parse(loaded)
 
 
+@contextlib.contextmanager
+def _no_automatic_gc() -> Iterator[None]:
+    """The cyclic garbage collector held back for one batch, and left as it was after.
+
+    A batch makes hundreds of thousands of lists, tuples and dicts (rows, items, event
+    data) that reference counting frees; each burst of allocations still set off CPython's
+    collector, whose full passes walk every live object: half the CPU of an 846 import
+    (issue 17, bench/README.md). Garbage in cycles made meanwhile waits for the next
+    collection, after the batch: memory stays bounded by one batch."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def map_846_batch(
     profile: PartnerProfile, sets: Sequence[LoadedSet]
 ) -> list[MappingOutcome | DomainError]:
     """Post the availability of every set, one set-based service call for all of them."""
+    with _no_automatic_gc():
+        return _map_846_batch(profile, sets)
+
+
+def _map_846_batch(
+    profile: PartnerProfile, sets: Sequence[LoadedSet]
+) -> list[MappingOutcome | DomainError]:
     partner = trading_partner(profile)
     results: list[MappingOutcome | DomainError | None] = [None] * len(sets)
     parsed: list[_Parsed | None] = []
@@ -285,10 +347,8 @@ def _post(partner: TradingPartner, parsed: _Parsed, lookups: _Lookups) -> Availa
         raise SegmentError(
             "The 846 lists no items (LIN).", segment=None, segment_id="LIN", segment_code="3"
         )
-    conversions: list[tuple[AvailabilityLine, int, int, int]] = []
-    lines = [_line(partner, loaded, entry, lookups, conversions) for entry in parsed.entries]
     return AvailabilityPost(
-        lines=_convert(lines, conversions),
+        lines=_lines(partner, loaded, parsed.entries, lookups),
         as_of=parsed.as_of,
         reference=f"846 {loaded.control_number} in group {loaded.span.group.control_number}",
     )

@@ -172,30 +172,46 @@ def supplier_availability_post_many(
     changes: list[_Change] = []
     lines: list[availability_sql.Line] = []
     entries: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    accepted: list[tuple[AvailabilityPost, datetime.datetime]] = []
+    accepted: list[tuple[AvailabilityPost, datetime.datetime, list[dict[str, Any]]]] = []
+    # Each quantity and date is printed once, for the write, the audit and the event alike.
+    days: dict[datetime.date | None, str | None] = {None: None}
     for post in posts:
         as_of = post.as_of or now
         try:
             post_changes = _check_post(
-                post, as_of, supplier=supplier, newer=newer, now=now, today=today
+                post, as_of, supplier_id=supplier.pk, newer=newer, now=now, today=today
             )
         except DomainError as error:
             results.append(error)
             continue
         results.append(None)
-        if fused:
-            number = len(accepted)
-            lines.extend((number, item, qty, day) for item, qty, day, _as_of in post_changes)
-        else:
+        number = len(accepted)
+        shown = []
+        for item, _qty, day, _as_of, text in post_changes:
+            day_text = days.get(day)
+            if day_text is None and day is not None:
+                day_text = days[day] = day.isoformat()
+            shown.append(
+                {
+                    "supplier_sku": item.supplier_sku,
+                    "sku": item.sku,
+                    "qty_available": text,
+                    "uom": item.uom_code,
+                    "available_date": day_text,
+                }
+            )
+            if fused:
+                lines.append((number, item, text, day_text))
+        if not fused:
             entries.append(_audit_entry(post, as_of, post_changes, current))
             changes.extend(post_changes)
-        accepted.append((post, as_of))
+        accepted.append((post, as_of, shown))
     if not accepted or not (changes or lines):
         return results
     reporter = actor if getattr(actor, "is_authenticated", False) else None
     if fused:
         availability_sql.write_rows_and_audit(
-            [(post.reference, as_of) for post, as_of in accepted],
+            [(post.reference, as_of) for post, as_of, _shown in accepted],
             lines,
             channel=channel,
             reporter_id=reporter.pk if reporter else None,
@@ -293,15 +309,18 @@ def _recorded(
     return current, newer
 
 
-# (item, quantity, next-available date, as of) of one accepted line.
-_Change = tuple[AvailabilityItem, Decimal, datetime.date | None, datetime.datetime]
+# (item, quantity, next-available date, as of, quantity as printed) of one accepted line.
+_Change = tuple[AvailabilityItem, Decimal, datetime.date | None, datetime.datetime, str]
+
+# A whole count below MAX_QUANTITY prints as at most this many digits.
+_WHOLE_DIGITS = len(str(MAX_QUANTITY - 1))
 
 
 def _check_post(
     post: AvailabilityPost,
     as_of: datetime.datetime,
     *,
-    supplier: Supplier,
+    supplier_id: int,
     newer: dict[int, datetime.datetime],
     now: datetime.datetime,
     today: datetime.date,
@@ -311,10 +330,9 @@ def _check_post(
     seen: set[int] = set()
     changes = []
     future = as_of > now + FUTURE_SLACK
-    for line in post.lines:
-        item = line.item
+    for item, quantity, day in post.lines:
         label = item.supplier_sku
-        if item.supplier_id != supplier.pk:
+        if item.supplier_id != supplier_id:
             raise DomainError(
                 gettext("%(label)s is not one of your items.") % {"label": label},
                 field="supplier_sku",
@@ -327,16 +345,15 @@ def _check_post(
                 line=label,
             )
         seen.add(item.id)
-        quantity = line.qty_available
-        day = line.available_date
-        # The common line (a whole, sane count for now) is told apart cheaply; any other
-        # goes through every rule, which then names what is wrong.
+        text = str(quantity)
+        # The common line (a whole, sane count for now: printed as a few digits and
+        # nothing else) is told apart cheaply; any other goes through every rule, which
+        # then names what is wrong.
         if (
             future
             or item.decimal_places
-            or not quantity.is_finite()
-            or not 0 <= quantity < MAX_QUANTITY
-            or quantity != int(quantity)
+            or not text.isdigit()
+            or len(text) > _WHOLE_DIGITS
             or (day is not None and day < today)
         ):
             check_line(
@@ -349,10 +366,11 @@ def _check_post(
                 now=now,
                 today=today,
             )
-        recorded = newer.get(item.id)
-        if recorded is not None and as_of < recorded:
-            raise older_count(label, as_of, recorded)
-        changes.append((item, quantity, day, as_of))
+        if newer:
+            recorded = newer.get(item.id)
+            if recorded is not None and as_of < recorded:
+                raise older_count(label, as_of, recorded)
+        changes.append((item, quantity, day, as_of, text))
     for change in changes:
         newer[change[0].id] = as_of
     return changes
@@ -385,13 +403,13 @@ def _audit_entry(
     before: dict[str, Any] = {}
     items: dict[str, Any] = {}
     when = as_of.isoformat()
-    for item, qty, day, _as_of in changes:
+    for item, _qty, day, _as_of, text in changes:
         shown = current.get(item.id)
         if shown is not None:
             before[item.supplier_sku] = shown
         items[item.supplier_sku] = {
             "sku": item.sku,
-            "qty_available": str(qty),
+            "qty_available": text,
             "uom": item.uom_code,
             "available_date": _iso(day),
         }
@@ -415,7 +433,7 @@ def _upsert(changes: list[_Change], *, channel: str, reporter: Any, now: datetim
                     channel=channel,
                     reported_by=reporter,
                 )
-                for item, qty, day, as_of in changes
+                for item, qty, day, as_of, _text in changes
             ],
             update_conflicts=True,
             unique_fields=["supplier_item"],
@@ -432,7 +450,7 @@ def _upsert(changes: list[_Change], *, channel: str, reporter: Any, now: datetim
     # PostgreSQL: the rows as one JSON parameter (one string to send and parse, not tens
     # of thousands of placeholders).
     text = {value: _iso(value) for value in {c[3] for c in changes} | {c[2] for c in changes}}
-    rows = [[item.id, str(qty), text[day], text[as_of]] for item, qty, day, as_of in changes]
+    rows = [[item.id, shown, text[day], text[as_of]] for item, _q, day, as_of, shown in changes]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -506,26 +524,15 @@ def _audit(
 
 
 def _event_data(
-    supplier: Supplier, posts: list[tuple[AvailabilityPost, datetime.datetime]]
+    supplier: Supplier,
+    posts: list[tuple[AvailabilityPost, datetime.datetime, list[dict[str, Any]]]],
 ) -> dict[str, Any]:
-    """The event's data, JSON-ready (no Decimal or date left for the outbox to convert)."""
+    """The event's data, JSON-ready (no Decimal or date left for the outbox to convert):
+    each post with its items as `supplier_availability_post_many` printed them."""
     return {
         "supplier": supplier.code,
         "posts": [
-            {
-                "reference": post.reference,
-                "as_of": as_of.isoformat(),
-                "items": [
-                    {
-                        "supplier_sku": line.item.supplier_sku,
-                        "sku": line.item.sku,
-                        "qty_available": str(line.qty_available),
-                        "uom": line.item.uom_code,
-                        "available_date": _iso(line.available_date),
-                    }
-                    for line in post.lines
-                ],
-            }
-            for post, as_of in posts
+            {"reference": post.reference, "as_of": as_of.isoformat(), "items": items}
+            for post, as_of, items in posts
         ],
     }
