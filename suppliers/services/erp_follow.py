@@ -37,7 +37,7 @@ from suppliers.services.purchase_orders import (
     purchase_order_cancel,
     purchase_order_revise,
 )
-from suppliers.services.shipment_rules import refresh_shipped_after_receipt
+from suppliers.services.shipped_quantities import refresh_shipped_after_receipt
 
 
 @transaction.atomic

@@ -59,8 +59,8 @@ from suppliers.services.purchase_orders import (
     PURCHASE_ORDER_LIFECYCLE,
     PURCHASE_ORDER_LINE_LIFECYCLE,
 )
-from suppliers.services.shipment_rules import refresh_shipped_after_receipt
 from suppliers.services.shipments import RECEIVABLE, SHIPMENT_LIFECYCLE
+from suppliers.services.shipped_quantities import refresh_shipped_after_receipt
 
 ZERO = Decimal(0)
 

@@ -22,7 +22,9 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
@@ -83,26 +85,23 @@ def schedule_lines_replace(
     schedule_lines_allocate({line.pk for line in po_lines})
 
 
-def _ensure_schedule(po_line_ids: set[int]) -> None:
-    """Lines confirmed without schedule lines (older data, direct set-ups) get the one
-    delivery they stand for, so shipping has something to ship against."""
-    bare = PurchaseOrderLine.objects.filter(
-        pk__in=po_line_ids, confirmed_qty__gt=0, confirmed_date__isnull=False
-    ).exclude(schedule_lines__isnull=False)
-    PurchaseOrderScheduleLine.objects.bulk_create(
-        PurchaseOrderScheduleLine(
-            line_id=line.pk, position=1, quantity=line.confirmed_qty, date=line.confirmed_date
-        )
-        for line in bare.only("pk", "confirmed_qty", "confirmed_date")
-        if line.confirmed_qty is not None and line.confirmed_date is not None
-    )
+class Counted(NamedTuple):
+    """An ASN line's quantity in the PO unit that counts as shipped, the delivery it
+    picked, and where it comes in submission order (its ASN's `submitted_at`, the ASN,
+    the line number)."""
+
+    po_line_id: int
+    picked_id: int | None
+    quantity: Decimal
+    submitted_at: datetime.datetime | None
+    shipment_id: int
+    line_no: int
 
 
 def counted_shipments(
     po_line_ids: set[int], *, excluding_shipment_id: int | None = None
-) -> list[tuple[int, int | None, Decimal]]:
-    """(PO line, picked schedule line, quantity in the PO unit that counts as shipped) of
-    every ASN line of these PO lines on an ASN that counts as shipped, in submission
+) -> list[Counted]:
+    """Every ASN line of these PO lines on an ASN that counts as shipped, in submission
     order. A received (closed) ASN counts no more than arrived on a line still open."""
     arrived = Subquery(
         ReceiptLine.objects.filter(asn_line=OuterRef("pk"))
@@ -120,35 +119,92 @@ def counted_shipments(
             arrived, Value(Decimal(0)), output_field=DecimalField(max_digits=18, decimal_places=6)
         )
     ).order_by("shipment__submitted_at", "shipment_id", "line_no")
-    counted: list[tuple[int, int | None, Decimal]] = []
-    for po_line_id, picked_id, quantity, asn_status, line_status, got in rows.values_list(
+    counted: list[Counted] = []
+    for (
+        po_line_id,
+        picked_id,
+        quantity,
+        asn_status,
+        line_status,
+        got,
+        submitted_at,
+        shipment_id,
+        line_no,
+    ) in rows.values_list(
         "po_line_id",
         "schedule_line_id",
         "quantity_po_uom",
         "shipment__status",
         "po_line__status",
         "arrived",
+        "shipment__submitted_at",
+        "shipment_id",
+        "line_no",
     ):
         if asn_status == Shipment.Status.RECEIVED and line_status == PurchaseOrderLine.Status.OPEN:
             quantity = min(quantity, got)
-        counted.append((po_line_id, picked_id, quantity))
+        counted.append(Counted(po_line_id, picked_id, quantity, submitted_at, shipment_id, line_no))
     return counted
 
 
-def schedule_lines_allocate(po_line_ids: set[int]) -> None:
+def counted_with_submitted(
+    counted: Iterable[Counted], *, shipment: Shipment, lines: Iterable[AsnLine]
+) -> list[Counted]:
+    """What `counted_shipments` reads once `shipment` (a draft until now, so not in
+    `counted`) counts as shipped with these, its lines: `counted` and them, in the same
+    submission order. Spares the submission a second read of the same rows under the same
+    PO line locks."""
+    # A submitted ASN is neither received nor cancelled: each line counts in full.
+    mine = [
+        Counted(
+            line.po_line_id,
+            line.schedule_line_id,
+            line.quantity_po_uom,
+            shipment.submitted_at,
+            shipment.pk,
+            line.line_no,
+        )
+        for line in lines
+    ]
+    return sorted([*counted, *mine], key=_submission_order)
+
+
+def _submission_order(row: Counted) -> tuple[bool, datetime.datetime, int, int]:
+    # `ORDER BY submitted_at, shipment_id, line_no` as the database sorts a missing
+    # submission time: last on PostgreSQL, first on SQLite.
+    missing = row.submitted_at is None
+    first = not missing if connection.features.nulls_order_largest else missing
+    when = row.submitted_at or datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    return (not first, when, row.shipment_id, row.line_no)
+
+
+def schedule_lines_allocate(
+    po_line_ids: set[int],
+    *,
+    counted: Sequence[Counted] | None = None,
+    po_lines: Iterable[PurchaseOrderLine] | None = None,
+) -> None:
     """Recompute what has shipped against each delivery of these lines from their ASNs
     that count as shipped (`counted_shipments`), and the lines' confirmed date (earliest
     open delivery). The caller holds the PO line locks (shipping) or the PO lock
-    (acknowledgments)."""
+    (acknowledgments); one that has already read, under those locks, the rows counted or
+    the PO lines (all of `po_line_ids`) passes them instead of their being read again."""
     if not po_line_ids:
         return
-    _ensure_schedule(po_line_ids)
+    if po_lines is None:
+        po_lines = PurchaseOrderLine.objects.filter(pk__in=po_line_ids)
+    lines = {line.pk: line for line in po_lines}
     schedules: dict[int, list[PurchaseOrderScheduleLine]] = defaultdict(list)
     for schedule_line in PurchaseOrderScheduleLine.objects.filter(line_id__in=po_line_ids):
-        schedule_line.shipped_qty = Decimal(0)
         schedules[schedule_line.line_id].append(schedule_line)
+    _ensure_schedule(lines.values(), schedules)
+    for schedule in schedules.values():
+        for schedule_line in schedule:
+            schedule_line.shipped_qty = Decimal(0)
+    if counted is None:
+        counted = counted_shipments(po_line_ids)
     unpicked: dict[int, list[Decimal]] = defaultdict(list)
-    for po_line_id, picked_id, quantity in counted_shipments(po_line_ids):
+    for po_line_id, picked_id, quantity, *_order in counted:
         schedule = schedules.get(po_line_id, [])
         picked = next((s for s in schedule if s.pk == picked_id), None)
         if picked is not None:
@@ -169,10 +225,31 @@ def schedule_lines_allocate(po_line_ids: set[int]) -> None:
                 oldest_first[-1].shipped_qty += quantity
         changed.extend(schedule)
     PurchaseOrderScheduleLine.objects.bulk_update(changed, ["shipped_qty"])
-    po_lines = list(PurchaseOrderLine.objects.filter(pk__in=schedules))
-    for po_line in po_lines:
+    dated = [line for pk, line in lines.items() if pk in schedules]
+    for po_line in dated:
         po_line.confirmed_date = _summary_date(schedules[po_line.pk])
-    PurchaseOrderLine.objects.bulk_update(po_lines, ["confirmed_date"])
+    PurchaseOrderLine.objects.bulk_update(dated, ["confirmed_date"])
+
+
+def _ensure_schedule(
+    po_lines: Iterable[PurchaseOrderLine],
+    schedules: dict[int, list[PurchaseOrderScheduleLine]],
+) -> None:
+    """Lines confirmed without schedule lines (older data, direct set-ups) get the one
+    delivery they stand for, so shipping has something to ship against."""
+    bare = [
+        PurchaseOrderScheduleLine(
+            line_id=line.pk, position=1, quantity=line.confirmed_qty, date=line.confirmed_date
+        )
+        # In the lines' own order (PO, line number), as a query of them would give it.
+        for line in sorted(po_lines, key=lambda line: (line.purchase_order_id, line.line_no))
+        if line.confirmed_qty is not None
+        and line.confirmed_qty > 0
+        and line.confirmed_date is not None
+        and line.pk not in schedules
+    ]
+    for schedule_line in PurchaseOrderScheduleLine.objects.bulk_create(bare):
+        schedules[schedule_line.line_id].append(schedule_line)
 
 
 def check_schedule_line_pick(

@@ -18,8 +18,9 @@ from integrations.models import Channel
 from portal.access import Actor, actor_user
 from suppliers.models import Shipment, ShipmentMilestone
 from suppliers.services.inbound_rows import refresh_inbound_rows_for_shipment
-from suppliers.services.shipment_rules import locked_shipment, refresh_po_risk
+from suppliers.services.shipment_rules import locked_shipment
 from suppliers.services.shipments import MILESTONE_STATUS, SHIPMENT_LIFECYCLE
+from suppliers.services.shipped_quantities import refresh_po_risk
 
 # ---------------------------------------------------------------- milestones
 

@@ -1,20 +1,20 @@
 """The rules and bookkeeping behind the ASN services (`shipments.py`) and milestones
-(`shipment_milestones.py`): service inputs, validation of header and lines, the
-cumulative over-shipment tolerance, PO line locks, shipped quantities, PO status and risk
-flags, and the ASN's event payload. See `shipments.py` for the tolerance rule."""
+(`shipment_milestones.py`): service inputs, validation of header and lines, lines and
+packages, the ASN's snapshot and event payload. What the lines count as shipped (the
+tolerance, PO line locks, shipped quantities, PO status and risk flags) is
+`shipped_quantities.py`. See `shipments.py` for the tolerance rule."""
 
 import datetime
 import re
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext
 
 from integrations.errors import DomainError
-from integrations.services import audit_record, publish
+from integrations.services import publish
 from inventory.models import UnitOfMeasure
 from inventory.services import convert_quantity
 from portal.access import Actor
@@ -28,11 +28,8 @@ from suppliers.models import (
     Supplier,
     SupplierItem,
 )
-from suppliers.services.purchase_orders import PURCHASE_ORDER_LIFECYCLE
 from suppliers.services.schedule_lines import (
     check_schedule_line_pick,
-    counted_shipments,
-    schedule_lines_allocate,
 )
 from suppliers.services.sscc import sscc_normalize, sscc_problem
 from suppliers.services.sscc_numbers import sscc_allocate
@@ -318,184 +315,16 @@ def prepare_lines(
     return prepared
 
 
-def shipped_elsewhere(po_line_ids: set[int], *, excluding: Shipment | None) -> dict[int, Decimal]:
-    """Quantity (PO unit) per PO line on every other ASN that counts as shipped; a short
-    receipt's rest on an open line does not count (`counted_shipments`)."""
-    totals: dict[int, Decimal] = defaultdict(Decimal)
-    excluding_id = excluding.pk if excluding is not None and excluding.pk else None
-    for po_line_id, _picked, quantity in counted_shipments(
-        po_line_ids, excluding_shipment_id=excluding_id
-    ):
-        totals[po_line_id] += quantity
-    return dict(totals)
-
-
-def tolerance_allowance(po_line: PurchaseOrderLine, tolerance_pct: Decimal) -> Decimal:
-    """The most that may ever ship on this line in total, in the PO line's unit (nothing
-    before the line is confirmed, as `open_to_ship`)."""
-    if po_line.confirmed_qty is None:
-        return Decimal(0)
-    return po_line.confirmed_qty * (1 + tolerance_pct / Decimal(100))
-
-
-def check_tolerance(
-    *, supplier: Supplier, prepared: list[AsnLine], shipment: Shipment | None
-) -> None:
-    by_line: dict[int, Decimal] = defaultdict(Decimal)
-    po_lines = {}
-    for asn_line in prepared:
-        by_line[asn_line.po_line_id] += asn_line.quantity_po_uom
-        po_lines[asn_line.po_line_id] = asn_line.po_line
-    elsewhere = shipped_elsewhere(set(by_line), excluding=shipment)
-    pct = supplier.over_ship_tolerance_pct
-    for po_line_id, here in by_line.items():
-        po_line = po_lines[po_line_id]
-        before = elsewhere.get(po_line_id, Decimal(0))
-        allowed = tolerance_allowance(po_line, pct)
-        if before + here > allowed:
-            unit = po_line.uom.code
-            left = max(allowed - before, Decimal(0))
-            confirmed = po_line.confirmed_qty or Decimal(0)
-            raise DomainError(
-                gettext(
-                    "%(line_label)s: shipping %(fmt)s %(unit)s would bring the "
-                    "total shipped to %(fmt_2)s %(unit)s, more than the %(fmt_3)s "
-                    "%(unit)s allowed (confirmed %(fmt_4)s %(unit)s + %(fmt_5)s%% "
-                    "over-ship tolerance). Other ASNs already ship %(fmt_6)s "
-                    "%(unit)s; at most %(fmt_7)s %(unit)s more can ship."
-                )
-                % {
-                    "line_label": line_label(po_line),
-                    "fmt": fmt(here),
-                    "unit": unit,
-                    "fmt_2": fmt(before + here),
-                    "fmt_3": fmt(allowed),
-                    "fmt_4": fmt(confirmed),
-                    "fmt_5": fmt(pct),
-                    "fmt_6": fmt(before),
-                    "fmt_7": fmt(left),
-                },
-                field="quantity",
-                line=line_label(po_line),
-            )
-
-
-# ---------------------------------------------------------------- bookkeeping
-
-
-def lock_po_lines(po_line_ids: set[int]) -> None:
-    """Row locks on the PO lines, always in primary-key order (no deadlocks)."""
-    list(
-        PurchaseOrderLine.objects.select_for_update()
-        .filter(pk__in=po_line_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
-def _recount_shipped(po_line_ids: set[int]) -> set[int]:
-    """Recompute shipped_qty of these lines and their deliveries; returns their POs."""
-    totals = shipped_elsewhere(po_line_ids, excluding=None)
-    lines = list(PurchaseOrderLine.objects.filter(pk__in=po_line_ids))
-    for po_line in lines:
-        po_line.shipped_qty = totals.get(po_line.pk, Decimal(0))
-    PurchaseOrderLine.objects.bulk_update(lines, ["shipped_qty"])
-    schedule_lines_allocate(po_line_ids)
-    return {line.purchase_order_id for line in lines}
-
-
-def _shipping_status(purchase_order: PurchaseOrder) -> str:
-    # (shipped, confirmed) of the lines confirmed above zero; NULL never passes `gt`.
-    confirmed = [
-        (line.shipped_qty, line.confirmed_qty)
-        for line in purchase_order.lines.filter(confirmed_qty__gt=0)
-        if line.confirmed_qty is not None
-    ]
-    if confirmed and all(shipped >= qty for shipped, qty in confirmed):
-        return PurchaseOrder.Status.SHIPPED
-    if any(shipped > 0 for shipped, _qty in confirmed):
-        return PurchaseOrder.Status.PARTIALLY_SHIPPED
-    return PurchaseOrder.Status.CONFIRMED
-
-
-def refresh_shipped(
-    po_line_ids: set[int], *, actor: Actor, channel: str, action: str, asn: str
-) -> None:
-    """Recompute shipped_qty of these lines and the shipping status of their POs. `action`
-    (asn_submitted, asn_updated, asn_cancelled) names the PO's audit entry, which each PO
-    gets even when its status stays: its timeline shows every ASN that ships against it."""
-    if not po_line_ids:
-        return
-    po_ids = _recount_shipped(po_line_ids)
-    orders = PurchaseOrder.objects.select_for_update().filter(pk__in=po_ids).order_by("pk")
-    for purchase_order in orders:
-        if purchase_order.status not in SHIPPABLE_PO_STATUSES:
-            continue
-        status = _shipping_status(purchase_order)
-        if status != purchase_order.status:
-            PURCHASE_ORDER_LIFECYCLE.move(
-                purchase_order,
-                to=status,
-                action=action,
-                actor=actor,
-                channel=channel,
-                after={"asn": asn},
-            )
-        else:
-            audit_record(
-                actor=actor,
-                channel=channel,
-                obj=purchase_order,
-                action=action,
-                before={"status": status},
-                after={"status": status, "asn": asn},
-            )
-
-
-def refresh_shipped_after_receipt(
-    po_line_ids: set[int], *, actor: Actor, channel: str, asn: str, receipt: str
-) -> None:
-    """After an ASN is closed short, or a short line is closed: recount what is shipped
-    (`counted_shipments`: the rest of a closed ASN is open to ship again while its line
-    is open) and move a PO whose shipping status changes (action `short_received`). A PO
-    whose status stays gets no entry: the receipt has its own."""
-    if not po_line_ids:
-        return
-    po_ids = _recount_shipped(po_line_ids)
-    orders = PurchaseOrder.objects.select_for_update(of=("self",)).filter(pk__in=po_ids)
-    for purchase_order in orders.order_by("pk"):
-        if purchase_order.status not in SHIPPABLE_PO_STATUSES:
-            continue
-        status = _shipping_status(purchase_order)
-        if status != purchase_order.status:
-            PURCHASE_ORDER_LIFECYCLE.move(
-                purchase_order,
-                to=status,
-                action="short_received",
-                actor=actor,
-                channel=channel,
-                after={"asn": asn, "receipt": receipt},
-            )
-
-
-def refresh_po_risk(po_ids: set[int]) -> None:
-    """A PO is at risk while any of its live shipments is flagged at risk."""
-    risky = AsnLine.objects.filter(
-        po_line__purchase_order=OuterRef("pk"),
-        shipment__at_risk=True,
-        shipment__status__in=Shipment.INBOUND,
-    )
-    for purchase_order in PurchaseOrder.objects.filter(pk__in=po_ids).annotate(risky=Exists(risky)):
-        if purchase_order.at_risk != purchase_order.risky:
-            purchase_order.at_risk = purchase_order.risky
-            purchase_order.save(update_fields=["at_risk", "updated_at"])
-
-
 def replace_lines_and_packages(
     shipment: Shipment, prepared: list[AsnLine], header: AsnHeader
 ) -> None:
     shipment.lines.all().delete()
     shipment.packages.all().delete()
+    add_lines_and_packages(shipment, prepared, header)
+
+
+def add_lines_and_packages(shipment: Shipment, prepared: list[AsnLine], header: AsnHeader) -> None:
+    """The lines and packages of an ASN that has none (one created in this transaction)."""
     for asn_line in prepared:
         asn_line.shipment = shipment
     AsnLine.objects.bulk_create(prepared)
@@ -525,8 +354,14 @@ def with_numbered_ssccs(
     return padded
 
 
-def asn_snapshot(shipment: Shipment) -> dict[str, Any]:
-    """The ASN as events and audit entries carry it."""
+def asn_snapshot(shipment: Shipment, *, lines: Iterable[AsnLine] | None = None) -> dict[str, Any]:
+    """The ASN as events and audit entries carry it. `lines`: its lines as the caller has
+    just read them (with their PO lines' PO, item and unit, their unit and delivery), in
+    line order, instead of reading them again."""
+    if lines is None:
+        lines = shipment.lines.select_related(
+            "po_line__purchase_order", "po_line__item", "po_line__uom", "uom", "schedule_line"
+        ).order_by("line_no")
     return {
         "asn_number": shipment.asn_number,
         "supplier": shipment.supplier.code,
@@ -559,9 +394,7 @@ def asn_snapshot(shipment: Shipment) -> dict[str, Any]:
                 # The delivery picked (its date), or null: oldest open first.
                 "schedule_line_date": line.schedule_line.date if line.schedule_line else None,
             }
-            for line in shipment.lines.select_related(
-                "po_line__purchase_order", "po_line__item", "po_line__uom", "uom", "schedule_line"
-            ).order_by("line_no")
+            for line in lines
         ],
     }
 

@@ -46,24 +46,30 @@ from suppliers.services.inbound_positions import (
     inbound_positions_refresh_for,
 )
 from suppliers.services.inbound_rows import refresh_inbound_rows
+from suppliers.services.schedule_lines import counted_with_submitted
 from suppliers.services.shipment_rules import (
     SHIPPABLE_PO_STATUSES,
     AsnHeader,
     AsnLineInput,
     PackageInput,
+    add_lines_and_packages,
     asn_snapshot,
-    check_tolerance,
     line_label,
-    lock_po_lines,
     locked_shipment,
     po_line_ids_of,
     prepare_lines,
     publish_asn_event,
+    replace_lines_and_packages,
+    validate_header,
+)
+from suppliers.services.shipped_quantities import (
+    Recount,
+    check_tolerance,
+    lock_po_lines,
+    lock_po_lines_of,
     refresh_po_risk,
     refresh_shipped,
-    replace_lines_and_packages,
     tolerance_allowance,
-    validate_header,
 )
 from suppliers.services.sscc import sscc_normalize
 
@@ -183,7 +189,7 @@ def asn_create(
         channel=channel,
         created_by=actor_user(actor),
     )
-    replace_lines_and_packages(shipment, prepared, header)
+    add_lines_and_packages(shipment, prepared, header)
     audit_record(
         actor=actor, channel=channel, obj=shipment, action="created", after=asn_snapshot(shipment)
     )
@@ -408,10 +414,10 @@ def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTA
             % {"asn_number": shipment.asn_number, "status": shipment.get_status_display().lower()},
             field="status",
         )
-    po_line_ids = po_line_ids_of(shipment)
+    po_line_ids = lock_po_lines_of(shipment)
     if not po_line_ids:
         raise DomainError(gettext("An ASN needs at least one line with a quantity."), field="lines")
-    lock_po_lines(po_line_ids)
+    # Read once, after the lock; the snapshot, the recount and the positions use it too.
     current = list(
         shipment.lines.select_related(
             "po_line__purchase_order__ship_to",
@@ -419,7 +425,7 @@ def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTA
             "po_line__uom",
             "uom",
             "schedule_line",
-        )
+        ).order_by("line_no")
     )
     # Re-validate against the locked, current PO lines (a line may have been re-confirmed
     # or shipped on another ASN since the draft was saved).
@@ -441,10 +447,10 @@ def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTA
         ship_date=shipment.ship_date,
         lines=inputs,
     )
-    check_tolerance(supplier=shipment.supplier, prepared=prepared, shipment=shipment)
+    elsewhere = check_tolerance(supplier=shipment.supplier, prepared=prepared, shipment=shipment)
     shipment.submitted_at = timezone.now()
     shipment.original_expected_delivery = shipment.expected_delivery
-    snapshot = {**asn_snapshot(shipment), "status": Shipment.Status.SUBMITTED}
+    snapshot = {**asn_snapshot(shipment, lines=current), "status": Shipment.Status.SUBMITTED}
     SHIPMENT_LIFECYCLE.move(
         shipment,
         to=Shipment.Status.SUBMITTED,
@@ -455,15 +461,22 @@ def asn_submit(*, actor: Actor, shipment: Shipment, channel: str = Channel.PORTA
         after=snapshot,
         data=snapshot,
     )
+    # Counted once: the other ASNs as the tolerance check read them under the PO line
+    # locks still held, and this one's lines as stored (what a recount would read).
+    counted = counted_with_submitted(elsewhere, shipment=shipment, lines=current)
+    po_lines = {line.po_line.pk: line.po_line for line in current}
     refresh_shipped(
         po_line_ids,
         actor=actor,
         channel=channel,
         action="asn_submitted",
         asn=shipment.asn_number,
+        known=Recount(counted=counted, po_lines=list(po_lines.values())),
     )
-    # Shipped quantities leave open PO for in transit.
-    inbound_positions_refresh_for(pairs=inbound_pairs_for_shipment(shipment))
+    # Shipped quantities leave open PO for in transit: the positions of its lines
+    # (`inbound_pairs_for_shipment`, from the lines read above).
+    pairs = {(line.po_line.item_id, shipment.ship_to_id) for line in current}
+    inbound_positions_refresh_for(pairs=pairs)
     refresh_inbound_rows(po_line_ids)
     return shipment
 
