@@ -11,6 +11,7 @@ from django.db import connection
 
 from integrations.errors import DomainError
 from inventory.models import InventorySnapshot, InventorySnapshotLine, snapshot_lines_partition
+from inventory.services.snapshot_loading import _hash_items
 from inventory.services.snapshots import snapshot_ingest
 from tests.inventory.factories import ItemFactory, UnitOfMeasureFactory, UomConversionFactory
 from tests.inventory.snapshots import csv_bytes, ingest, items, later, warehouse
@@ -447,3 +448,58 @@ def test_in_a_file_without_a_bad_row_a_repeated_negative_is_flagged_once_with_it
         (4, "duplicate_row", "A", "EA", Decimal(-4)),
     ]
     assert (result.rows_total, result.rows_loaded, result.snapshot.rows_rejected) == (3, 2, 0)
+
+
+@pytest.mark.parametrize("other_items, hashed", [(200, False), (0, True)], ids=["index", "hash"])
+def test_rows_on_either_side_of_every_64th_line_are_judged_each_on_its_own(other_items, hashed):
+    # PostgreSQL tells the rows the fast path loaded from the rest by a bitmap of line
+    # numbers, 64 lines to a word: the rows around the words' edges (lines 63/64,
+    # 127/128) must neither be lost nor loaded twice. A file with at least half as many
+    # rows as there are items hashes the item table in the fast path instead of looking
+    # each SKU up: the same lines either way.
+    each, case = UnitOfMeasureFactory(code="EA"), UnitOfMeasureFactory(code="CS")
+    UomConversionFactory(item=None, from_uom=case, to_uom=each, factor=Decimal(12))
+    rows = {line: (f"S{line:03d}", "EA", str(line)) for line in range(2, 142)}
+    items(*(sku for sku, _, _ in rows.values()))
+    ItemFactory.create_batch(other_items, base_uom=each)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE inventory_item")  # the item count the choice reads
+            assert _hash_items(cursor, len(rows)) is hashed
+    rows[2] = ("S002", "CS", "1")  # the first line: converted, 12
+    rows[63] = ("GHOST", "EA", "1")  # the last line of word 0: unknown SKU
+    rows[64] = ("S064", "CS", "2")  # the first of word 1: converted, 24
+    rows[127] = ("S127", "EA", "-5")  # the last of word 1: loaded, negative
+    rows[128] = ("S128", "EA", "x")  # the first of word 2: not a number
+    rows[141] = ("GHOST2", "EA", "1")  # the file's last line: unknown SKU
+
+    result = ingest("wms", warehouse(), [rows[line] for line in range(2, 142)])
+
+    snapshot = result.snapshot
+    assert [(e["line"], e["kind"]) for e in snapshot.errors] == [
+        (63, "unknown_sku"),
+        (127, "negative_stock"),
+        (128, "invalid_quantity"),
+        (141, "unknown_sku"),
+    ]
+    assert (result.rows_total, result.rows_loaded, snapshot.rows_rejected) == (140, 137, 3)
+    loaded = InventorySnapshotLine.objects.filter(snapshot=snapshot)
+    assert sorted(loaded.values_list("line_no", flat=True)) == [
+        line for line in range(2, 142) if line not in (63, 128, 141)
+    ]
+    assert lines(snapshot) == {
+        **{
+            f"S{line:03d}": Decimal(line)
+            for line in range(3, 141)
+            if line not in (63, 64, 127, 128)
+        },
+        "S002": Decimal(12),
+        "S064": Decimal(24),
+        "S127": Decimal(-5),
+    }
+    negative = snapshot.issues.get(kind="negative_stock")
+    assert (negative.line_no, negative.item.sku, Decimal(negative.quantity)) == (
+        127,
+        "S127",
+        Decimal(-5),
+    )
