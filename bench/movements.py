@@ -326,15 +326,21 @@ def api_channel(events: int, items: int, batch: int) -> tuple[float, int]:
 def clean_up() -> None:
     from django.db import connection
 
-    from inventory.models import InventoryMovement, LivePosition, MovementStream
+    from inventory.models import InventoryMovement, LivePosition, MovementStream, Warehouse
 
-    InventoryMovement.objects.filter(warehouse__code=WAREHOUSE).delete()
-    LivePosition.objects.filter(warehouse__code=WAREHOUSE).delete()
-    MovementStream.objects.filter(warehouse__code=WAREHOUSE).delete()
-    # The next run's events carry the same ids: without a vacuum, every insert and every
-    # "stored already?" probe of the ledger's unique index would wade through the dead
-    # entries of the last run, which a ledger that is never deleted from does not have.
+    # By the warehouse's id in plain SQL: the ORM's delete of a million ledger rows
+    # through the join to the warehouse took minutes.
+    warehouse = Warehouse.objects.filter(code=WAREHOUSE).values_list("pk", flat=True).first()
     with connection.cursor() as cursor:
+        if warehouse is not None:
+            for model in (InventoryMovement, LivePosition, MovementStream):
+                cursor.execute(
+                    f"DELETE FROM {model._meta.db_table} WHERE warehouse_id = %s", [warehouse]
+                )
+        # The next run's events carry the same ids: without a vacuum, every insert and
+        # every "stored already?" probe of the ledger's unique index would wade through the
+        # dead entries of the last run, which a ledger that is never deleted from does not
+        # have.
         for model in (InventoryMovement, LivePosition, MovementStream):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 

@@ -1,7 +1,7 @@
 """The movement file drop (issue 22, `manage.py ingest_movements`: `movements_ingest_path`).
 On PostgreSQL the CSV is streamed into a table with COPY; one statement checks the
 contract in SQL, casts the rows that keep it and resolves them
-(`movement_apply.resolve_from`), and they are applied set-based by
+(`movement_staging.resolve_from`), and they are applied set-based by
 `inventory.services.movements.movements_ingest_staged`, the whole file in one
 transaction; elsewhere, and for a file COPY cannot read, row by
 row through `inventory.resources.movements.movements_ingest_rows`.
@@ -26,13 +26,14 @@ from integrations.contracts import load_schema
 from integrations.errors import DomainError
 from inventory.resources.movements import (
     SCHEMA,
+    TIMES,
     FileResult,
     _record,
     movement_from_record,
     movements_ingest_rows,
     record_problems,
 )
-from inventory.services.movement_apply import (
+from inventory.services.movement_staging import (
     SOURCE_REGEX,
     is_postgresql,
     resolve_from,
@@ -118,10 +119,78 @@ def _edges(cell: str) -> str:
     return f"ascii({cell}) BETWEEN 33 AND 126 AND ascii(right({cell}, 1)) BETWEEN 33 AND 126"
 
 
-def _time(cell: str) -> str:
+def _byte(raw: str, at: int) -> str:
+    return f"get_byte({raw}, {at})"
+
+
+def _digits(raw: str, at: int, high: str = "9") -> str:
+    """The byte at `at` is a digit 0 … `high`."""
+    return f"{_byte(raw, at)} BETWEEN 48 AND {ord(high)}"
+
+
+def _pair(raw: str, at: int) -> str:
+    """The number the two digits at `at` write."""
+    return f"(({_byte(raw, at)} - 48) * 10 + {_byte(raw, at + 1)} - 48)"
+
+
+def _time_prefix(raw: str) -> str:
+    """TIME_REGEX's 'YYYY-MM-DDTHH:MM:SS' (bytes 0-18) on the cell's bytes."""
+    return " AND ".join(
+        [
+            f"{_byte(raw, 0)} * 256 + {_byte(raw, 1)} IN ({ord('1') * 256 + ord('9')}, "
+            f"{ord('2') * 256 + ord('0')})",  # 19 or 20
+            _digits(raw, 2),
+            _digits(raw, 3),
+            f"{_byte(raw, 4)} = {ord('-')}",
+            _digits(raw, 5, "1"),
+            _digits(raw, 6),
+            f"{_pair(raw, 5)} BETWEEN 1 AND 12",
+            f"{_byte(raw, 7)} = {ord('-')}",
+            _digits(raw, 8, "3"),
+            _digits(raw, 9),
+            f"{_pair(raw, 8)} BETWEEN 1 AND 31",
+            f"{_byte(raw, 10)} = {ord('T')}",
+            _digits(raw, 11, "2"),
+            _digits(raw, 12),
+            f"{_pair(raw, 11)} <= 23",
+            f"{_byte(raw, 13)} = {ord(':')}",
+            _digits(raw, 14, "5"),
+            _digits(raw, 15),
+            f"{_byte(raw, 16)} = {ord(':')}",
+            _digits(raw, 17, "5"),
+            _digits(raw, 18),
+        ]
+    )
+
+
+def _time(cell: str, raw: str) -> str:
+    """The cell keeps TIME_REGEX on a real calendar day. `raw` is its bytes
+    (`textsend`): the two commonest shapes, '…:SSZ' (20 bytes) and '…:SS+HH:MM' (25),
+    are checked byte by byte, several times faster than PostgreSQL's regex engine
+    matches TIME_REGEX (5 of a million-row file's seconds at load 4, against about 1);
+    any other length (a fraction of a second, or no time at all) goes through TIME_REGEX.
+    A cell of 20 or 25 bytes with a character outside ASCII fails a byte's test."""
+    zone = " AND ".join(
+        [
+            f"{_byte(raw, 19)} IN ({ord('+')}, {ord('-')})",
+            _digits(raw, 20, "1"),
+            _digits(raw, 21),
+            f"{_pair(raw, 20)} <= 15",
+            f"{_byte(raw, 22)} = {ord(':')}",
+            _digits(raw, 23, "5"),
+            _digits(raw, 24),
+        ]
+    )
+    shape = (
+        f"CASE octet_length({raw}) "
+        f"WHEN 20 THEN {_time_prefix(raw)} AND {_byte(raw, 19)} = {ord('Z')} "
+        f"WHEN 25 THEN {_time_prefix(raw)} AND {zone} "
+        f"ELSE {cell} ~ %(time)s END"
+    )
+    day = _pair(raw, 8)
     return (
-        f"CASE WHEN {cell} ~ %(time)s THEN substr({cell}, 9, 2) <= '28' "
-        f"OR substr({cell}, 9, 2)::int <= extract(day from "
+        f"CASE WHEN {shape} THEN {day} <= 28 "
+        f"OR {day} <= extract(day from "
         f"(substr({cell}, 1, 7) || '-01')::date + interval '1 month' - interval '1 day') "
         "ELSE false END"
     )
@@ -133,6 +202,9 @@ def _clean(names: list[str]) -> str:
     def cell(name: str) -> str:
         return f"r.{name}" if name in names else "NULL::text"
 
+    def raw(name: str) -> str:
+        return f"r.{name}_raw" if name in names else "NULL::bytea"
+
     limits = {
         name: spec.get("maxLength")
         for name, spec in _CONTRACT["properties"].items()
@@ -143,8 +215,8 @@ def _clean(names: list[str]) -> str:
         source_ok_sql(cell("source")),
         _sequence_ok(cell("sequence")),
         f"{cell('kind')} IN ({', '.join(repr(kind) for kind in KINDS)})",
-        _time(cell("occurred_at")),
-        f"({cell('recorded_at')} IS NULL OR {_time(cell('recorded_at'))})",
+        _time(cell("occurred_at"), raw("occurred_at")),
+        f"({cell('recorded_at')} IS NULL OR {_time(cell('recorded_at'), raw('recorded_at'))})",
         f"{cell('quantity')} ~ %(quantity)s",
     ]
     for name in ("source_event_id", "sku", "warehouse", "uom"):
@@ -159,12 +231,16 @@ def _clean(names: list[str]) -> str:
 
 def _clean_rows(names: list[str]) -> tuple[str, dict[str, str]]:
     """The query of the rows that surely keep the contract, cast to the `STAGE_COLUMNS`
-    (for `movement_apply.resolve_from`), and its parameters."""
+    (for `movement_staging.resolve_from`), and its parameters."""
 
     def cell(name: str, default: str = "''") -> str:
         return f"COALESCE(r.{name}, {default})" if name in names else default
 
     selected = ", ".join(f"NULLIF(\"{name}\", '') AS {name}" for name in names)
+    # The times' bytes too, for `_time`'s byte-by-byte check.
+    selected += "".join(
+        f", textsend(NULLIF(\"{name}\", '')) AS {name}_raw" for name in names if name in TIMES
+    )
     sql = f"""(SELECT r.line_no AS row_no, r.source, r.source_event_id,
                r.sequence::bigint AS sequence, r.kind,
                r.occurred_at::timestamptz AS occurred_at,
@@ -225,7 +301,8 @@ def movements_ingest_csv(
         if rows is None:
             return None
         stage_create(cursor)  # empty but for the rows the SQL check is unsure of
-        cursor.execute("ANALYZE mv_raw")  # its size, for the plan of the resolve's joins
+        # No ANALYZE of `mv_raw` (0.3-0.8 s of a million rows): the planner reads an
+        # unanalysed table's size from its pages, and that is all the resolve's joins ask.
         staged = resolve_from(cursor, *_clean_rows(names))
         errors: list[tuple[int, str, str]] = []
         if staged < rows:

@@ -7,10 +7,9 @@ however many events it holds (a 10,000-event request or a million-row file alike
 The rules are the ones `movements.py` states; the steps, all inside the caller's
 transaction:
 
-1. resolve: SKU, warehouse, counterpart and unit by join, the exact conversion to the
-   base unit with the stored conversions (never rounded: a row that does not convert
-   exactly is a row error, its message made by `inventory.services.uom` so that both
-   paths say the same), the first rule each row breaks, duplicates within the batch;
+1. resolve (`movement_staging`): SKU, warehouse, counterpart and unit by join, the
+   exact conversion to the base unit, the first rule each row breaks; then duplicates
+   within the batch;
 2. lock the batch's streams, then drop the events stored already (under the locks: two
    batches carrying one event apply it once) and flag those older than the snapshot;
 3. sequence per stream with window functions: events at or below where the stream has
@@ -25,24 +24,17 @@ transaction:
 """
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 
-from integrations.errors import DomainError
 from inventory.models import (
     InventoryMovement,
     InventorySnapshot,
-    Item,
     LivePosition,
     MovementStream,
-    UnitOfMeasure,
-    UomConversion,
     Warehouse,
 )
 from inventory.services.movement_positions import (
@@ -51,236 +43,68 @@ from inventory.services.movement_positions import (
     positions_family_sql,
     source_family_sql,
 )
-from inventory.services.uom import conversion_ratios_to_base, convert_quantity
+from inventory.services.movement_staging import (
+    PROBLEMS,
+    StagedResult,
+    conversion_messages,
+    resolve_sql,
+)
 
 Kind = InventoryMovement.Kind
 MOVEMENT = InventoryMovement._meta.db_table
 STREAM = MovementStream._meta.db_table
 POSITION = LivePosition._meta.db_table
 WAREHOUSE = Warehouse._meta.db_table
-SOURCE_REGEX = "^(erp|wms:[A-Za-z0-9_.-]{1,36})$"
 
 
-def source_ok_sql(cell: str) -> str:
-    """SQL true exactly when `cell` matches `SOURCE_REGEX`, written as an unbounded
-    pattern plus a length: PostgreSQL's regex engine runs the bounded `{1,36}` ~4× slower
-    (2.0 of a million-row file's seconds, measured), and 'wms:' + 1..36 characters is
-    'wms:' + 1 or more with at most 40 in all ('erp' is 3)."""
-    return f"({cell} ~ '^(erp|wms:[A-Za-z0-9_.-]+)$' AND length({cell}) <= 40)"
-
-
-MAX_BASE_QUANTITY = 10**12
-STAGE_COLUMNS = (
-    "row_no",
-    "source",
-    "source_event_id",
-    "sequence",
-    "kind",
-    "occurred_at",
-    "recorded_at",
-    "sku",
-    "warehouse",
-    "quantity",
-    "uom",
-    "reason",
-    "transfer_ref",
-    "counterpart_warehouse",
-    "asn_line_ref",
-    "document_ref",
-)
-_WORK_TABLES = (
-    "mv_stage",
-    "mv_resolved",
-    "mv_repeats",
-    "mv_seq",
-    "mv_apply",
-    "mv_effects",
-)
-
-
-@dataclass
-class StagedResult:
-    """What the apply did, by row number of the stage (the caller's numbering)."""
-
-    recorded: int = 0
-    duplicates: int = 0
-    applied: int = 0
-    held: int = 0
-    before_snapshot: int = 0
-    errors: list[tuple[int, str, str]] | None = None  # (row_no, field, message)
-
-
-def stage_create(cursor: CursorWrapper) -> None:
-    """The empty batch table; the caller fills it (COPY) and calls `staged_apply`."""
-    staged_drop(cursor)
-    cursor.execute(
-        """CREATE TEMP TABLE mv_stage (
-            row_no bigint NOT NULL, source text NOT NULL, source_event_id text NOT NULL,
-            sequence bigint NOT NULL, kind text NOT NULL,
-            occurred_at timestamptz, -- NULL: the sender's time had no offset
-            recorded_at timestamptz, sku text NOT NULL, warehouse text NOT NULL,
-            quantity numeric NOT NULL, uom text NOT NULL, reason text NOT NULL,
-            transfer_ref text NOT NULL, counterpart_warehouse text NOT NULL,
-            asn_line_ref text NOT NULL, document_ref text NOT NULL
-        ) ON COMMIT DROP"""
-    )
-
-
-def stage_rows(cursor: CursorWrapper, rows: Iterable[tuple[Any, ...]]) -> None:
-    """COPY rows (in `STAGE_COLUMNS` order) into the batch table."""
-    raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-    with raw.copy(f"COPY mv_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-# The first rule a row breaks, in the order `movements._check` tests them.
-_PROBLEMS: dict[str, tuple[str, str]] = {
-    "source": ("source", "The source is 'erp' or 'wms:<warehouse system>', e.g. wms:DC1."),
-    "source_event_id": ("source_event_id", "The source event id is 1 to 100 characters."),
-    "sequence": ("sequence", "The sequence number starts at 1."),
-    "kind": ("kind", f"The kind is one of {', '.join(sorted(Kind.values))}."),
-    "occurred_at": (
-        "occurred_at",
-        "The time must carry its offset (e.g. 2026-03-20T14:02:00Z).",
-    ),
-    "nan": ("quantity", "The quantity is not a number."),
-    "adjustment_zero": ("quantity", "An adjustment is a signed quantity other than zero."),
-    "reason": ("reason", "An adjustment needs a reason."),
-    "count_negative": ("quantity", "A cycle count is zero or more."),
-    "not_positive": ("quantity", "The quantity is more than zero (the kind says the direction)."),
-    "transfer_ref": ("transfer_ref", "A transfer needs its transfer reference."),
-    "counterpart_warehouse": (
-        "counterpart_warehouse",
-        "A transfer names the warehouse at its other end.",
-    ),
-    "sku": ("sku", "No item has this SKU."),
-    "warehouse": ("warehouse", "No warehouse has this code."),
-    "uom": ("uom", "No unit of measure has this code."),
-    "too_large": ("quantity", "The quantity is too large in the base unit."),
-}
-
-
-def _resolve_sql(rows: str = "mv_stage", *, source_checked: bool = False) -> str:
-    """The SELECT that resolves the batch rows of `rows` (a table or a parenthesised
-    query with the `STAGE_COLUMNS`, in that order) into `mv_resolved`'s columns;
-    `source_checked` when every row's source is known to keep the contract (its check is
-    the dearest of the row's rules)."""
-    item, warehouse = Item._meta.db_table, Warehouse._meta.db_table
-    unit, conv = UnitOfMeasure._meta.db_table, UomConversion._meta.db_table
-    kinds = ", ".join(f"'{kind}'" for kind in Kind.values)
-    transfers = f"('{Kind.TRANSFER_OUT}', '{Kind.TRANSFER_IN}')"
-    source_ok = "true" if source_checked else source_ok_sql("q.source")
-    # Item-specific before global, either direction of a stored pair (1 from = factor ×
-    # to), as `uom._factor_in` picks them; q × num / den is exact with `places` decimals
-    # iff q·num·10^places is a multiple of den (numeric arithmetic is exact).
-    return f"""
-    SELECT q.*, CASE
-            WHEN NOT {source_ok} THEN 'source'
-            WHEN q.source_event_id = '' OR length(q.source_event_id) > 100
-                THEN 'source_event_id'
-            WHEN q.sequence < 1 THEN 'sequence'
-            WHEN q.kind NOT IN ({kinds}) THEN 'kind'
-            WHEN q.occurred_at IS NULL THEN 'occurred_at'
-            WHEN q.quantity IN ('NaN', 'Infinity', '-Infinity') THEN 'nan'
-            WHEN q.kind = 'adjustment' AND q.quantity = 0 THEN 'adjustment_zero'
-            WHEN q.kind = 'adjustment' AND q.reason = '' THEN 'reason'
-            WHEN q.kind = 'cycle_count' AND q.quantity < 0 THEN 'count_negative'
-            WHEN q.kind NOT IN ('adjustment', 'cycle_count') AND q.quantity <= 0
-                THEN 'not_positive'
-            WHEN q.kind IN {transfers} AND q.transfer_ref = '' THEN 'transfer_ref'
-            WHEN q.kind IN {transfers} AND q.counterpart_id IS NULL
-                THEN 'counterpart_warehouse'
-            WHEN q.item_id IS NULL THEN 'sku'
-            WHEN q.warehouse_id IS NULL THEN 'warehouse'
-            WHEN q.uom_id IS NULL THEN 'uom'
-            WHEN q.is_base AND round(q.quantity, q.places) <> q.quantity THEN 'convert'
-            WHEN NOT q.is_base AND q.num IS NULL THEN 'convert'
-            WHEN NOT q.is_base
-                 AND mod(q.quantity * q.num * power(10::numeric, q.places), q.den) <> 0
-                THEN 'convert'
-            WHEN abs(q.base_quantity) >= {MAX_BASE_QUANTITY} THEN 'too_large'
-        END AS problem
-        FROM (
-            SELECT c.*, CASE WHEN c.is_base THEN c.quantity
-                             ELSE round(c.quantity * c.num / c.den, c.places) END
-                        AS base_quantity
-            FROM (
-                SELECT s.*, i.id AS item_id, w.id AS warehouse_id, cw.id AS counterpart_id,
-                       u.id AS uom_id, bu.decimal_places AS places,
-                       u.id = i.base_uom_id AS is_base,
-                       CASE WHEN cif.factor IS NOT NULL THEN cif.factor
-                            WHEN cir.factor IS NOT NULL THEN 1
-                            WHEN cgf.factor IS NOT NULL THEN cgf.factor
-                            WHEN cgr.factor IS NOT NULL THEN 1 END AS num,
-                       CASE WHEN cif.factor IS NOT NULL THEN 1
-                            WHEN cir.factor IS NOT NULL THEN cir.factor
-                            WHEN cgf.factor IS NOT NULL THEN 1
-                            WHEN cgr.factor IS NOT NULL THEN cgr.factor END AS den
-                FROM {rows} s
-                LEFT JOIN {item} i ON i.sku = s.sku
-                LEFT JOIN {unit} bu ON bu.id = i.base_uom_id
-                LEFT JOIN {unit} u ON u.code = s.uom
-                LEFT JOIN {warehouse} w ON w.code = s.warehouse
-                LEFT JOIN {warehouse} cw ON cw.code = s.counterpart_warehouse
-                LEFT JOIN {conv} cif ON u.id <> i.base_uom_id AND cif.item_id = i.id
-                     AND cif.from_uom_id = u.id AND cif.to_uom_id = i.base_uom_id
-                LEFT JOIN {conv} cir ON u.id <> i.base_uom_id AND cir.item_id = i.id
-                     AND cir.to_uom_id = u.id AND cir.from_uom_id = i.base_uom_id
-                LEFT JOIN {conv} cgf ON u.id <> i.base_uom_id AND cgf.item_id IS NULL
-                     AND cgf.from_uom_id = u.id AND cgf.to_uom_id = i.base_uom_id
-                LEFT JOIN {conv} cgr ON u.id <> i.base_uom_id AND cgr.item_id IS NULL
-                     AND cgr.to_uom_id = u.id AND cgr.from_uom_id = i.base_uom_id
-                OFFSET 0
-            ) c
-            OFFSET 0
-        ) q"""
-
-
-def resolve_from(cursor: CursorWrapper, rows: str, params: dict[str, str]) -> int:
-    """Resolve the rows a query selects (the `STAGE_COLUMNS`, in order; every source
-    checked against `SOURCE_REGEX` by the query) straight into `mv_resolved`, before
-    `staged_apply(resolved=True)` adds what `mv_stage` holds: the file channel's rows its
-    SQL contract check proves clean are cast and resolved in one statement, not written
-    to a typed batch table only to be read again. How many."""
-    sql = _resolve_sql(rows, source_checked=True)
-    cursor.execute(f"CREATE TEMP TABLE mv_resolved ON COMMIT DROP AS {sql}", params)
-    resolved: int = cursor.rowcount
-    return resolved
-
-
-def _conversion_messages(rows: list[tuple[int, str, str, Decimal]]) -> dict[int, str]:
-    """row_no → what `convert_quantity` says about the rows SQL found inexact or without
-    a conversion: the same words as every other quantity entry of the portal."""
-    items = {
-        i.sku: i
-        for i in Item.objects.select_related("base_uom").filter(sku__in={r[1] for r in rows})
-    }
-    units = {u.code: u for u in UnitOfMeasure.objects.filter(code__in={r[2] for r in rows})}
-    ratios = conversion_ratios_to_base({(items[r[1]], units[r[2]]) for r in rows})
-    messages: dict[int, str] = {}
-    for row_no, sku, code, quantity in rows:
-        item, unit = items[sku], units[code]
-        ratio = ratios[(item.pk, unit.pk)]
-        try:
-            if isinstance(ratio, DomainError):
-                raise ratio
-            convert_quantity(quantity=quantity, from_uom=unit, to_uom=item.base_uom, ratio=ratio)
-            messages[row_no] = f"{quantity.normalize():f} {code} does not convert exactly."
-        except DomainError as error:
-            messages[row_no] = error.message
-    return messages
-
-
-def _duplicates(cursor: CursorWrapper) -> None:
+def _duplicates(cursor: CursorWrapper) -> tuple[int, int]:
     """`mv_repeats`: the events the batch carries more than once (among its valid rows)
-    and the row of their first occurrence, the only one applied. A hash aggregate, not
-    a sort of the batch: most batches repeat nothing."""
+    and the row of their first occurrence, the only one applied; `mv_keys`: the batch's
+    streams (source, warehouse) with their valid rows. Hash aggregates, not sorts of the
+    batch (most batches repeat nothing, and a million-row file has one or a few
+    streams; see `_hashing`). How many valid rows, and how many with an error (the
+    same pass: a clean batch is not read again for its errors)."""
+    with _hashing(cursor):
+        cursor.execute(
+            """CREATE TEMP TABLE mv_repeats ON COMMIT DROP AS
+            SELECT source, source_event_id, min(row_no) AS first_row, count(*) - 1 AS repeats
+            FROM mv_resolved WHERE problem IS NULL
+            GROUP BY source, source_event_id HAVING count(*) > 1"""
+        )
+        cursor.execute(
+            """CREATE TEMP TABLE mv_keys ON COMMIT DROP AS
+            SELECT source, warehouse_id, count(*) FILTER (WHERE problem IS NULL) AS valid,
+                   count(*) FILTER (WHERE problem IS NOT NULL) AS invalid
+            FROM mv_resolved GROUP BY source, warehouse_id"""
+        )
+    # sum() of counts is numeric: whole numbers for the report (JSON integers).
+    cursor.execute("SELECT COALESCE(sum(valid), 0), COALESCE(sum(invalid), 0) FROM mv_keys")
+    valid, invalid = (int(n) for n in cursor.fetchone())
+    cursor.execute("DELETE FROM mv_keys WHERE valid = 0")  # streams of valid rows only
+    return valid, invalid
+
+
+_HASHING = ["enable_sort", "enable_incremental_sort", "jit"]
+
+
+@contextmanager
+def _hashing(cursor: CursorWrapper) -> Iterator[None]:
+    """Aggregate the batch by hashing, not sorting: the planner cannot see how few groups
+    an unanalysed batch table (or a view over one) holds, and sorting a million rows
+    for the groups took 3 s where the hash takes 1. Without JIT: a disabled sort adds
+    its penalty to the plan's cost, which would have a 2,000-row batch compile and
+    optimise its expressions (0.8 s). The settings are restored after (and by the
+    transaction's end, should the block fail)."""
+    cursor.execute("SELECT current_setting(name) FROM unnest(%s::text[]) AS name", [_HASHING])
+    was = [row[0] for row in cursor.fetchall()]
     cursor.execute(
-        """CREATE TEMP TABLE mv_repeats ON COMMIT DROP AS
-        SELECT source, source_event_id, min(row_no) AS first_row, count(*) - 1 AS repeats
-        FROM mv_resolved WHERE problem IS NULL
-        GROUP BY source, source_event_id HAVING count(*) > 1"""
+        "SELECT set_config(name, 'off', true) FROM unnest(%s::text[]) AS name", [_HASHING]
+    )
+    yield
+    cursor.execute(
+        "SELECT set_config(name, value, true) FROM unnest(%s::text[], %s::text[]) "
+        "AS s(name, value)",
+        [_HASHING, was],
     )
 
 
@@ -291,13 +115,13 @@ def _errors(cursor: CursorWrapper) -> list[tuple[int, str, str]]:
     )
     found = cursor.fetchall()
     converting = [(r[0], r[2], r[3], r[4]) for r in found if r[1] == "convert"]
-    messages = _conversion_messages(converting) if converting else {}
+    messages = conversion_messages(converting) if converting else {}
     errors = []
     for row_no, problem, *_rest in found:
         if problem == "convert":
             errors.append((row_no, "quantity", messages[row_no]))
         else:
-            errors.append((row_no, *_PROBLEMS[problem]))
+            errors.append((row_no, *PROBLEMS[problem]))
     return errors
 
 
@@ -307,16 +131,15 @@ def _lock_streams(cursor: CursorWrapper, now: datetime.datetime) -> None:
     cursor.execute("DROP TABLE IF EXISTS mv_streams")
     cursor.execute(
         f"""INSERT INTO {STREAM} (source, warehouse_id, applied_through, updated_at)
-        SELECT DISTINCT source, warehouse_id, NULL::bigint, %s::timestamptz FROM mv_resolved
-        WHERE problem IS NULL ORDER BY 1, 2
+        SELECT source, warehouse_id, NULL::bigint, %s::timestamptz FROM mv_keys
+        ORDER BY 1, 2
         ON CONFLICT (source, warehouse_id) DO NOTHING""",
         [now],
     )
     cursor.execute(
         f"""CREATE TEMP TABLE mv_streams ON COMMIT DROP AS
         SELECT st.id, st.source, st.warehouse_id, st.applied_through FROM {STREAM} st
-        WHERE (st.source, st.warehouse_id) IN (
-            SELECT source, warehouse_id FROM mv_resolved WHERE problem IS NULL)"""
+        WHERE (st.source, st.warehouse_id) IN (SELECT source, warehouse_id FROM mv_keys)"""
     )
     cursor.execute(
         f"SELECT id FROM {STREAM} WHERE id IN (SELECT id FROM mv_streams) ORDER BY id FOR UPDATE"
@@ -376,7 +199,16 @@ def _sequence(cursor: CursorWrapper, now: datetime.datetime) -> None:
     """`mv_seq`: the new events and the streams' held ones (`id` set), each `ready` when
     every earlier number of its stream is in: at or below where the stream has got to
     (`start`; a stream's first event starts it), or in the run that continues it
-    without a hole (sequence − dense rank = start). Moves the streams along."""
+    without a hole: the distinct numbers in (start, sequence] are sequence − start of
+    them. Moves the streams along.
+
+    One sort of the stream's events by number and running windows over it: `rank` is
+    the dense rank of the number in the stream, and the running maximum of the ranks at
+    or below `start` (those come first) counts the stream's distinct numbers there, so
+    rank minus it counts the distinct numbers in (start, sequence]. A window over the
+    whole stream (`min() OVER (PARTITION BY …)` without an order) held the stream's
+    million rows (spilling them to disk) before the first row went out, and a second
+    partitioning by `sequence <= start` sorted them again."""
     cursor.execute(
         f"""CREATE TEMP TABLE mv_seq ON COMMIT DROP AS
         WITH pending AS (
@@ -387,16 +219,20 @@ def _sequence(cursor: CursorWrapper, now: datetime.datetime) -> None:
             FROM {MOVEMENT} m JOIN mv_streams st
               ON m.source = st.source AND m.warehouse_id = st.warehouse_id
             WHERE m.held
-        ), started AS (
-            SELECT p.*, COALESCE(st.applied_through, min(p.sequence) OVER (
-                       PARTITION BY p.source COLLATE "C", p.warehouse_id) - 1) AS start
+        ), ranked AS (
+            SELECT p.*, COALESCE(st.applied_through, min(p.sequence) OVER w - 1) AS start,
+                   dense_rank() OVER w AS rank
             FROM pending p JOIN mv_streams st
               ON p.source = st.source AND p.warehouse_id = st.warehouse_id
+            WINDOW w AS (PARTITION BY p.source COLLATE "C", p.warehouse_id
+                         ORDER BY p.sequence)
         )
-        SELECT s.*, s.sequence <= s.start OR s.sequence - dense_rank() OVER (
-                   PARTITION BY s.source COLLATE "C", s.warehouse_id, s.sequence <= s.start
-                   ORDER BY s.sequence) = s.start AS ready
-        FROM started s"""
+        SELECT {_SEQ_COLUMNS}, row_no, id, start,
+               s.sequence <= s.start OR s.sequence - s.start = s.rank - max(
+                   CASE WHEN s.sequence <= s.start THEN s.rank ELSE 0 END) OVER (
+                   PARTITION BY s.source COLLATE "C", s.warehouse_id ORDER BY s.sequence)
+               AS ready
+        FROM ranked s"""
     )
     cursor.execute(
         f"""UPDATE {STREAM} st SET applied_through = x.through, updated_at = %s
@@ -419,34 +255,14 @@ _APPLIED_COLUMNS = (
 _COUNTS = f"{source_family_sql('a.source')} = {positions_family_sql('w')}"
 
 
-def _positions(cursor: CursorWrapper) -> None:
-    """Apply the ready events (not older than the snapshot) to the live positions: each
-    effect where it counts."""
-    cursor.execute(
-        f"""CREATE TEMP TABLE mv_apply ON COMMIT DROP AS
-        SELECT {_APPLIED_COLUMNS} FROM mv_seq WHERE ready AND NOT before_snapshot"""
-    )
-    # A count recomputes `available` from the ledger after it: the positions a count of
-    # this batch touches (one that counts there) take the per-position path, with every
-    # event of theirs.
-    cursor.execute(
-        f"""SELECT {_APPLIED_COLUMNS} FROM mv_apply WHERE (item_id, warehouse_id) IN (
-            SELECT a.item_id, a.warehouse_id FROM mv_apply a JOIN {WAREHOUSE} w
-              ON w.id = a.warehouse_id
-            WHERE a.kind = 'cycle_count' AND {_COUNTS})"""
-    )
-    counted = [Applied(*row) for row in cursor.fetchall()]
-    if counted:
-        positions_apply(counted)
-        keys = sorted({(m.item_id, m.warehouse_id) for m in counted})
-        cursor.execute(
-            "DELETE FROM mv_apply WHERE (item_id, warehouse_id) IN "
-            "(SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
-            [[k[0] for k in keys], [k[1] for k in keys]],
-        )
+_APPLY = f"SELECT {_APPLIED_COLUMNS} FROM mv_seq WHERE ready AND NOT before_snapshot"
+
+
+def _effects_sql(*, transfers: bool) -> str:
+    """Each effect of the events in `mv_apply` where it counts; with `transfers`, the
+    in-transit figures their transfers out put at the destination too."""
     q = "a.base_quantity"
-    cursor.execute(
-        f"""CREATE TEMP TABLE mv_effects ON COMMIT DROP AS
+    own = f"""
         SELECT a.item_id, a.warehouse_id, a.occurred_at, true AS own,
             CASE WHEN a.kind IN ('receipt', 'customer_return') THEN {q}
                  WHEN a.kind = 'put_away' THEN -{q} ELSE 0 END AS received,
@@ -459,42 +275,88 @@ def _positions(cursor: CursorWrapper) -> None:
             CASE WHEN a.kind = 'transfer_in' AND a.counterpart_id IS NOT NULL THEN -{q}
                  ELSE 0 END AS in_transit
         FROM mv_apply a JOIN {WAREHOUSE} w ON w.id = a.warehouse_id
-        WHERE {_COUNTS}
+        WHERE {_COUNTS}"""
+    if not transfers:
+        return own
+    return f"""{own}
         UNION ALL  -- in transit is the destination's figure
         SELECT a.item_id, a.counterpart_id, a.occurred_at, false, 0, 0, NULL, {q}
         FROM mv_apply a JOIN {WAREHOUSE} w ON w.id = a.counterpart_id
         WHERE a.kind = 'transfer_out' AND {_COUNTS}"""
-    )
+
+
+def _positions(cursor: CursorWrapper, *, counts: bool, counterparts: list[int]) -> None:
+    """Apply the ready events (not older than the snapshot) to the live positions: each
+    effect where it counts. `counts`: whether those events hold a cycle count;
+    `counterparts`: the warehouses their transfers out send goods to.
+
+    The events and their effects are views over `mv_seq`, read once by the positions'
+    aggregate, unless a count of the batch takes positions out of the set-based sums
+    (`mv_apply` a table then) or a position of the batch's warehouses was counted
+    before (`mv_effects` a table then, indexed for the per-position sums after the
+    count). Should a concurrent count set one meanwhile, the view still answers, slowly."""
+    cursor.execute(f"CREATE TEMP VIEW mv_apply AS {_APPLY}")
+    # A count recomputes `available` from the ledger after it: the positions a count of
+    # this batch touches (one that counts there) take the per-position path, with every
+    # event of theirs.
+    counted: list[Applied] = []
+    if counts:
+        cursor.execute(
+            f"""SELECT {_APPLIED_COLUMNS} FROM mv_apply WHERE (item_id, warehouse_id) IN (
+                SELECT a.item_id, a.warehouse_id FROM mv_apply a JOIN {WAREHOUSE} w
+                  ON w.id = a.warehouse_id
+                WHERE a.kind = 'cycle_count' AND {_COUNTS})"""
+        )
+        counted = [Applied(*row) for row in cursor.fetchall()]
+    if counted:
+        positions_apply(counted)
+        keys = sorted({(m.item_id, m.warehouse_id) for m in counted})
+        cursor.execute("DROP VIEW mv_apply")
+        cursor.execute(f"CREATE TEMP TABLE mv_apply ON COMMIT DROP AS {_APPLY}")
+        cursor.execute(
+            "DELETE FROM mv_apply WHERE (item_id, warehouse_id) IN "
+            "(SELECT * FROM unnest(%s::bigint[], %s::bigint[]))",
+            [[k[0] for k in keys], [k[1] for k in keys]],
+        )
     # A position counted earlier keeps only the `available` effects after its count:
     # per position, read from the effects table (indexed when any such position exists).
     cursor.execute(
         f"""SELECT EXISTS (SELECT 1 FROM {POSITION} p WHERE p.counted_at IS NOT NULL
-            AND p.warehouse_id IN (SELECT warehouse_id FROM mv_streams
-                                   UNION SELECT counterpart_id FROM mv_apply))"""
+            AND (p.warehouse_id IN (SELECT warehouse_id FROM mv_streams)
+                 OR p.warehouse_id = ANY(%s::bigint[])))""",
+        [counterparts],
     )
+    effects = _effects_sql(transfers=bool(counterparts))
     if cursor.fetchone()[0]:
+        cursor.execute(f"CREATE TEMP TABLE mv_effects ON COMMIT DROP AS {effects}")
         cursor.execute("CREATE INDEX ON mv_effects (item_id, warehouse_id)")
         cursor.execute("ANALYZE mv_effects")
-    cursor.execute(
-        f"""INSERT INTO {POSITION} AS p (item_id, warehouse_id, received, quality_hold,
-            available, in_transit, counted_source, as_of, updated_at)
-        SELECT item_id, warehouse_id, sum(received), sum(quality_hold),
-               COALESCE(sum(available), 0), sum(in_transit), '',
-               max(occurred_at) FILTER (WHERE own), %s::timestamptz
-        FROM mv_effects GROUP BY item_id, warehouse_id
-        ORDER BY warehouse_id, item_id  -- one lock order for concurrent batches
-        ON CONFLICT (warehouse_id, item_id) DO UPDATE SET
-            received = p.received + EXCLUDED.received,
-            quality_hold = p.quality_hold + EXCLUDED.quality_hold,
-            in_transit = p.in_transit + EXCLUDED.in_transit,
-            available = p.available + CASE WHEN p.counted_at IS NULL THEN EXCLUDED.available
-                ELSE (SELECT COALESCE(sum(e.available), 0) FROM mv_effects e
-                      WHERE e.item_id = p.item_id AND e.warehouse_id = p.warehouse_id
-                        AND e.occurred_at > p.counted_at) END,
-            as_of = GREATEST(p.as_of, EXCLUDED.as_of),
-            updated_at = EXCLUDED.updated_at""",
-        [timezone.now()],
-    )
+    else:
+        cursor.execute(f"CREATE TEMP VIEW mv_effects AS {effects}")
+    with _hashing(cursor):  # a million effects into a hundred thousand positions
+        cursor.execute(
+            f"""INSERT INTO {POSITION} AS p (item_id, warehouse_id, received, quality_hold,
+                available, in_transit, counted_source, as_of, updated_at)
+            SELECT * FROM (
+                SELECT item_id, warehouse_id, sum(received), sum(quality_hold),
+                       COALESCE(sum(available), 0), sum(in_transit), '',
+                       max(occurred_at) FILTER (WHERE own), %s::timestamptz
+                FROM mv_effects GROUP BY item_id, warehouse_id
+                OFFSET 0  -- hashed apart: the lock order's sort is of the positions only
+            ) x
+            ORDER BY warehouse_id, item_id  -- one lock order for concurrent batches
+            ON CONFLICT (warehouse_id, item_id) DO UPDATE SET
+                received = p.received + EXCLUDED.received,
+                quality_hold = p.quality_hold + EXCLUDED.quality_hold,
+                in_transit = p.in_transit + EXCLUDED.in_transit,
+                available = p.available + CASE WHEN p.counted_at IS NULL THEN EXCLUDED.available
+                    ELSE (SELECT COALESCE(sum(e.available), 0) FROM mv_effects e
+                          WHERE e.item_id = p.item_id AND e.warehouse_id = p.warehouse_id
+                            AND e.occurred_at > p.counted_at) END,
+                as_of = GREATEST(p.as_of, EXCLUDED.as_of),
+                updated_at = EXCLUDED.updated_at""",
+            [timezone.now()],
+        )
 
 
 def _store(cursor: CursorWrapper, now: datetime.datetime, *, released: int) -> None:
@@ -540,11 +402,11 @@ def staged_apply(
     # million-row file hashes the item table.
     cursor.execute("ANALYZE mv_stage")
     if resolved:
-        cursor.execute(f"INSERT INTO mv_resolved {_resolve_sql()}")
+        cursor.execute(f"INSERT INTO mv_resolved {resolve_sql()}")
     else:
-        cursor.execute(f"CREATE TEMP TABLE mv_resolved ON COMMIT DROP AS {_resolve_sql()}")
-    result.errors = _errors(cursor)
-    _duplicates(cursor)
+        cursor.execute(f"CREATE TEMP TABLE mv_resolved ON COMMIT DROP AS {resolve_sql()}")
+    valid, invalid = _duplicates(cursor)
+    result.errors = _errors(cursor) if invalid else []
     _lock_streams(cursor, now)
     _new_events(cursor)
     _sequence(cursor, now)
@@ -553,15 +415,19 @@ def staged_apply(
                   count(*) FILTER (WHERE ready AND NOT before_snapshot),
                   count(*) FILTER (WHERE ready AND before_snapshot),
                   count(*) FILTER (WHERE row_no IS NOT NULL AND NOT ready),
-                  count(*) FILTER (WHERE row_no IS NULL AND ready)
+                  count(*) FILTER (WHERE row_no IS NULL AND ready),
+                  COALESCE(bool_or(kind = 'cycle_count')
+                           FILTER (WHERE ready AND NOT before_snapshot), false),
+                  COALESCE(array_agg(DISTINCT counterpart_id) FILTER (
+                      WHERE ready AND NOT before_snapshot AND kind = 'transfer_out'
+                        AND counterpart_id IS NOT NULL), '{}')
            FROM mv_seq"""
     )
     counts = cursor.fetchone()
     result.recorded, result.applied, result.before_snapshot, result.held = counts[:4]
-    cursor.execute("SELECT count(*) FROM mv_resolved WHERE problem IS NULL")
     # Every valid row not recorded now repeats one of the batch or one stored already.
-    result.duplicates = cursor.fetchone()[0] - result.recorded
-    _positions(cursor)
+    result.duplicates = valid - result.recorded
+    _positions(cursor, counts=counts[5], counterparts=counts[6])
     _store(cursor, now, released=counts[4])
     return result
 
@@ -576,14 +442,3 @@ def staged_still_held(cursor: CursorWrapper) -> int:
     )
     held: int = cursor.fetchone()[0]
     return held
-
-
-def staged_drop(cursor: CursorWrapper) -> None:
-    """Drop the work tables now (a caller may ingest again in the same transaction)."""
-    cursor.execute("DROP VIEW IF EXISTS mv_new")  # before the tables it reads
-    for table in (*_WORK_TABLES, "mv_streams"):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def is_postgresql() -> bool:
-    return connection.vendor == "postgresql"

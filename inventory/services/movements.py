@@ -44,15 +44,14 @@ from inventory.models import (
     UnitOfMeasure,
     Warehouse,
 )
-from inventory.services.movement_apply import (
+from inventory.services.movement_apply import staged_apply, staged_still_held
+from inventory.services.movement_positions import Applied, positions_apply
+from inventory.services.movement_staging import (
     is_postgresql,
     stage_create,
     stage_rows,
-    staged_apply,
     staged_drop,
-    staged_still_held,
 )
-from inventory.services.movement_positions import Applied, positions_apply
 from inventory.services.uom import conversion_ratios_to_base, convert_quantity
 from portal.access import Actor
 
@@ -504,9 +503,9 @@ def movements_ingest_staged(
     resolved: bool = False,
 ) -> MovementBatchResult:
     """Apply the batch a channel has put in the temp table `mv_stage`
-    (`movement_apply.stage_create`, rows numbered by the channel: `RowError.row` is that
+    (`movement_staging.stage_create`, rows numbered by the channel: `RowError.row` is that
     number) by the sequencing rules, set-based on PostgreSQL; any size (the file channel
-    stages a whole file). With `resolved`, the rows `movement_apply.resolve_from` resolved
+    stages a whole file). With `resolved`, the rows `movement_staging.resolve_from` resolved
     already belong to the batch too. Then times out the gaps, as every ingest does."""
     staged = staged_apply(cursor, now=now, resolved=resolved)
     result = MovementBatchResult(

@@ -11,7 +11,7 @@ from django.db import connection
 from integrations.errors import DomainError
 from inventory.models import InventoryMovement
 from inventory.resources.movements import movements_ingest_upload
-from inventory.services.movement_apply import SOURCE_REGEX, source_ok_sql
+from inventory.services.movement_staging import SOURCE_REGEX, source_ok_sql
 from tests.api.conftest import client_for, issue_key
 from tests.inventory.factories import UnitOfMeasureFactory, UomConversionFactory
 from tests.inventory.movements import expect, figures
