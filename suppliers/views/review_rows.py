@@ -12,6 +12,8 @@ import dataclasses
 import datetime
 import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -161,6 +163,14 @@ def _line_html(
     )
 
 
+# A pending proposal's lines are the same on every page that shows it: its rows' HTML is
+# kept per process, keyed by every value it is made of (the rows, the currency, the
+# language), so a changed value is a new key, never a stale text.
+_MADE: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_MADE_MAX = 2048
+_MADE_LOCK = threading.Lock()
+
+
 def lines_html(
     lines: list[dict[str, Any]],
     deliveries: dict[int, list[dict[str, Any]]],
@@ -168,6 +178,22 @@ def lines_html(
     texts: LineTexts,
 ) -> str:
     """A proposal's lines as `<tr>`s, every value escaped."""
-    return "\n".join(
+    key = (
+        get_language(),
+        currency,
+        tuple(tuple(line.values()) for line in lines),
+        tuple(tuple(d.values()) for line in lines for d in deliveries.get(line["id"], ())),
+    )
+    with _MADE_LOCK:
+        made = _MADE.get(key)
+        if made is not None:
+            _MADE.move_to_end(key)
+            return made
+    made = "\n".join(
         _line_html(line, deliveries.get(line["id"], []), currency, texts) for line in lines
     )
+    with _MADE_LOCK:
+        _MADE[key] = made
+        while len(_MADE) > _MADE_MAX:
+            _MADE.popitem(last=False)
+    return made

@@ -211,3 +211,24 @@ def test_the_decision_answer_runs_the_same_queries_for_one_and_six_lines(
         counts.append(len(captured))
 
     assert counts[0] == counts[1]
+
+
+def test_a_cards_lines_made_once_are_made_anew_when_a_value_or_the_language_changes(
+    client, supplier, supplier_user, buyer
+):
+    ack = _propose(supplier, supplier_user, "PO-MEMO")
+    client.force_login(buyer)
+    first = client.get(QUEUE).content.decode()
+    again = client.get(QUEUE).content.decode()
+
+    # Written outside the services (a correction in the database): a value of the rows.
+    AcknowledgmentLine.objects.filter(acknowledgment=ack, po_line__line_no=1).update(
+        comment="Rechecked with the mill."
+    )
+    changed = client.get(QUEUE).content.decode()
+    german = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "Rechecked with the mill." not in first
+    assert first.count("ack-line") == again.count("ack-line") == 2
+    assert "Rechecked with the mill." in changed
+    assert "80,5" in german and "80,5" not in changed
