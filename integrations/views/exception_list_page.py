@@ -19,8 +19,9 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Page
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.formats import localize
 from django.utils.translation import get_language, gettext, ngettext
+
+from integrations.views.pager import page_position, pager_links
 
 
 @lru_cache(maxsize=8)
@@ -84,21 +85,10 @@ def results_html(page: Page[Any], rows_html: str, query: str) -> str:
     head = f'\n<div id="exception-results">\n  <p class="muted">{counted}</p>\n  '
     if not page.object_list:
         return f'{head}\n  <p class="empty">{t["empty"]}</p>\n  \n</div>\n'
-    query_html = escape(query)
-    previous = (
-        f'<a href="?{query_html}&amp;page={page.previous_page_number()}">{t["previous"]}</a>'
-        if page.has_previous()
-        else ""
+    previous, following = pager_links(
+        page, href=f"?{escape(query)}&amp;page=", previous=t["previous"], following=t["next"]
     )
-    following = (
-        f'<a href="?{query_html}&amp;page={page.next_page_number()}">{t["next"]}</a>'
-        if page.has_next()
-        else ""
-    )
-    page_of = t["page_of"] % {
-        "number": localize(page.number),
-        "pages": localize(page.paginator.num_pages),
-    }
+    page_of = page_position(page, t["page_of"], pages_key="pages")
     return (
         f'{head}\n  <table class="table">\n'
         f"    <thead><tr>{t['head']}</tr></thead>\n"

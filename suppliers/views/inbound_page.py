@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.translation import get_language, gettext, ngettext
 
+from integrations.views.pager import page_position, pager_links
+
 
 @lru_cache(maxsize=8)
 def _texts(language: str | None) -> dict[str, str]:
@@ -102,20 +104,13 @@ def results_html(request: HttpRequest, page: Page, rows_html: str, query: str) -
     if not page.object_list:
         return f'{head}\n  <p class="empty">{t["empty"]}</p>\n  \n</div>\n'
     pager_query = _pager_query(request) if page.has_other_pages() else ""
-    previous = (
-        f'<a href="?{pager_query}page={page.previous_page_number()}">← {t["previous"]}</a>'
-        if page.has_previous()
-        else ""
+    previous, following = pager_links(
+        page,
+        href=f"?{pager_query}page=",
+        previous=f"← {t['previous']}",
+        following=f"{t['next']} →",
     )
-    following = (
-        f'<a href="?{pager_query}page={page.next_page_number()}">{t["next"]} →</a>'
-        if page.has_next()
-        else ""
-    )
-    page_of = t["page_of"] % {
-        "number": localize(page.number),
-        "num_pages": localize(page.paginator.num_pages),
-    }
+    page_of = page_position(page, t["page_of"])
     return (
         f'{head}\n  <table class="table" id="inbound">\n'
         f"    <thead><tr>{t['head']}</tr></thead>\n"

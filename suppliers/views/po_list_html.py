@@ -20,6 +20,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.formats import localize
 from django.utils.translation import get_language, gettext, ngettext
 
+from integrations.views.pager import page_position, pager_links
 from suppliers.selectors import INBOX_QUEUES
 from suppliers.views.page_formats import in_sentence
 
@@ -193,21 +194,14 @@ def _pager_query(page: ListPage) -> str:
 
 def _pager(page: ListPage, t: dict[str, str]) -> str:
     numbers = page.page
-    query = _pager_query(page)
-    previous = (
-        f'<a href="?{query}page={localize(numbers.previous_page_number())}">← {t["previous"]}</a>'
-        if numbers.has_previous()
-        else ""
+    previous, following = pager_links(
+        numbers,
+        href=f"?{_pager_query(page)}page=",
+        previous=f"← {t['previous']}",
+        following=f"{t['next']} →",
+        number=localize,
     )
-    following = (
-        f'<a href="?{query}page={localize(numbers.next_page_number())}">{t["next"]} →</a>'
-        if numbers.has_next()
-        else ""
-    )
-    position = gettext("Page %(number)s of %(num_pages)s") % {
-        "number": escape(localize(numbers.number)),
-        "num_pages": escape(localize(numbers.paginator.num_pages)),
-    }
+    position = page_position(numbers, gettext("Page %(number)s of %(num_pages)s"))
     return (
         f'  <nav class="pager" aria-label="{t["pages"]}">\n'
         f"    {previous}\n    <span>{position}</span>\n    {following}\n  </nav>\n"

@@ -21,6 +21,7 @@ from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from integrations.views.pager import page_position, pager_links
 from suppliers.views.review_cards import RuleRow
 
 
@@ -100,21 +101,15 @@ def _pager(queue: QueuePage, t: dict[str, str]) -> str:
         if queue.supplier_code
         else ""
     )
-    previous = (
-        f'<a href="?{query}page={escape(localize(numbers.previous_page_number()))}">'
-        f"← {t['previous']}</a>"
-        if numbers.has_previous()
-        else ""
+    # A page number in the locale's format is digits and separators: nothing to escape.
+    previous, following = pager_links(
+        numbers,
+        href=f"?{query}page=",
+        previous=f"← {t['previous']}",
+        following=f"{t['next']} →",
+        number=localize,
     )
-    following = (
-        f'<a href="?{query}page={escape(localize(numbers.next_page_number()))}">{t["next"]} →</a>'
-        if numbers.has_next()
-        else ""
-    )
-    position = gettext("Page %(number)s of %(num_pages)s") % {
-        "number": escape(localize(numbers.number)),
-        "num_pages": escape(localize(numbers.paginator.num_pages)),
-    }
+    position = page_position(numbers, gettext("Page %(number)s of %(num_pages)s"))
     return (
         f'\n<nav class="pager" aria-label="{t["pages"]}">\n'
         f"  {previous}\n  <span>{position}</span>\n  {following}\n</nav>\n"
